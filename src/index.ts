@@ -1,0 +1,2 @@
+// gradopt's public face: every capability re-exported by name from its folder's index.
+export { GradoptError, type GradoptErrorCode, type SourceLocation } from "./errors.js";

@@ -1,18 +1,19 @@
 /**
  * Kernels the wasm backend lacks (for gradients) or runs slowly, registered under their tfjs kernel names.
- * Each kernel lives in its own file and exports a KernelConfig; this is the only file with registration side effects.
+ * Each kernel lives in its own file and exports a KernelConfig; the two lists below gather them:
+ * weight gradients (training) and input gradients (attacks). This is the only file with registration side effects.
  */
 import * as tf from "@tensorflow/tfjs";
-
-const configs: tf.KernelConfig[] = [];
+import { inputGradKernels } from "./input-grads.js";
+import { weightGradKernels } from "./weight-grads.js";
 
 let done = false;
 
-/** Registers gradopt's wasm kernels once. Kernels that tfjs already has for wasm are replaced only when ours exist. */
+/** Registers gradopt's wasm kernels once, replacing tfjs's own wasm kernel of the same name where one exists. */
 export function registerWasmKernels(): void {
   if (done) return;
   done = true;
-  for (const config of configs) {
+  for (const config of [...weightGradKernels, ...inputGradKernels]) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel({ ...config, backendName: "wasm" });
   }

@@ -1,0 +1,133 @@
+/**
+ * The shared vocabulary of the DDE layer: a problem (what to solve), options (how), a solution (what came out).
+ * The solver (src/dde), the gradients (src/dde/gradient) and the model compiler (src/model) all speak it.
+ *
+ * Conventions
+ * - n states, m delays, np parameters. Every target of a gradient is a parameter: a delay that is fitted is a parameter
+ *   its lag reads; a constant history value or an initial value that is fitted is a parameter that `history.dp` /
+ *   `initial.dp` differentiate. (The model compiler adds such parameters as `history.<state>` / `initial.<state>`.)
+ * - Lagged values are handed to f as one flat array: z[j*n + i] = y_i(t - tau_j). Lagged derivatives (neutral terms)
+ *   likewise in zd, filled only for delays marked `neutral`.
+ * - Matrices are row-major Float64Arrays: out[i*cols + k].
+ * - y(t0) is `initial` when given (a jump at t0), else history(t0). For t < t0 the history is used.
+ */
+
+/** Right-hand side: writes dy = f(t, y, z, p, zd). Must not allocate; must not keep references to its arguments. */
+export type RhsFunction = (
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  dy: Float64Array,
+  zd: Float64Array,
+) => void;
+
+export type DelayKind = "constant" | "time" | "state";
+
+export interface Delay {
+  /** tau(t, y, p) >= 0: the solver reads y(t - tau). */
+  lag(t: number, y: Float64Array, p: Float64Array): number;
+  /** constant: depends on p only; time: on t and p; state: on y as well. Drives breaking-point tracking. */
+  kind: DelayKind;
+  /** Also hand f the lagged derivative y'(t - tau) (a neutral term) in zd. */
+  neutral?: boolean;
+  /** d tau / d y (length n), for state-dependent delays in sensitivities. */
+  dLagDy?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void;
+  /** d tau / d p (length np); a delay that is a parameter has a 1 at that parameter. */
+  dLagDp?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void;
+  /** Optional label (the lag expression as the user wrote it) for messages. */
+  label?: string;
+}
+
+/** Partial derivatives of f, used by sensitivities and adjoints; absent ones are taken by finite differences. */
+export interface RhsJacobians {
+  /** d f / d y, n x n. */
+  dy?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  /** d f / d z_j for every delay j, m blocks of n x n: out[j*n*n + i*n + k] = d f_i / d z_{j,k}. */
+  dz?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  /** d f / d zd_j (neutral terms), same layout as dz. */
+  dzd?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  /** d f / d p, n x np. */
+  dp?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+}
+
+export interface History {
+  /** phi(t) for t <= t0. */
+  value(t: number, p: Float64Array, out: Float64Array): void;
+  /** phi'(t); when absent, a finite difference of `value` (and zero for constant histories). */
+  derivative?(t: number, p: Float64Array, out: Float64Array): void;
+  /** d phi / d p at t, n x np (history parameters). */
+  dp?(t: number, p: Float64Array, out: Float64Array): void;
+  /** True when phi does not depend on t (lets the solver and gradients skip work). */
+  constant?: boolean;
+}
+
+export interface InitialValue {
+  /** y(t0) when it differs from phi(t0): a jump at t0. */
+  value(p: Float64Array, out: Float64Array): void;
+  /** d y(t0) / d p, n x np. */
+  dp?(p: Float64Array, out: Float64Array): void;
+}
+
+export interface DDEProblem {
+  /** Number of states. */
+  n: number;
+  f: RhsFunction;
+  delays: Delay[];
+  history: History;
+  initial?: InitialValue;
+  tspan: readonly [number, number];
+  /** Parameter values (copied by solve; never mutated). */
+  p: Float64Array;
+  jac?: RhsJacobians;
+  /** Times where the history or f has a discontinuity of its own (user-declared jumps), propagated like t0. */
+  jumps?: number[];
+  stateNames?: string[];
+  paramNames?: string[];
+}
+
+/** Why a solve ended. Everything but "success" and "terminated" carries a message saying where and why. */
+export type SolveStatus =
+  | "success"
+  | "terminated" // an event asked to stop
+  | "step-size-underflow"
+  | "non-finite"
+  | "future-lag" // a delay that would look past the current time (negative lag)
+  | "max-steps"
+  | "aborted";
+
+export interface SolveStats {
+  steps: number;
+  rejected: number;
+  rhsEvals: number;
+}
+
+export interface EventRecord {
+  t: number;
+  index: number;
+  y: Float64Array;
+}
+
+export interface DDESolution {
+  readonly status: SolveStatus;
+  readonly message: string;
+  readonly ok: boolean;
+  readonly t0: number;
+  /** The last time reached (tspan[1] on success). */
+  readonly tEnd: number;
+  readonly n: number;
+  readonly stats: SolveStats;
+  /** Discontinuity points the solver stepped onto (sorted). */
+  readonly breakpoints: Float64Array;
+  /** Output times (the requested ones, else every accepted step) and the states there: y[i][k] = y_i(t[k]). */
+  readonly t: Float64Array;
+  readonly y: Float64Array[];
+  readonly events: EventRecord[];
+  /** Dense output: y(t) anywhere in [t0 - maxDelay-window, tEnd]; the history before t0. */
+  eval(t: number, out?: Float64Array): Float64Array;
+  /**
+   * y'(t) evaluated from f (not by differentiating the interpolant); before t0 the history's derivative.
+   * At a breaking point `side` picks the one-sided value.
+   */
+  derivative(t: number, out?: Float64Array, side?: "left" | "right"): Float64Array;
+}

@@ -10,6 +10,7 @@ import { register as registerFit } from "./commands/fit.js";
 import { register as registerAttack } from "./commands/attack.js";
 import { register as registerTrain } from "./commands/train.js";
 import { register as registerDemo } from "./commands/demo.js";
+import { register as registerServe } from "./commands/serve.js";
 
 export function buildProgram(): Command {
   const program = new Command("gradopt")
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: () => {} });
-  for (const register of [registerSolve, registerGradient, registerFit, registerAttack, registerTrain, registerDemo]) {
+  for (const register of [registerSolve, registerGradient, registerFit, registerAttack, registerTrain, registerDemo, registerServe]) {
     register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });

@@ -1,10 +1,13 @@
 /** Helpers shared by the bench suites: timing, peers run as child processes, result files. */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
+
+/** Debian's python3 (where python3-scipy and python3-torch live), not a pyenv or venv one earlier on PATH. */
+export const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 /** Best-of-`repeats` wall time in milliseconds of `fn` (after one warm-up call). */
 export async function bestTime<T>(fn: () => T | Promise<T>, repeats = 3): Promise<{ ms: number; result: T }> {

@@ -1,0 +1,85 @@
+/** The wasm weight-gradient kernels agree with the cpu backend's (tfjs's reference) on every geometry we support. */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { registerWasmKernels } from "./register.js";
+
+function rand(shape: number[], seed: number): tf.Tensor {
+  return tf.randomUniform(shape, -1, 1, "float32", seed);
+}
+
+async function onBackend(name: string, fn: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(name);
+  return tf.tidy(fn).data() as Promise<Float32Array>;
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 1e-6;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d / scale;
+}
+
+beforeAll(async () => {
+  registerWasmKernels();
+  expect(await tf.setBackend("wasm")).toBe(true);
+});
+
+type Case = { x: number[]; f: number[]; stride: number; pad: "same" | "valid" | number };
+const conv2dCases: Case[] = [
+  { x: [3, 9, 9, 2], f: [3, 3, 2, 4], stride: 1, pad: "same" },
+  { x: [2, 9, 8, 3], f: [3, 3, 3, 5], stride: 2, pad: "same" },
+  { x: [2, 10, 10, 1], f: [3, 3, 1, 4], stride: 3, pad: "valid" },
+  { x: [2, 11, 7, 2], f: [5, 2, 2, 3], stride: 2, pad: "valid" },
+  { x: [1, 7, 7, 2], f: [3, 3, 2, 2], stride: 1, pad: 2 },
+];
+
+describe("Conv2DBackpropFilter (wasm)", () => {
+  it.each(conv2dCases)("matches cpu for x=$x f=$f stride=$stride pad=$pad", async (c) => {
+    const grad = () => {
+      const x = rand(c.x, 1);
+      const f = rand(c.f, 2);
+      return tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad).square().sum())(f);
+    };
+    const cpu = await onBackend("cpu", grad);
+    const wasm = await onBackend("wasm", grad);
+    expect(wasm.length).toBe(cpu.length);
+    expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  it("leaks no tensors or heap data", async () => {
+    await tf.setBackend("wasm");
+    const x = rand([2, 6, 6, 2], 3) as tf.Tensor4D;
+    const dy = rand([2, 6, 6, 3], 4) as tf.Tensor4D;
+    const run = () =>
+      (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 2, 3] }) as tf.Tensor).dispose();
+    run();
+    const before = tf.memory();
+    const ids = tf.engine().backend.numDataIds();
+    for (let i = 0; i < 3; i++) run();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.engine().backend.numDataIds()).toBe(ids);
+    x.dispose();
+    dy.dispose();
+  });
+});
+
+describe("DepthwiseConv2dNativeBackpropFilter (wasm)", () => {
+  it.each([
+    { x: [2, 8, 8, 3], f: [3, 3, 3, 2], stride: 1, pad: "same" as const },
+    { x: [2, 9, 9, 2], f: [3, 3, 2, 1], stride: 2, pad: "valid" as const },
+  ])("matches cpu for x=$x f=$f stride=$stride pad=$pad", async (c) => {
+    const grad = () => {
+      const x = rand(c.x, 5);
+      const f = rand(c.f, 6);
+      return tf.grad((w: tf.Tensor) =>
+        tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad).square().sum(),
+      )(f);
+    };
+    const cpu = await onBackend("cpu", grad);
+    const wasm = await onBackend("wasm", grad);
+    expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+  });
+});

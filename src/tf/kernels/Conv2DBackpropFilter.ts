@@ -1,0 +1,100 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm has none, so training on wasm fails without it).
+ *
+ * dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s + kh*d - padTop, ow*s + kw*d - padLeft, ci] * dy[b,oh,ow,co]
+ *
+ * This is itself a convolution: with x transposed to [ci, H, W, b] (ci plays the batch, b the channels) and dy transposed
+ * to [OH, OW, b, co] (a filter with OH x OW taps), a stride-1 Conv2D whose dilation is the original stride yields
+ * [ci, KH, KW, co]. XNNPACK (wasm's Conv2D) then does all the arithmetic; we only move memory. Measured against an
+ * im2col-by-slices + BatchMatMul variant and a plain JS loop over the heap, this was the fastest (see weight-grads.ts).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { backend_util, type DataId, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
+
+/** The part of tfjs-backend-wasm's BackendWasm that composed kernels use. */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+/** Runs another kernel of the same backend directly (no engine, no tape); the caller disposes what it returns. */
+export function callKernel(backend: WasmBackendLike, name: string, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+  const kernel = tf.getKernel(name, "wasm");
+  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
+  const out = kernel.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as NamedAttrMap });
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+interface Conv2DBackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+/** The convolution geometry tfjs itself uses, so padding and output sizes agree with every other backend. */
+export function filterGradInfo(
+  xShape: number[],
+  attrs: Pick<Conv2DBackpropFilterAttrs, "strides" | "pad" | "dimRoundingMode" | "dataFormat"> & { filterShape: number[] },
+  dilations: [number, number] | number = 1,
+  depthwise = false,
+): backend_util.Conv2DInfo {
+  const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (format !== "channelsLast") throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${attrs.dataFormat}`);
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    format,
+  );
+}
+
+function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+  const { inputs, attrs } = args;
+  const backend = args.backend as WasmBackendLike;
+  const { x, dy } = inputs;
+  const info = filterGradInfo(x.shape, attrs);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  // Bottom/right padding that makes the correlation produce exactly kh x kw outputs; negative means rows of x that no
+  // output reads (VALID padding with a stride that does not divide), which we cut off instead.
+  let padBottom = kh + (oh - 1) * sh - info.inHeight - padTop;
+  let padRight = kw + (ow - 1) * sw - info.inWidth - padLeft;
+  const temps: TensorInfo[] = [];
+  let xIn = x;
+  if (padBottom < 0 || padRight < 0) {
+    const h = info.inHeight + Math.min(0, padBottom);
+    const w = info.inWidth + Math.min(0, padRight);
+    xIn = callKernel(backend, "Slice", { x }, { begin: [0, 0, 0, 0], size: [x.shape[0]!, h, w, x.shape[3]!] });
+    temps.push(xIn);
+    padBottom = Math.max(0, padBottom);
+    padRight = Math.max(0, padRight);
+  }
+  const xT = callKernel(backend, "Transpose", { x: xIn }, { perm: [3, 1, 2, 0] });
+  const dyT = callKernel(backend, "Transpose", { x: dy }, { perm: [1, 2, 0, 3] });
+  temps.push(xT, dyT);
+  const pad: backend_util.ExplicitPadding = [
+    [0, 0],
+    [padTop, padBottom],
+    [padLeft, padRight],
+    [0, 0],
+  ];
+  const grad = callKernel(backend, "Conv2D", { x: xT, filter: dyT }, { strides: [1, 1], dilations: [sh, sw], pad, dataFormat: "NHWC" });
+  temps.push(grad);
+  const out = callKernel(backend, "Transpose", { x: grad }, { perm: [1, 2, 0, 3] });
+  for (const t of temps) backend.disposeData(t.dataId);
+  return out;
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: "Conv2DBackpropFilter",
+  backendName: "wasm",
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

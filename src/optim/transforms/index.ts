@@ -1,0 +1,11 @@
+export * from "./types.js";
+export { chain, type ChainState } from "./chain.js";
+export { scale } from "./scale.js";
+export { scaleBySign } from "./scaleBySign.js";
+export { scaleByLearningRate, scaleBySchedule } from "./scaleByLearningRate.js";
+export { trace, type TraceState } from "./trace.js";
+export { scaleByAdam, type ScaleByAdamState, type AdamOptions } from "./scaleByAdam.js";
+export { scaleByRms, type ScaleByRmsState } from "./scaleByRms.js";
+export { clipByGlobalNorm, clip } from "./clipByGlobalNorm.js";
+export { normalizeByL2 } from "./normalizeByL2.js";
+export { addDecayedWeights } from "./addDecayedWeights.js";

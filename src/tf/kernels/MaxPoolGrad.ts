@@ -1,0 +1,80 @@
+/**
+ * MaxPoolGrad for the wasm backend in JS over the wasm heap, channels innermost: one pass over each pooling window
+ * keeps the running max and its position for all channels at once, then routes dy there. Ties go to the first
+ * maximum in row-major window order, as in tfjs's cpu backend.
+ */
+import { backend_util } from "@tensorflow/tfjs";
+import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from "@tensorflow/tfjs";
+import { StockKernel, stockInputGradKernels, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
+
+const stock = new StockKernel("MaxPoolGrad");
+
+let maxVal = new Float32Array(0);
+let maxIdx = new Int32Array(0);
+
+function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const backend = args.backend as unknown as WasmBackendLike;
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
+  if (stockInputGradKernels() || input.dtype !== "float32") return stock.run(args);
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize: n, inHeight: ih, inWidth: iw, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+
+  const dx = backend.makeOutput(input.shape, "float32");
+  const x = backend.typedArrayFromHeap(input);
+  const g = backend.typedArrayFromHeap(dy);
+  const out = backend.typedArrayFromHeap(dx);
+  out.fill(0);
+  if (maxVal.length < c) {
+    maxVal = new Float32Array(c);
+    maxIdx = new Int32Array(c);
+  }
+  const mv = maxVal;
+  const mi = maxIdx;
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = Math.max(0, yr * sh - padTop);
+      const r1 = Math.min(ih, yr * sh - padTop + fh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = Math.max(0, yc * sw - padLeft);
+        const c1 = Math.min(iw, yc * sw - padLeft + fw);
+        mv.fill(-Infinity, 0, c);
+        mi.fill(-1, 0, c);
+        for (let r = r0; r < r1; r++) {
+          for (let col = c0; col < c1; col++) {
+            const base = ((b * ih + r) * iw + col) * c;
+            for (let k = 0; k < c; k++) {
+              const v = x[base + k]!;
+              if (v > mv[k]!) {
+                mv[k] = v;
+                mi[k] = base + k;
+              }
+            }
+          }
+        }
+        const gBase = ((b * oh + yr) * ow + yc) * c;
+        for (let k = 0; k < c; k++) {
+          const at = mi[k]!;
+          if (at >= 0) out[at] = out[at]! + g[gBase + k]!;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: "MaxPoolGrad",
+  backendName: "wasm",
+  kernelFunc: maxPoolGrad,
+};

@@ -1,0 +1,129 @@
+/** Bookkeeping shared by the minimisers: defaults, stopping tests, trace, result assembly. */
+import { Objective, type ObjectiveFn } from "./objective.js";
+import {
+  isConverged,
+  type CommonOptions,
+  type OptimResult,
+  type OptimStatus,
+  type TraceEntry,
+} from "./status.js";
+
+export interface Settings {
+  sign: 1 | -1;
+  gtol: number;
+  ftol: number;
+  xtol: number;
+  maxIter: number;
+  maxEval: number;
+}
+
+export function settings(o: CommonOptions, defaultMaxIter = 15000): Settings {
+  return {
+    sign: o.maximize ? -1 : 1,
+    gtol: o.gtol ?? 1e-5,
+    ftol: o.ftol ?? 0,
+    xtol: o.xtol ?? 0,
+    maxIter: o.maxIter ?? defaultMaxIter,
+    maxEval: o.maxEval ?? 15000,
+  };
+}
+
+export function makeObjective(fg: ObjectiveFn, n: number, s: Settings): Objective {
+  return new Objective(fg, n, s.sign);
+}
+
+/** Convergence and budget tests after an accepted step, in order of precedence; undefined to go on. */
+export function stopTest(
+  s: Settings,
+  it: {
+    iterations: number;
+    evaluations: number;
+    gradNorm: number;
+    fPrev: number;
+    f: number;
+    stepInf: number;
+    xInf: number;
+  },
+): OptimStatus | undefined {
+  if (it.gradNorm <= s.gtol) return "gradient_tolerance";
+  if (s.ftol > 0 && (it.fPrev - it.f) / Math.max(Math.abs(it.fPrev), Math.abs(it.f), 1) <= s.ftol) {
+    return "function_tolerance";
+  }
+  if (s.xtol > 0 && it.stepInf <= s.xtol * Math.max(1, it.xInf)) return "step_tolerance";
+  if (it.iterations >= s.maxIter) return "max_iterations";
+  if (it.evaluations >= s.maxEval) return "max_evaluations";
+  return undefined;
+}
+
+const MESSAGES: Record<OptimStatus, string> = {
+  gradient_tolerance: "converged: projected gradient norm <= gtol",
+  function_tolerance: "converged: relative reduction of f <= ftol",
+  step_tolerance: "converged: step <= xtol",
+  max_iterations: "stopped: maximum number of iterations reached",
+  max_evaluations: "stopped: maximum number of evaluations reached",
+  line_search_failed:
+    "line search failed: no step gave sufficient decrease (a wrong gradient is the usual cause: run checkGradient)",
+  non_finite: "the objective or its gradient was not finite",
+  objective_error: "the objective threw",
+  aborted: "aborted by the AbortSignal",
+  callback_stop: "stopped by the callback",
+};
+
+/** Builds the result; f and the gradient are un-negated for maximisation. */
+export function finish(
+  method: string,
+  status: OptimStatus,
+  x: Float64Array,
+  fInternal: number,
+  g: Float64Array | undefined,
+  gradNorm: number,
+  iterations: number,
+  obj: Objective,
+  trace: TraceEntry[] | undefined,
+  detail?: string,
+): OptimResult {
+  const sign = obj.sign;
+  let gradient: Float64Array | undefined;
+  if (g) {
+    gradient = Float64Array.from(g);
+    if (sign < 0) for (let i = 0; i < gradient.length; i++) gradient[i] = -gradient[i]!;
+  }
+  const res: OptimResult = {
+    x,
+    f: sign * fInternal,
+    status,
+    converged: isConverged(status) && Number.isFinite(fInternal),
+    iterations,
+    evaluations: obj.evaluations,
+    gradient,
+    gradNorm,
+    message: detail ? `${MESSAGES[status]}: ${detail}` : MESSAGES[status],
+    method,
+  };
+  if (trace) res.trace = trace;
+  return res;
+}
+
+/** The failure of the very first evaluation: nothing better than x0 to return. */
+export function startFailure(
+  method: string,
+  x: Float64Array,
+  obj: Objective,
+  trace: TraceEntry[] | undefined,
+): OptimResult {
+  const kind = obj.lastFailureKind ?? "non_finite";
+  const detail = obj.lastFailure ?? "the gradient at x0 has a non-finite entry";
+  const r = finish(method, kind, x, NaN, undefined, NaN, 0, obj, trace, `at x0, ${detail}`);
+  return r;
+}
+
+/** The status for a failed line search: the objective's own failure when one occurred during it. */
+export function lineSearchFailure(
+  obj: Objective,
+  failuresBefore: string | undefined,
+): [OptimStatus, string | undefined] {
+  if (obj.lastFailure !== undefined && obj.lastFailure !== failuresBefore) {
+    return ["line_search_failed", `the last failing trial point: ${obj.lastFailure}`];
+  }
+  return ["line_search_failed", undefined];
+}

@@ -9,7 +9,7 @@
  * @see J. Nocedal, S. J. Wright (2006), Numerical Optimization, 2nd ed., Algorithms 7.4 and 7.5.
  */
 import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { moreThuente, type LinePoint, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
+import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
 import { scaledNorm2 } from "./vectorOps.js";

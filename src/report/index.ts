@@ -19,3 +19,4 @@ export type { RasterImage, SignedColormap } from "./image.js";
 export { toJson, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 export { formatDuration, formatNumber, formatPercent } from "./format.js";
 export { escapeHtml } from "./html.js";
+export { accuracyChart, costHistoryChart, trajectoryChart } from "./sections.js";

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   Report,
+  accuracyChart,
   badge,
+  costHistoryChart,
   decodePng,
   encodePng,
   formatNumber,
@@ -15,6 +17,7 @@ import {
   signedImage,
   tileImages,
   toJson,
+  trajectoryChart,
   upscaleNearest,
   writeJsonAtomic,
 } from "./index.js";
@@ -61,6 +64,35 @@ describe("charts", () => {
     expect(lines.length).toBe(2);
     expect(lines[0]![2]).not.toBe(lines[1]![2]);
     expect(lines[0]![1]!.split("L").length).toBe(5);
+  });
+
+  it("ready-made charts: trajectories, cost histories (log scale, relative to the best) and accuracy curves", async () => {
+    const traj = trajectoryChart([0, 1, 2], { x1: [0, 1, 0], x2: [1, 0, 1], x3: [2, 2, 2] });
+    expect((await renderChartSvg(traj)).match(/aria-roledescription="line mark"/g)!.length).toBe(3);
+    const hist = costHistoryChart(
+      [
+        { label: "L-BFGS", costs: [3, 2, 1.5, 1] },
+        { label: "GD", costs: [3, 2.5, 2.2] },
+      ],
+      { relativeTo: 1 },
+    ) as unknown as {
+      data: { values: { x: number; y: number; series: string }[] };
+      encoding: { y: { scale: { type?: string } } };
+    };
+    expect(hist.encoding.y.scale.type).toBe("log");
+    // J - J* = 0 at the last L-BFGS iteration is left off the log axis
+    expect(hist.data.values.filter((r) => r.series === "L-BFGS").map((r) => r.y)).toEqual([2, 1, 0.5]);
+    const acc = accuracyChart({
+      fgsm: [
+        { eps: 0, accuracy: 0.9 },
+        { eps: 0.1, accuracy: 0.2 },
+      ],
+    });
+    const svg = await renderChartSvg(acc);
+    expect(svg).toContain("accuracy");
+    expect(svg.match(/aria-roledescription="symbol mark"|role-mark[^"]*point/g)?.length ?? 0).toBeGreaterThan(
+      0,
+    );
   });
 
   it("drops non-finite points and non-positive points on a log axis", () => {

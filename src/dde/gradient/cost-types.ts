@@ -27,3 +27,9 @@ export type CostTerm =
   | { kind: "data"; times: number[]; states: number[]; values: Float64Array; sigma: number | Float64Array; label?: string };
 
 export type Cost = CostTerm[];
+
+/**
+ * A gradient the user already knows: per target (a parameter name, e.g. "c", "history.y", "initial.y"), a cost-like list
+ * of terms whose value along the solution IS the claimed dJ/dtarget (e.g. dJ/dc = integral of -2 (y - c)).
+ */
+export type UserGradient = Record<string, Cost>;

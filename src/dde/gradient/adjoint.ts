@@ -1,0 +1,173 @@
+/**
+ * The adjoint method (constant delays). With J = sum_i g_i(y(t_i)) + integral q dt, the adjoint lambda solves, backwards,
+ *   lambda' = -f_y^T lambda - sum_j 1[t + tau_j <= T] f_zj(t + tau_j)^T lambda(t + tau_j) - q_y^T,
+ *   lambda(T+) = 0, lambda(t_i-) = lambda(t_i+) + g_i,y   (observation jumps),
+ * and then, with b_k = f_theta_k + sum_j f_zj [ dphi/dtheta_k(t - tau_j) 1[t - tau_j < t0] - y'(t - tau_j) dtau_j/dtheta_k ],
+ *   dJ/dtheta_k = sum_i g_i,p + integral (lambda^T b_k + q_p) dt + lambda(t0-)^T dy0/dtheta_k + sum_xi lambda(xi)^T v_k(xi).
+ * In reversed time r = T - t this is a retarded DDE with zero history, solved by the same integrator as the forward
+ * sensitivities (on the same dense forward solution); the integrals ride along as quadrature states. Its cost does not
+ * grow with the number of parameters beyond the n x np products lambda^T f_p.
+ */
+import { GradoptError } from "../../errors.js";
+import type { GradContext } from "./context.js";
+import { integrateLinearDDE, type DenseTrack, type Side } from "./integrator.js";
+import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { historyDp } from "./targets.js";
+
+export interface AdjointResult {
+  gradient: Float64Array;
+  /** lambda(t) (length n). */
+  adjoint(t: number, out: Float64Array): Float64Array;
+  track: DenseTrack;
+}
+
+export function adjointGradient(ctx: GradContext, rtol: number, atol: number): AdjointResult {
+  if (!ctx.constantLags)
+    throw new GradoptError("E_ARG", 'the adjoint method needs constant delays; use method "forward" for time- or state-dependent delays');
+  const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;
+  const np = p.length;
+  const N = n + nt;
+  const lin = new Linearizer(problem, targets.indices, p);
+  const linAhead = new Linearizer(problem, targets.indices, p);
+  const delays = problem.delays;
+  const y = new Float64Array(n);
+  const yA = new Float64Array(n);
+  const z = new Float64Array(m * n);
+  const zA = new Float64Array(m * n);
+  const lags = new Float64Array(m);
+  const tau = Float64Array.from(delays, (d) => d.lag(t0, y, p));
+  const ypBuf = new Float64Array(n);
+  const phiP = new Float64Array(n * nt);
+  const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const pm = Float64Array.from(p);
+  const w = new Float64Array(n);
+  const qy = new Float64Array(n);
+  const qp = new Float64Array(nt);
+  const integrals = ctx.compiled.integrals;
+  const flip = (s: Side): Side => (s === "left" ? "right" : "left");
+
+  const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+    const t = T - r;
+    const ts = flip(side);
+    traj.y(t, y, ts);
+    traj.lagged(t, y, z, lags, ts);
+    const A = lin.dy(t, y, z, p);
+    // out_lambda = A^T lambda
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let l = 0; l < n; l++) acc += A[l * n + i]! * x[l]!;
+      out[i] = acc;
+    }
+    // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
+    for (let j = 0; j < m; j++) {
+      const ta = t + tau[j]!;
+      if (ta > T) continue;
+      traj.y(ta, yA, ts);
+      traj.lagged(ta, yA, zA, lags, ts);
+      const B = linAhead.dz(ta, yA, zA, p);
+      const Bj = j * n * n;
+      const off = j * N;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * xlag[off + l]!;
+        out[i] = out[i]! + acc;
+      }
+    }
+    // Quadratures: lambda^T b_k.
+    const Fp = lin.dp(t, y, z, p);
+    for (let k = 0; k < nt; k++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += x[i]! * Fp[i * nt + k]!;
+      out[n + k] = acc;
+    }
+    if (m > 0) {
+      const B = lin.dz(t, y, z, p);
+      for (let j = 0; j < m; j++) {
+        const tl = t - tau[j]!;
+        // w = B_j^T lambda
+        const Bj = j * n * n;
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * x[l]!;
+          w[i] = acc;
+        }
+        const inHistory = tl < t0 || (tl === t0 && ts === "left");
+        if (inHistory && problem.history.dp) {
+          historyDp(problem, tl, p, targets.indices, phiP, scratch);
+          for (let k = 0; k < nt; k++) {
+            let acc = 0;
+            for (let i = 0; i < n; i++) acc += w[i]! * phiP[k * n + i]!;
+            out[n + k] = out[n + k]! + acc;
+          }
+        }
+        let needYp = false;
+        for (let k = 0; k < nt; k++) if (ctx.dtau[j * nt + k] !== 0) needYp = true;
+        if (needYp) {
+          traj.yPrime(tl, ypBuf, ts);
+          let wy = 0;
+          for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
+          for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * ctx.dtau[j * nt + k]!;
+        }
+      }
+    }
+    for (const it of integrals) {
+      const inside = (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
+      if (!inside) continue;
+      pointDy(it.q, t, y, pm, qy);
+      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
+      for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
+      for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
+    }
+  };
+
+  const R = T - t0;
+  const toR = (t: number) => Math.min(R, Math.max(0, T - t));
+  const track = integrateLinearDDE({
+    N,
+    t0: 0,
+    t1: R,
+    x0: new Float64Array(N),
+    m,
+    lag: (_r, j) => tau[j]!,
+    constantLags: true,
+    history: (_r, out) => out.fill(0),
+    rhs,
+    breakpoints: [...ctx.discontinuities.map(toR), ...ctx.compiled.points.map((pt) => toR(pt.t))].filter((r) => r > 0 && r < R),
+    stateJumps: ctx.points.map((pt) => ({
+      t: toR(pt.t),
+      apply: (x: Float64Array) => {
+        for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
+      },
+    })),
+    rtol,
+    atol,
+  });
+  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
+
+  const fin = track.final;
+  const gradient = new Float64Array(nt);
+  for (let k = 0; k < nt; k++) {
+    let g = fin[n + k]!;
+    for (let i = 0; i < n; i++) g += fin[i]! * ctx.s0[k * n + i]!;
+    gradient[k] = g;
+  }
+  for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
+  const xs = new Float64Array(N);
+  for (const jmp of ctx.jumps) {
+    track.eval(toR(jmp.t), xs);
+    for (let k = 0; k < nt; k++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += xs[i]! * jmp.v[k * n + i]!;
+      gradient[k] = gradient[k]! + acc;
+    }
+  }
+  return {
+    gradient,
+    adjoint: (t, out) => {
+      track.eval(toR(t), xs);
+      out.set(xs.subarray(0, n));
+      return out;
+    },
+    track,
+  };
+}

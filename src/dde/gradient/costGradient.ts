@@ -1,0 +1,102 @@
+/**
+ * The exact gradient of a cost over a DDE solution with respect to parameters (and thereby delays, history values and
+ * initial values), by forward sensitivities or the adjoint method, picked automatically by the number of targets.
+ */
+import { assertArg } from "../../errors.js";
+import type { DDEProblem, DDESolution } from "../types.js";
+import { adjointGradient } from "./adjoint.js";
+import { GradContext } from "./context.js";
+import type { Cost } from "./cost-types.js";
+import { evaluateCompiled } from "./cost.js";
+import { forwardGradient, type ForwardResult } from "./forward.js";
+import { defaultSolve, type SolveFn } from "./solver.js";
+import { resolveTargets } from "./targets.js";
+
+export type GradientMethod = "forward" | "adjoint" | "auto";
+
+export interface CostGradientOptions {
+  /** Targets: parameter indices or names (default: every parameter). */
+  wrt?: readonly (number | string)[];
+  /** "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant, else forward. */
+  method?: GradientMethod;
+  /** Threshold of "auto" (default 3). */
+  adjointAbove?: number;
+  /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */
+  rtol?: number;
+  /** Absolute tolerance (default rtol / 100). */
+  atol?: number;
+  /** Extra options for the forward solver (method, maxSteps, ...). */
+  solverOptions?: Record<string, unknown>;
+  /** The forward solver (default: gradopt's). */
+  solver?: SolveFn;
+  /** Reuse an existing forward solution of this problem (it must be dense over the span). */
+  solution?: DDESolution;
+}
+
+export interface OneSided {
+  left: number;
+  right: number;
+}
+
+export interface CostGradientResult {
+  cost: number;
+  /** dJ/dtarget, in the order of `names`; NaN where only one-sided derivatives exist (see oneSided). */
+  gradient: Float64Array;
+  names: string[];
+  /** Parameter indices of the targets. */
+  indices: Int32Array;
+  method: "forward" | "adjoint";
+  /** Targets where the cost has a kink (an observation on a breaking point that moves with the target). */
+  oneSided?: Record<string, OneSided>;
+  solution: DDESolution;
+  /** Steps and right-hand-side evaluations of the sensitivity or adjoint solve. */
+  stats: { forwardSteps: number; gradientSteps: number; gradientRhsEvals: number };
+  /** Present with the forward method: s(t), target-major (out[k*n + i] = dy_i/dtarget_k). */
+  sensitivity?: ForwardResult["sensitivity"];
+}
+
+/** Solves the problem and differentiates the cost. Solver failure is reported as an E_SOLVER error naming the cause. */
+export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradientOptions = {}): CostGradientResult {
+  const rtol = opts.rtol ?? 1e-8;
+  const atol = opts.atol ?? rtol / 100;
+  assertArg(rtol > 0 && atol > 0, () => `costGradient: tolerances must be positive (rtol ${rtol}, atol ${atol})`);
+  const targets = resolveTargets(problem, opts.wrt);
+  const solve = opts.solver ?? defaultSolve;
+  const solution = opts.solution ?? solve(problem, { ...opts.solverOptions, rtol, atol });
+  const ctx = new GradContext(problem, solution, cost, targets);
+  const J = evaluateCompiled(solution, ctx.compiled, ctx.p);
+  const kinked = ctx.points.some((pt) => ctx.jumpsAt(pt.t).length > 0);
+  let method = opts.method ?? "auto";
+  if (method === "auto") method = targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked ? "adjoint" : "forward";
+  const base = { cost: J, names: targets.names, indices: targets.indices, solution };
+  if (method === "adjoint") {
+    const adj = adjointGradient(ctx, rtol, atol);
+    const res: CostGradientResult = {
+      ...base,
+      gradient: adj.gradient,
+      method: "adjoint",
+      stats: { forwardSteps: solution.stats.steps, gradientSteps: adj.track.steps, gradientRhsEvals: adj.track.rhsEvals },
+    };
+    if (kinked) attachOneSided(res, forwardGradient(ctx, rtol, atol));
+    return res;
+  }
+  const fwd = forwardGradient(ctx, rtol, atol);
+  const res: CostGradientResult = {
+    ...base,
+    gradient: fwd.gradient,
+    method: "forward",
+    sensitivity: fwd.sensitivity,
+    stats: { forwardSteps: solution.stats.steps, gradientSteps: fwd.track.steps, gradientRhsEvals: fwd.track.rhsEvals },
+  };
+  attachOneSided(res, fwd);
+  return res;
+}
+
+function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
+  if (fwd.oneSided.length === 0) return;
+  res.oneSided = {};
+  for (const o of fwd.oneSided) {
+    res.oneSided[res.names[o.index]!] = { left: o.left, right: o.right };
+    res.gradient[o.index] = NaN;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Forward sensitivities s_k = dy/dtheta_k along a solved trajectory:
+ *   s' = f_y s + sum_j f_zj [ s(t - tau_j) - y'(t - tau_j) (dtau_j/dtheta + tau_j,y s) ] + f_theta,
+ *   s = dphi/dtheta before t0, s(t0) = dy0/dtheta, jumps s(xi+) = s(xi-) + v at moving breaking points,
+ * with y'(t - tau) evaluated from f (the solver's `derivative`), never from the interpolant. Integral cost terms are
+ * carried as quadrature states Q_k' = q_y s_k + q_p.
+ */
+import type { Side } from "./integrator.js";
+import { integrateLinearDDE, type DenseTrack } from "./integrator.js";
+import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import type { GradContext } from "./context.js";
+import { historyDp, lagDp, lagDy } from "./targets.js";
+
+export interface ForwardResult {
+  /** dJ/dtheta; NaN where the cost is not differentiable (see oneSided). */
+  gradient: Float64Array;
+  /** Targets whose derivative has two different one-sided values (an observation on a moving breaking point). */
+  oneSided: { index: number; left: number; right: number }[];
+  /** s(t) target-major (out[k*n + i] = dy_i/dtheta_k); `side` at a jump of s. */
+  sensitivity(t: number, out: Float64Array, side?: Side): Float64Array;
+  track: DenseTrack;
+}
+
+export function forwardGradient(ctx: GradContext, rtol: number, atol: number): ForwardResult {
+  const { problem, traj, n, m, nt, p, targets } = ctx;
+  const np = p.length;
+  const integrals = ctx.compiled.integrals;
+  const nq = integrals.length > 0 ? nt : 0;
+  const NS = n * nt;
+  const N = NS + nq;
+  const lin = new Linearizer(problem, targets.indices, p);
+  const y = new Float64Array(n);
+  const z = new Float64Array(m * n);
+  const lags = new Float64Array(m);
+  const yp = new Float64Array(m * n);
+  const ypBuf = new Float64Array(n);
+  const dtauRow = new Float64Array(nt);
+  const tauY = new Float64Array(n);
+  const pm = Float64Array.from(p);
+  const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const dz = new Float64Array(n);
+  const qy = new Float64Array(n);
+  const qp = new Float64Array(nt);
+  const hbuf = new Float64Array(NS);
+  const constant = ctx.constantLags;
+  const delays = problem.delays;
+
+  const x0 = new Float64Array(N);
+  x0.set(ctx.s0);
+
+  const rhs = (t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+    traj.y(t, y, side);
+    traj.lagged(t, y, z, lags, side);
+    const A = lin.dy(t, y, z, p);
+    const B = m > 0 ? lin.dz(t, y, z, p) : lin.B;
+    const Fp = lin.dp(t, y, z, p);
+    for (let j = 0; j < m; j++) traj.yPrime(t - lags[j]!, ypBuf, side === "left" ? "left" : "right"), yp.set(ypBuf, j * n);
+    for (let k = 0; k < nt; k++) {
+      const sk = k * n;
+      for (let i = 0; i < n; i++) {
+        let acc = Fp[i * nt + k]!;
+        for (let l = 0; l < n; l++) acc += A[i * n + l]! * x[sk + l]!;
+        out[sk + i] = acc;
+      }
+    }
+    for (let j = 0; j < m; j++) {
+      const d = delays[j]!;
+      if (constant) for (let k = 0; k < nt; k++) dtauRow[k] = ctx.dtau[j * nt + k]!;
+      else lagDp(d, t, y, pm, targets.indices, dtauRow, scratch);
+      const stateDep = d.kind === "state";
+      if (stateDep) lagDy(d, t, y, p, tauY);
+      const Bj = j * n * n;
+      for (let k = 0; k < nt; k++) {
+        let dtau = dtauRow[k]!;
+        if (stateDep) for (let l = 0; l < n; l++) dtau += tauY[l]! * x[k * n + l]!;
+        for (let l = 0; l < n; l++) dz[l] = xlag[j * N + k * n + l]! - yp[j * n + l]! * dtau;
+        const sk = k * n;
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let l = 0; l < n; l++) acc += B[Bj + i * n + l]! * dz[l]!;
+          out[sk + i] = out[sk + i]! + acc;
+        }
+      }
+    }
+    if (nq > 0) {
+      out.fill(0, NS, N);
+      for (const it of integrals) {
+        const inside = (t > it.from || (t === it.from && side === "right")) && (t < it.to || (t === it.to && side === "left"));
+        if (!inside) continue;
+        pointDy(it.q, t, y, pm, qy);
+        pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
+        for (let k = 0; k < nt; k++) {
+          let acc = qp[k]!;
+          for (let l = 0; l < n; l++) acc += qy[l]! * x[k * n + l]!;
+          out[NS + k] = out[NS + k]! + acc;
+        }
+      }
+    }
+  };
+
+  const track = integrateLinearDDE({
+    N,
+    t0: ctx.t0,
+    t1: ctx.T,
+    x0,
+    m,
+    lag: (t, j, side) => {
+      if (constant) return delays[j]!.lag(t, y, p);
+      traj.y(t, ypBuf, side);
+      return delays[j]!.lag(t, ypBuf, p);
+    },
+    constantLags: constant,
+    history: (t, out) => {
+      historyDp(problem, t, p, targets.indices, hbuf, scratch);
+      out.set(hbuf);
+      if (nq > 0) out.fill(0, NS, N);
+    },
+    rhs,
+    breakpoints: ctx.discontinuities,
+    stateJumps: ctx.jumps.map((jmp) => ({
+      t: jmp.t,
+      apply: (x: Float64Array) => {
+        for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
+      },
+    })),
+    rtol,
+    atol,
+  });
+
+  const xs = new Float64Array(N);
+  const sensitivity = (t: number, out: Float64Array, side: Side = "right") => {
+    track.eval(t, xs, side);
+    out.set(xs.subarray(0, NS));
+    return out;
+  };
+
+  const gradient = new Float64Array(nt);
+  const left = new Float64Array(nt);
+  const right = new Float64Array(nt);
+  const sMinus = new Float64Array(NS);
+  const sPlus = new Float64Array(NS);
+  const kinked = new Uint8Array(nt);
+  if (nq > 0) {
+    const fin = track.final;
+    for (let k = 0; k < nt; k++) gradient[k] = fin[NS + k]!;
+  }
+  left.set(gradient);
+  right.set(gradient);
+  for (const pt of ctx.points) {
+    sensitivity(pt.t, sPlus, "right");
+    sensitivity(pt.t, sMinus, "left");
+    const on = ctx.jumpsAt(pt.t);
+    for (let k = 0; k < nt; k++) {
+      let gm = pt.gp[k]!;
+      let gpl = pt.gp[k]!;
+      for (let i = 0; i < n; i++) {
+        gm += pt.gy[i]! * sMinus[k * n + i]!;
+        gpl += pt.gy[i]! * sPlus[k * n + i]!;
+      }
+      if (on.length === 0 || gm === gpl) {
+        // Off every moving jump, s is continuous (the two sides agree up to a rounding).
+        gradient[k] = gradient[k]! + gpl;
+        left[k] = left[k]! + gpl;
+        right[k] = right[k]! + gpl;
+        continue;
+      }
+      // The breaking point moves right when dxi/dtheta > 0: a step up in theta leaves t on the pre-jump side.
+      const moveRight = on[0]!.dxi[k]! > 0;
+      right[k] = right[k]! + (moveRight ? gm : gpl);
+      left[k] = left[k]! + (moveRight ? gpl : gm);
+      kinked[k] = 1;
+    }
+  }
+  const oneSided: ForwardResult["oneSided"] = [];
+  for (let k = 0; k < nt; k++)
+    if (kinked[k]) {
+      if (left[k] === right[k]) gradient[k] = left[k]!;
+      else {
+        gradient[k] = NaN;
+        oneSided.push({ index: k, left: left[k]!, right: right[k]! });
+      }
+    } else gradient[k] = left[k]!;
+  return { gradient, oneSided, sensitivity, track };
+}

@@ -1,0 +1,297 @@
+/**
+ * A small adaptive Dormand-Prince 5(4) integrator for the linear retarded DDEs of sensitivities and adjoints.
+ *
+ * Why not the main solver: these systems have forcing terms that are piecewise smooth with KNOWN discontinuities (the
+ * forward trajectory's breaking points, observation times) and state jumps (the jump conditions, the adjoint's
+ * observation jumps). Evaluating such a term exactly at a discontinuity is ambiguous: the stage at the end of a step
+ * needs the left limit, the first stage of the next one the right limit. This integrator steps onto every discontinuity
+ * (propagated along the lags), never lets a step cross one, and tells the right-hand side which side each stage is on.
+ * Steps are at most the smallest lag, so lagged values always come from finished steps (no implicit iteration).
+ * Dense output: Hairer's 4th-order continuous extension of DOPRI5.
+ */
+
+export type Side = "left" | "right";
+
+export interface LinearDDESystem {
+  /** Number of states. */
+  N: number;
+  t0: number;
+  t1: number;
+  x0: Float64Array;
+  /** Number of lags; lag(t, j, side) >= 0 is the j-th lag at t. */
+  m: number;
+  lag(t: number, j: number, side: Side): number;
+  /** Constant lags: discontinuities are propagated along them. */
+  constantLags: boolean;
+  /** x(t) for t < t0. */
+  history(t: number, out: Float64Array): void;
+  /** out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity. */
+  rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array): void;
+  /** Times where the forcing is discontinuous (propagated along constant lags). */
+  breakpoints: number[];
+  /** State jumps: x(t+) = apply(x(t-)), applied in time order. */
+  stateJumps?: { t: number; apply(x: Float64Array): void }[];
+  rtol: number;
+  atol: number;
+  maxSteps?: number;
+}
+
+export interface DenseTrack {
+  ok: boolean;
+  message: string;
+  tEnd: number;
+  steps: number;
+  rejected: number;
+  rhsEvals: number;
+  /** x(t) for t in [t0, tEnd]; at a step boundary `side` picks the step on that side (state jumps). */
+  eval(t: number, out: Float64Array, side?: Side): Float64Array;
+  /** The final state x(tEnd+) (after any jump at tEnd). */
+  final: Float64Array;
+  /** Start times of the accepted steps (then tEnd). */
+  times: number[];
+}
+
+// Dormand-Prince 5(4) tableau (Dormand & Prince 1980), with Hairer's dense-output coefficients (dopri5.f).
+const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
+const A: number[][] = [
+  [],
+  [1 / 5],
+  [3 / 40, 9 / 40],
+  [44 / 45, -56 / 15, 32 / 9],
+  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+];
+const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
+const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072, 701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423];
+
+/** Times b + sum of up to `depth` lags (with repetition), within (t0, t1]: where derivatives of the solution jump. */
+export function propagateBreakpoints(bases: number[], lags: number[], t0: number, t1: number, depth = 5, cap = 20000): number[] {
+  const pos = [...new Set(lags.filter((l) => l > 0))];
+  const seen = new Set<number>();
+  let frontier = bases.filter((b) => b >= t0 && b <= t1);
+  for (const b of frontier) seen.add(b);
+  for (let d = 0; d < depth && frontier.length > 0 && seen.size < cap; d++) {
+    const next: number[] = [];
+    for (const b of frontier)
+      for (const l of pos) {
+        const x = b + l;
+        if (x <= t1 && !seen.has(x)) {
+          seen.add(x);
+          next.push(x);
+        }
+      }
+    frontier = next;
+  }
+  const eps = 1e-13 * Math.max(1, Math.abs(t0), Math.abs(t1));
+  const sorted = [...seen].filter((x) => x > t0 + eps).sort((a, b) => a - b);
+  // Merge points closer than eps (floating-point copies of one point).
+  const out: number[] = [];
+  for (const x of sorted) if (out.length === 0 || x - out[out.length - 1]! > eps) out.push(x);
+  return out;
+}
+
+/** Integrates a linear retarded DDE from t0 to t1 (see the module comment). Failures are a status, never a throw. */
+export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
+  const { N, t0, t1, m } = sys;
+  const maxSteps = sys.maxSteps ?? 1_000_000;
+  const span = t1 - t0;
+  const lag0 = Array.from({ length: m }, (_, j) => sys.lag(t0, j, "right"));
+  const jumps = [...(sys.stateJumps ?? [])].filter((j) => j.t >= t0 && j.t <= t1).sort((a, b) => a.t - b.t);
+  const stops = sys.constantLags
+    ? propagateBreakpoints([t0, ...sys.breakpoints, ...jumps.map((j) => j.t)], lag0, t0, t1)
+    : propagateBreakpoints([...sys.breakpoints, ...jumps.map((j) => j.t)], [], t0, t1, 0);
+  if (stops.length === 0 || stops[stops.length - 1]! < t1) stops.push(t1);
+
+  // Stored steps: start, length, and 5 N dense coefficients each.
+  const starts: number[] = [];
+  const lens: number[] = [];
+  const coefs: Float64Array[] = [];
+
+  const x = Float64Array.from(sys.x0);
+  const xn = new Float64Array(N);
+  const xs = new Float64Array(N);
+  const k = Array.from({ length: 7 }, () => new Float64Array(N));
+  const lagBuf = new Float64Array(m * N);
+  let rhsEvals = 0;
+  let steps = 0;
+  let rejected = 0;
+
+  const evalStored = (t: number, out: Float64Array, side: Side): Float64Array => {
+    const s = starts.length;
+    if (s === 0 || t < starts[0]!) {
+      sys.history(t, out);
+      return out;
+    }
+    // Binary search for the step holding t (side decides at a boundary).
+    let lo = 0;
+    let hi = s - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      const st = starts[mid]!;
+      if (st < t || (side === "right" && st === t)) lo = mid;
+      else hi = mid - 1;
+    }
+    const h = lens[lo]!;
+    const th = (t - starts[lo]!) / h;
+    const c = coefs[lo]!;
+    const u = 1 - th;
+    for (let i = 0; i < N; i++) {
+      const r1 = c[i]!;
+      const r2 = c[N + i]!;
+      const r3 = c[2 * N + i]!;
+      const r4 = c[3 * N + i]!;
+      const r5 = c[4 * N + i]!;
+      out[i] = r1 + th * (r2 + u * (r3 + th * (r4 + u * r5)));
+    }
+    return out;
+  };
+
+  const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
+    for (let j = 0; j < m; j++) {
+      const tl = t - sys.lag(t, j, side);
+      // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
+      const lside: Side = tl >= stepMid - sys.lag(stepMid, j, "right") ? "left" : "right";
+      const target = lagBuf.subarray(j * N, (j + 1) * N);
+      if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
+      // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
+      else evalStored(tl, target, tl > stepStart ? "left" : lside);
+    }
+  };
+
+  const f = (t: number, xx: Float64Array, side: Side, a: number, mid: number, out: Float64Array) => {
+    fillLags(t, side, a, mid);
+    sys.rhs(t, xx, lagBuf, side, out);
+    rhsEvals++;
+  };
+
+  let t = t0;
+  let jumpIdx = 0;
+  const applyJumpsAt = (tt: number) => {
+    while (jumpIdx < jumps.length && jumps[jumpIdx]!.t <= tt) jumps[jumpIdx++]!.apply(x);
+  };
+  applyJumpsAt(t0);
+
+  const minLag = sys.constantLags ? Math.min(...lag0.filter((l) => l > 0), Infinity) : Infinity;
+  let h = Math.min(span / 100, minLag);
+  let stopIdx = 0;
+  let ok = true;
+  let message = "";
+  let kFresh = false;
+  while (t < t1) {
+    while (stopIdx < stops.length && stops[stopIdx]! <= t) stopIdx++;
+    const stop = stopIdx < stops.length ? stops[stopIdx]! : t1;
+    let lagCap = minLag;
+    if (!sys.constantLags) for (let j = 0; j < m; j++) lagCap = Math.min(lagCap, Math.max(sys.lag(t, j, "right"), 1e-12));
+    h = Math.min(h, lagCap);
+    const hProp = h;
+    let hitStop = false;
+    if (t + h >= stop - 1e-12 * Math.max(1, Math.abs(stop))) {
+      h = stop - t;
+      hitStop = true;
+    } else if (t + 2 * h > stop) h = 0.5 * (stop - t); // avoid a sliver step before the stop
+    if (steps + rejected >= maxSteps) {
+      ok = false;
+      message = `maximum number of steps (${maxSteps}) reached at t = ${t}`;
+      break;
+    }
+    if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
+      ok = false;
+      message = `step size underflow at t = ${t}`;
+      break;
+    }
+    const mid = t + 0.5 * h;
+    if (!kFresh) f(t, x, "right", t, mid, k[0]!);
+    for (let s = 1; s < 7; s++) {
+      const a = A[s]!;
+      for (let i = 0; i < N; i++) {
+        let acc = 0;
+        for (let q = 0; q < s; q++) acc += a[q]! * k[q]![i]!;
+        xs[i] = x[i]! + h * acc;
+      }
+      const ts = s >= 5 ? t + h : t + C[s]! * h;
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, k[s]!);
+      if (s === 6) xn.set(xs);
+    }
+    // Error estimate (Hairer's norm).
+    let err = 0;
+    for (let i = 0; i < N; i++) {
+      let e = 0;
+      for (let s = 0; s < 7; s++) e += E[s]! * k[s]![i]!;
+      const sc = sys.atol + sys.rtol * Math.max(Math.abs(x[i]!), Math.abs(xn[i]!));
+      const r = (h * e) / sc;
+      err += r * r;
+    }
+    err = Math.sqrt(err / Math.max(1, N));
+    if (!Number.isFinite(err)) {
+      if (h < 1e-10 * Math.max(1, span)) {
+        ok = false;
+        message = `non-finite value at t = ${t}`;
+        break;
+      }
+      h *= 0.25;
+      rejected++;
+      kFresh = true;
+      continue;
+    }
+    // A sliver step that still fails straddles a discontinuity a rounding away from a stop: its error is h * jump, so take it.
+    const sliver = h <= 1e-10 * Math.max(1, span);
+    if (err > 1 && !sliver) {
+      h *= Math.max(0.2, 0.9 * Math.pow(err, -0.2));
+      rejected++;
+      kFresh = true;
+      continue;
+    }
+    // Accept: store dense coefficients.
+    const c = new Float64Array(5 * N);
+    for (let i = 0; i < N; i++) {
+      const y0 = x[i]!;
+      const y1 = xn[i]!;
+      const dy = y1 - y0;
+      const bspl = h * k[0]![i]! - dy;
+      c[i] = y0;
+      c[N + i] = dy;
+      c[2 * N + i] = bspl;
+      c[3 * N + i] = dy - h * k[6]![i]! - bspl;
+      let d = 0;
+      for (let s = 0; s < 7; s++) d += D[s]! * k[s]![i]!;
+      c[4 * N + i] = h * d;
+    }
+    starts.push(t);
+    lens.push(h);
+    coefs.push(c);
+    steps++;
+    t = hitStop ? stop : t + h;
+    x.set(xn);
+    const nJumps = jumpIdx;
+    applyJumpsAt(t);
+    // FSAL, except across a discontinuity or a jump where the first stage must see the right limit.
+    if (!hitStop && nJumps === jumpIdx) {
+      k[0]!.set(k[6]!);
+      kFresh = true;
+    } else kFresh = false;
+    const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));
+    const hNext = hitStop ? Math.max(hProp, h * grow) : h * grow;
+    h = Math.max(hNext, 1e-12 * Math.max(1, span));
+  }
+  const tEnd = t;
+  return {
+    ok,
+    message: ok ? "success" : message,
+    tEnd,
+    steps,
+    rejected,
+    rhsEvals,
+    final: Float64Array.from(x),
+    times: [...starts, tEnd],
+    eval(tt: number, out: Float64Array, side: Side = "right"): Float64Array {
+      if (tt >= tEnd && starts.length > 0 && side === "right") {
+        if (tt === tEnd) {
+          out.set(x);
+          return out;
+        }
+      }
+      return evalStored(Math.min(tt, tEnd), out, side);
+    },
+  };
+}

@@ -5,4 +5,15 @@
 export { loadModel, compileModel, type CompiledModel, type DelayInfo } from "./compile.js";
 export { readModelSpec, type ModelSpec, type ModelInput, type ExprSource, type CostTermSpec } from "./load.js";
 export { parseObservations, type Observations } from "./csv.js";
+export {
+  solveModel,
+  modelGradient,
+  prepareModel,
+  type ModelRunOptions,
+  type SolveModelOptions,
+  type SolveModelResult,
+  type ModelGradientOptions,
+  type ModelGradientResult,
+  type GradientCheckEntry,
+} from "./run.js";
 export * as expr from "./expr/index.js";

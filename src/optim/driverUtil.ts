@@ -59,6 +59,7 @@ const MESSAGES: Record<OptimStatus, string> = {
   gradient_tolerance: "converged: projected gradient norm <= gtol",
   function_tolerance: "converged: relative reduction of f <= ftol",
   step_tolerance: "converged: step <= xtol",
+  precision_limit: "converged to the precision of f: no step can decrease f measurably (gtol not reachable)",
   max_iterations: "stopped: maximum number of iterations reached",
   max_evaluations: "stopped: maximum number of evaluations reached",
   line_search_failed:
@@ -117,11 +118,20 @@ export function startFailure(
   return r;
 }
 
-/** The status for a failed line search: the objective's own failure when one occurred during it. */
+/**
+ * The status for a failed line search. When the model's predicted decrease `predicted` (−gᵀd) is below the rounding
+ * of f, no step can decrease f measurably: the point is a minimiser to the precision of f ("precision_limit").
+ * Otherwise "line_search_failed", naming the objective's own failure when one occurred during the search.
+ */
 export function lineSearchFailure(
   obj: Objective,
   failuresBefore: string | undefined,
+  predicted: number,
+  f: number,
 ): [OptimStatus, string | undefined] {
+  if (predicted <= 100 * Number.EPSILON * Math.abs(f)) {
+    return ["precision_limit", `predicted decrease ${predicted.toExponential(2)} at f = ${f}`];
+  }
   if (obj.lastFailure !== undefined && obj.lastFailure !== failuresBefore) {
     return ["line_search_failed", `the last failing trial point: ${obj.lastFailure}`];
   }

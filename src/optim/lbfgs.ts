@@ -58,6 +58,7 @@ export function lbfgs(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsOpti
 
   let status: OptimStatus | undefined = gnorm <= set.gtol ? "gradient_tolerance" : undefined;
   let detail: string | undefined;
+  let predicted: number | undefined;
 
   while (status === undefined) {
     if (options.signal?.aborted) {
@@ -110,14 +111,16 @@ export function lbfgs(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsOpti
       x.set(xPrev);
       g.set(gPrev);
       f = fPrev;
+      if (count > 0) predicted = -dg0; // the quasi-Newton model's predicted decrease
       if (obj.evaluations >= set.maxEval) status = "max_evaluations";
       else if (count > 0) {
         count = 0; // drop the memory and retry along −g
         continue;
-      } else [status, detail] = lineSearchFailure(obj, failuresBefore);
+      } else [status, detail] = lineSearchFailure(obj, failuresBefore, predicted ?? -dg0, f);
       break;
     }
     f = ls.f;
+    predicted = undefined;
     iterations++;
 
     // New pair s = x − xPrev, y = g − gPrev, kept only when the curvature sᵀy is safely positive.

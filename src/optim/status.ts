@@ -3,6 +3,7 @@ export type OptimStatus =
   | "gradient_tolerance" // ||projected gradient||_inf <= gtol: converged
   | "function_tolerance" // opt-in ftol: relative decrease of f below ftol: converged
   | "step_tolerance" // opt-in xtol: the step became negligible: converged
+  | "precision_limit" // the predicted decrease is below the rounding of f (gtol unreachable in floating point): converged
   | "max_iterations"
   | "max_evaluations"
   | "line_search_failed" // no step with sufficient decrease (usually a wrong gradient: check it with checkGradient)

@@ -83,7 +83,8 @@ export function moreThuente(
     dg: point.dg,
     status,
     evaluations: evals,
-    sufficientDecrease: Number.isFinite(point.f) && point.f <= f0 + stp * gtest,
+    // Strict decrease too: when stp·ftol·φ'(0) is below the rounding of φ(0), "f <= ftest" alone would accept no progress.
+    sufficientDecrease: Number.isFinite(point.f) && point.f <= f0 + stp * gtest && point.f < f0,
   });
 
   for (;;) {

@@ -1,3 +1,4 @@
 // gradopt's public face: every capability re-exported by name from its folder's index.
 export { GradoptError, type GradoptErrorCode, type SourceLocation } from "./errors.js";
 export * as report from "./report/index.js";
+export * from "./dde/index.js";

@@ -42,13 +42,41 @@ export interface Delay {
 /** Partial derivatives of f, used by sensitivities and adjoints; absent ones are taken by finite differences. */
 export interface RhsJacobians {
   /** d f / d y, n x n. */
-  dy?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  dy?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    out: Float64Array,
+    zd: Float64Array,
+  ): void;
   /** d f / d z_j for every delay j, m blocks of n x n: out[j*n*n + i*n + k] = d f_i / d z_{j,k}. */
-  dz?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  dz?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    out: Float64Array,
+    zd: Float64Array,
+  ): void;
   /** d f / d zd_j (neutral terms), same layout as dz. */
-  dzd?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  dzd?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    out: Float64Array,
+    zd: Float64Array,
+  ): void;
   /** d f / d p, n x np. */
-  dp?(t: number, y: Float64Array, z: Float64Array, p: Float64Array, out: Float64Array, zd: Float64Array): void;
+  dp?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    out: Float64Array,
+    zd: Float64Array,
+  ): void;
 }
 
 export interface History {
@@ -94,7 +122,8 @@ export type SolveStatus =
   | "non-finite"
   | "future-lag" // a delay that would look past the current time (negative lag)
   | "max-steps"
-  | "aborted";
+  | "aborted"
+  | "lag-outside-window"; // dense: "window" dropped the past a lag reached (raise options.maxLag)
 
 export interface SolveStats {
   steps: number;
@@ -106,6 +135,21 @@ export interface EventRecord {
   t: number;
   index: number;
   y: Float64Array;
+}
+
+/** Where a breaking point came from (see BreakpointInfo). */
+export type BreakpointOrigin = "initial" | "jump" | "propagated" | "tracked" | "tstop";
+
+/** A discontinuity point of the solution or one of its derivatives, with its provenance (for jump conditions). */
+export interface BreakpointInfo {
+  readonly t: number;
+  /** Lowest derivative that may jump there (0: y itself, 1: y', ...). */
+  readonly order: number;
+  readonly origin: BreakpointOrigin;
+  /** Delay index that carried it here (propagated / tracked), else -1. */
+  readonly delay: number;
+  /** Index in the same list of the point it came from (xi = parent + tau_delay for constant delays), else -1. */
+  readonly parent: number;
 }
 
 export interface DDESolution {
@@ -130,4 +174,11 @@ export interface DDESolution {
    * At a breaking point `side` picks the one-sided value.
    */
   derivative(t: number, out?: Float64Array, side?: "left" | "right"): Float64Array;
+  /** Every known breaking point in the span with its order and origin (the solver's Solution always has it). */
+  readonly breakpointInfo?: readonly BreakpointInfo[];
+  /**
+   * Z(t): y(t - tau_j) for all delays into z (z[j*n + i]) and y'(t - tau_j) for neutral delays into zd, with the lags
+   * evaluated at (t, y(t)); one-sided at breaking points via `side` (the solver's Solution always has it).
+   */
+  lagged?(t: number, z: Float64Array, zd?: Float64Array, side?: "left" | "right"): void;
 }

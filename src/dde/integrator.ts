@@ -1,0 +1,295 @@
+/**
+ * The step loop of the method of steps: step exactly onto breaking points, iterate on the step's own continuous
+ * extension when a lag falls inside the step, control the error with a PI controller, track state-dependent
+ * discontinuities, watch events, and end with a typed status (never a throw) on numerical failure.
+ */
+import type { BreakpointList } from "./breakpoints.js";
+import type { EventWatcher } from "./events.js";
+import type { StepStore } from "./history.js";
+import { CurrentMode, type LagEvaluator } from "./lagged.js";
+import type { RKStepper } from "./stepper.js";
+import type { DiscontinuityTracker } from "./track.js";
+import type { SolveStats, SolveStatus } from "./types.js";
+
+export interface IntegratorConfig {
+  t0: number;
+  tEnd: number;
+  rtol: number;
+  atol: Float64Array;
+  h0: number | undefined;
+  hmax: number;
+  maxSteps: number;
+  fixedPointTol: number;
+  fixedPointMaxIter: number;
+  /** Sorted output times, or null for "every step". */
+  saveat: Float64Array | null;
+  /** Record every step when saveat is null (full mode); else only the end points. */
+  everyStep: boolean;
+  /** Window length (window mode), or Infinity. */
+  window: number;
+  signal: AbortSignal | undefined;
+}
+
+export interface IntegratorResult {
+  status: SolveStatus;
+  message: string;
+  tEnd: number;
+  yEnd: Float64Array;
+  stats: SolveStats;
+  outT: number[];
+  outY: number[];
+  /** Times of breaking points actually stepped onto. */
+  stepped: number[];
+}
+
+export function integrate(
+  cfg: IntegratorConfig,
+  y0: Float64Array,
+  stepper: RKStepper,
+  lag: LagEvaluator,
+  store: StepStore,
+  list: BreakpointList,
+  tracker: DiscontinuityTracker,
+  events: EventWatcher,
+): IntegratorResult {
+  const n = y0.length;
+  const { t0, tEnd, rtol, atol } = cfg;
+  const tab = stepper.tab;
+  const s = stepper.s;
+  const K = stepper.K;
+  const scale = Math.max(1, Math.abs(t0), Math.abs(tEnd), tEnd - t0);
+  const beta2 = 0.2 / (tab.embeddedOrder + 1);
+  const beta1 = 1 / (tab.embeddedOrder + 1) - 0.75 * beta2;
+  const expoReject = 1 / (tab.embeddedOrder + 1);
+  const y = y0.slice();
+  const yprev = new Float64Array(n);
+  const tmp = new Float64Array(n);
+  const stats: SolveStats = { steps: 0, rejected: 0, rhsEvals: 0 };
+  const outT: number[] = [];
+  const outY: number[] = [];
+  const stepped: number[] = [];
+  let saveIdx = 0;
+  const saveat = cfg.saveat;
+  let t = t0;
+  let status = "success" as SolveStatus;
+  let message = "";
+
+  const emit = (tt: number, yy: Float64Array): void => {
+    outT.push(tt);
+    for (let j = 0; j < n; j++) outY.push(yy[j]!);
+  };
+  const fail = (st: SolveStatus, msg: string): void => {
+    status = st;
+    message = msg;
+  };
+  const lagMessage = (): string => {
+    const f = lag.failure!;
+    return f.kind === "future-lag"
+      ? `delay ${f.delay} would look into the future at t = ${f.t} (lag ${f.lag} < 0)`
+      : `delay ${f.delay} at t = ${f.t} (lag ${f.lag}) reaches before the kept history window; raise maxLag or use dense: "full"`;
+  };
+  const lagStatus = (): SolveStatus =>
+    lag.failure!.kind === "future-lag" ? "future-lag" : "lag-outside-window";
+  const hmin = (tt: number): number => 16 * Number.EPSILON * Math.max(Math.abs(tt), 1);
+  const rmsScaled = (a: Float64Array, b: Float64Array | null, ref: Float64Array): number => {
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      const d = b ? a[j]! - b[j]! : a[j]!;
+      acc += (d / (atol[j]! + rtol * Math.abs(ref[j]!))) ** 2;
+    }
+    return Math.sqrt(acc / n);
+  };
+
+  // f(t0, y0) with lags from the right
+  lag.curT = t0;
+  lag.curY.set(y);
+  lag.curMode = CurrentMode.Linear;
+  if (!stepper.evalRhs(t0, y, 0, false)) fail(lagStatus(), lagMessage());
+  else if (!K.subarray(0, n).every(Number.isFinite))
+    fail("non-finite", `non-finite derivative at t = ${t0} (the initial point)`);
+  if (saveat) {
+    while (saveIdx < saveat.length && saveat[saveIdx]! <= t0) {
+      if (saveat[saveIdx] === t0) emit(t0, y);
+      saveIdx++;
+    }
+  } else emit(t0, y);
+  if (events.active) events.init(t0, y);
+
+  let h = cfg.h0 ?? initialStep();
+  let errOld = 1e-4;
+  let lastRejected = false;
+  let nonFinite = 0;
+
+  function initialStep(): number {
+    const k0 = K.subarray(0, n);
+    const d0 = rmsScaled(y, null, y);
+    const d1 = rmsScaled(k0, null, y);
+    let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 * scale : (0.01 * d0) / d1;
+    h0 = Math.min(h0, cfg.hmax, tEnd - t0);
+    for (let j = 0; j < n; j++) tmp[j] = y[j]! + h0 * k0[j]!;
+    lag.curK1.set(k0);
+    if (!stepper.evalRhs(t0 + h0, tmp, 1, false)) return h0;
+    const d2 = rmsScaled(K.subarray(n, 2 * n), k0, y) / h0;
+    const dm = Math.max(d1, d2);
+    const h1 = dm <= 1e-15 ? Math.max(1e-6 * scale, h0 * 1e-3) : (0.01 / dm) ** (1 / (tab.order + 1));
+    return Math.min(100 * h0, h1, cfg.hmax);
+  }
+
+  while (status === "success" && t < tEnd) {
+    if (cfg.signal?.aborted) {
+      fail("aborted", `aborted at t = ${t}`);
+      break;
+    }
+    if (stats.steps >= cfg.maxSteps) {
+      fail("max-steps", `step budget of ${cfg.maxSteps} steps exhausted at t = ${t}`);
+      break;
+    }
+    const nextIdx = list.nextAfter(t);
+    const bp = list.items[nextIdx];
+    const target = bp && bp.t < tEnd ? bp.t : tEnd;
+    let hh = Math.min(h, cfg.hmax);
+    const landing = t + 1.1 * hh >= target;
+    const tnew = landing ? target : t + hh;
+    hh = tnew - t;
+    if (hh < hmin(t)) {
+      fail("step-size-underflow", `step size underflow at t = ${t} (h = ${hh})`);
+      break;
+    }
+
+    // stages; sweeps on the step's own extension when a lag falls inside it
+    lag.curT = t;
+    lag.curH = hh;
+    lag.curY.set(y);
+    lag.curK1.set(K.subarray(0, n));
+    lag.curMode = store.size > 0 ? CurrentMode.Extrapolate : CurrentMode.Linear;
+    lag.inStep = false;
+    if (!stepper.stages(t, hh, y, 1, s)) {
+      fail(lagStatus(), lagMessage());
+      break;
+    }
+    stepper.advance(hh, y);
+    let denseReady = false;
+    if (lag.inStep) {
+      let converged = false;
+      let dPrev = Infinity;
+      for (let it = 0; it < cfg.fixedPointMaxIter && stepper.finite(); it++) {
+        stepper.stages(t, hh, y, s, stepper.sAll);
+        stepper.buildCoef(hh);
+        lag.curCoef.set(stepper.coef);
+        lag.curMode = CurrentMode.Own;
+        yprev.set(stepper.ynew);
+        if (!stepper.stages(t, hh, y, 1, s)) break;
+        stepper.advance(hh, y);
+        const d = rmsScaled(stepper.ynew, yprev, y);
+        if (d <= cfg.fixedPointTol) {
+          converged = true;
+          break;
+        }
+        if (d > 0.8 * dPrev) break; // not contracting: a shorter step will
+        dPrev = d;
+      }
+      if (lag.failure) {
+        fail(lagStatus(), lagMessage());
+        break;
+      }
+      if (!converged && stepper.finite()) {
+        h = hh * 0.5;
+        stats.rejected++;
+        lastRejected = true;
+        continue;
+      }
+    }
+    const err = stepper.finite() ? stepper.errorNorm(hh, y, rtol, atol) : NaN;
+    if (!Number.isFinite(err)) {
+      nonFinite++;
+      stats.rejected++;
+      h = hh * 0.25;
+      lastRejected = true;
+      if (h < hmin(t))
+        fail(
+          "non-finite",
+          `non-finite derivative at t = ${t} (every step size down to ${hh} gave NaN/Infinity)`,
+        );
+      continue;
+    }
+    if (err > 1) {
+      stats.rejected++;
+      h = hh * Math.max(0.2, 0.9 * err ** -expoReject);
+      lastRejected = true;
+      continue;
+    }
+    if (!denseReady) {
+      stepper.stages(t, hh, y, s, stepper.sAll);
+      stepper.buildCoef(hh);
+      denseReady = true;
+    }
+    let landedOnBreak = landing && target < tEnd;
+    if (tracker.active) {
+      const root = tracker.find(t, hh, y, stepper.coef, stepper.q, scale);
+      if (root && root.t < tnew - 1e-12 * scale) {
+        list.add({
+          t: root.t,
+          order: root.order,
+          origin: "tracked",
+          delay: root.delay,
+          parentT: root.parentT,
+        });
+        stats.rejected++;
+        continue;
+      }
+      if (root) {
+        list.add({ t: tnew, order: root.order, origin: "tracked", delay: root.delay, parentT: root.parentT });
+        landedOnBreak = true;
+      }
+    }
+
+    // accept
+    store.push(t, tnew, y, stepper.coef);
+    stats.steps++;
+    nonFinite = 0;
+    const last = store.end - 1;
+    let tStop = tnew;
+    if (events.active) {
+      const te = events.check(t, hh, y, stepper.coef, stepper.q, stepper.ynew);
+      if (te !== null) {
+        tStop = te;
+        fail("terminated", `terminated by event at t = ${te}`);
+      }
+    }
+    if (saveat) {
+      while (saveIdx < saveat.length && saveat[saveIdx]! <= tStop) {
+        store.eval(last, saveat[saveIdx]!, tmp, 0);
+        emit(saveat[saveIdx]!, tmp);
+        saveIdx++;
+      }
+    }
+    if ((status as SolveStatus) === "terminated") {
+      store.eval(last, tStop, y, 0);
+      t = tStop;
+      if (!saveat) emit(t, y);
+      break;
+    }
+    if (landedOnBreak) stepped.push(tnew);
+    t = tnew;
+    y.set(stepper.ynew);
+    if (!saveat && cfg.everyStep) emit(t, y);
+    if (tab.fsal && !landedOnBreak) K.copyWithin(0, (s - 1) * n, s * n);
+    else {
+      lag.curMode = CurrentMode.Linear;
+      if (!stepper.evalRhs(t, y, 0, false)) {
+        fail(lagStatus(), lagMessage());
+        break;
+      }
+    }
+    let fac = 0.9 * Math.max(err, 1e-10) ** -beta1 * errOld ** beta2;
+    fac = Math.min(lastRejected ? 1 : 10, Math.max(0.2, fac));
+    h = landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac;
+    errOld = Math.max(err, 1e-4);
+    lastRejected = false;
+    if (cfg.window < Infinity) store.trimBefore(t - cfg.window);
+  }
+  if (!saveat && !cfg.everyStep && status !== "terminated" && outT[outT.length - 1] !== t) emit(t, y);
+  stats.rhsEvals = stepper.rhsEvals;
+  void nonFinite;
+  return { status, message, tEnd: t, yEnd: y, stats, outT, outY, stepped };
+}

@@ -1,0 +1,167 @@
+/**
+ * Lagged values Z(t) = [y(t - tau_1), ..., y(t - tau_m)] (and y'(t - tau_j) for neutral delays) from the history
+ * before t0, the stored steps, or the step being computed (lags shorter than the step: method of steps with
+ * fixed-point iteration on the step's own continuous extension).
+ */
+import type { StepStore } from "./history.js";
+import type { DDEProblem } from "./types.js";
+
+/** Where a lag inside the current step is read from. */
+export const enum CurrentMode {
+  /** y_n + (s - t_n) k1: first sweep when no earlier step can be extrapolated. */
+  Linear = 0,
+  /** the previous stored step's polynomial, extrapolated. */
+  Extrapolate = 1,
+  /** the current step's own continuous extension (later sweeps). */
+  Own = 2,
+}
+
+export type LagFailure = { kind: "future-lag" | "window"; t: number; delay: number; lag: number };
+
+export class LagEvaluator {
+  private readonly problem: DDEProblem;
+  private readonly store: StepStore;
+  private readonly p: Float64Array;
+  readonly t0: number;
+  /** y(t0+) (the initial value when it jumps). */
+  readonly y0: Float64Array;
+  private readonly hints: Int32Array;
+  private readonly tmp: Float64Array;
+  private readonly tmp2: Float64Array;
+  private readonly neutral: boolean[];
+  readonly anyNeutral: boolean;
+
+  // the step being computed: [curT, curT + curH] from curY with slope curK1 or polynomial curCoef
+  curT = 0;
+  curH = 0;
+  curMode: CurrentMode = CurrentMode.Linear;
+  readonly curY: Float64Array;
+  readonly curK1: Float64Array;
+  readonly curCoef: Float64Array;
+  /** Set when some lag fell inside the current step (the step then needs fixed-point sweeps). */
+  inStep = false;
+  failure: LagFailure | null = null;
+
+  constructor(problem: DDEProblem, store: StepStore, p: Float64Array, t0: number, y0: Float64Array) {
+    this.problem = problem;
+    this.store = store;
+    this.p = p;
+    this.t0 = t0;
+    this.y0 = y0;
+    const n = problem.n;
+    this.hints = new Int32Array(problem.delays.length);
+    this.tmp = new Float64Array(n);
+    this.tmp2 = new Float64Array(n);
+    this.neutral = problem.delays.map((d) => d.neutral === true);
+    this.anyNeutral = this.neutral.some((x) => x);
+    this.curY = new Float64Array(n);
+    this.curK1 = new Float64Array(n);
+    this.curCoef = new Float64Array(n * store.q);
+  }
+
+  /**
+   * Fills z (and zd for neutral delays) at time t with state y. `left` reads one-sided limits from the left at
+   * breaking points (used at the end of a step). Returns false (and sets `failure`) on a future or out-of-window lag.
+   */
+  fill(t: number, y: Float64Array, z: Float64Array, zd: Float64Array, left: boolean): boolean {
+    const delays = this.problem.delays;
+    const n = this.problem.n;
+    for (let j = 0; j < delays.length; j++) {
+      const lag = delays[j]!.lag(t, y, this.p);
+      if (!(lag >= 0)) {
+        if (lag > -1e-14 * Math.max(1, Math.abs(t))) {
+          this.valueAt(t, j, z, zd, j * n, left);
+          continue;
+        }
+        this.failure = { kind: "future-lag", t, delay: j, lag };
+        return false;
+      }
+      if (!this.valueAt(t - lag, j, z, zd, j * n, left)) {
+        this.failure = { kind: "window", t, delay: j, lag };
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** y(s) (and y'(s) if delay j is neutral) into z/zd at off. */
+  valueAt(s: number, j: number, z: Float64Array, zd: Float64Array, off: number, left: boolean): boolean {
+    const t0 = this.t0;
+    const n = this.problem.n;
+    const neutral = this.neutral[j]!;
+    if (s < t0 || (left && s === t0)) {
+      this.historyAt(s, z, off, neutral ? zd : null);
+      return true;
+    }
+    const store = this.store;
+    const tn = store.size > 0 ? store.tLast : t0;
+    if (s <= tn && store.size > 0) {
+      const k = store.locate(s, this.hints[j]!, left);
+      if (k < 0) return false;
+      this.hints[j] = k;
+      store.eval(k, s, z, off);
+      if (neutral) store.deriv(k, s, zd, off);
+      return true;
+    }
+    if (s <= tn) {
+      // s === t0 before any step: y(t0+), slope of the first step
+      for (let i = 0; i < n; i++) z[off + i] = this.y0[i]!;
+      if (neutral) for (let i = 0; i < n; i++) zd[off + i] = this.curK1[i]!;
+      return true;
+    }
+    this.inStep = true;
+    this.currentAt(s, z, zd, off, neutral);
+    return true;
+  }
+
+  private currentAt(s: number, z: Float64Array, zd: Float64Array, off: number, neutral: boolean): void {
+    const n = this.problem.n;
+    if (this.curMode === CurrentMode.Extrapolate) {
+      const k = this.store.end - 1;
+      this.store.eval(k, s, z, off);
+      if (neutral) this.store.deriv(k, s, zd, off);
+      return;
+    }
+    const dt = s - this.curT;
+    if (this.curMode === CurrentMode.Linear) {
+      for (let i = 0; i < n; i++) {
+        z[off + i] = this.curY[i]! + dt * this.curK1[i]!;
+        if (neutral) zd[off + i] = this.curK1[i]!;
+      }
+      return;
+    }
+    const q = this.store.q;
+    const c = this.curCoef;
+    const theta = dt / this.curH;
+    for (let i = 0; i < n; i++) {
+      let acc = c[(q - 1) * n + i]!;
+      let dacc = q * acc;
+      for (let p = q - 2; p >= 0; p--) {
+        acc = acc * theta + c[p * n + i]!;
+        dacc = dacc * theta + (p + 1) * c[p * n + i]!;
+      }
+      z[off + i] = this.curY[i]! + theta * acc;
+      if (neutral) zd[off + i] = dacc / this.curH;
+    }
+  }
+
+  /** phi(s), and phi'(s) when `d` is given (the history's derivative, else a central difference). */
+  historyAt(s: number, z: Float64Array, off: number, d: Float64Array | null): void {
+    const h = this.problem.history;
+    const n = this.problem.n;
+    h.value(s, this.p, this.tmp);
+    for (let i = 0; i < n; i++) z[off + i] = this.tmp[i]!;
+    if (!d) return;
+    if (h.derivative) {
+      h.derivative(s, this.p, this.tmp);
+      for (let i = 0; i < n; i++) d[off + i] = this.tmp[i]!;
+    } else if (h.constant) {
+      for (let i = 0; i < n; i++) d[off + i] = 0;
+    } else {
+      const e = 1e-6 * Math.max(1, Math.abs(s));
+      h.value(s + e, this.p, this.tmp);
+      h.value(s - e, this.p, this.tmp2);
+      for (let i = 0; i < n; i++) d[off + i] = (this.tmp[i]! - this.tmp2[i]!) / (2 * e);
+    }
+  }
+}

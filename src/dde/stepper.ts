@@ -1,0 +1,141 @@
+/**
+ * One explicit Runge-Kutta step of the method of steps: stages with lagged values, the error estimate and the step's
+ * continuous extension. Buffers are allocated once; the hot loops only touch Float64Arrays.
+ */
+import type { LagEvaluator } from "./lagged.js";
+import type { ButcherTableau } from "./tableaus/types.js";
+import type { RhsFunction } from "./types.js";
+
+export class RKStepper {
+  readonly tab: ButcherTableau;
+  readonly n: number;
+  /** Main stages (incl. FSAL) and all stages (with the dense-output extras). */
+  readonly s: number;
+  readonly sAll: number;
+  readonly q: number;
+  readonly K: Float64Array;
+  readonly ytmp: Float64Array;
+  readonly ynew: Float64Array;
+  readonly z: Float64Array;
+  readonly zd: Float64Array;
+  readonly coef: Float64Array;
+  private readonly f: RhsFunction;
+  private readonly p: Float64Array;
+  private readonly lag: LagEvaluator;
+  private readonly cAll: number[];
+  private readonly aAll: (readonly number[])[];
+  private readonly denseFlat: Float64Array;
+  private readonly rows: Float64Array[];
+  rhsEvals = 0;
+
+  constructor(tab: ButcherTableau, n: number, m: number, f: RhsFunction, p: Float64Array, lag: LagEvaluator) {
+    this.tab = tab;
+    this.n = n;
+    this.s = tab.c.length;
+    this.sAll = this.s + (tab.extra?.c.length ?? 0);
+    this.q = tab.dense[0]!.length;
+    this.K = new Float64Array(this.sAll * n);
+    this.ytmp = new Float64Array(n);
+    this.ynew = new Float64Array(n);
+    this.z = new Float64Array(Math.max(1, m * n));
+    this.zd = new Float64Array(Math.max(1, m * n));
+    this.coef = new Float64Array(this.q * n);
+    this.f = f;
+    this.p = p;
+    this.lag = lag;
+    this.cAll = [...tab.c, ...(tab.extra?.c ?? [])];
+    this.aAll = [...tab.a, ...(tab.extra?.a ?? [])];
+    this.rows = Array.from({ length: this.sAll }, (_, i) => this.K.subarray(i * n, (i + 1) * n));
+    this.denseFlat = new Float64Array(this.sAll * this.q);
+    for (let i = 0; i < this.sAll; i++)
+      for (let k = 0; k < this.q; k++) this.denseFlat[i * this.q + k] = tab.dense[i]?.[k] ?? 0;
+  }
+
+  /** f at (t, y) with lags read from the `left` or right side; writes into K row `row`. */
+  evalRhs(t: number, y: Float64Array, row: number, left: boolean): boolean {
+    if (!this.lag.fill(t, y, this.z, this.zd, left)) return false;
+    this.f(t, y, this.z, this.p, this.rows[row]!, this.zd);
+    this.rhsEvals++;
+    return true;
+  }
+
+  /** Stages first..last-1 from (t, y) with step h; K row 0 holds f(t, y). Writes y_{n+1} into ynew. */
+  stages(t: number, h: number, y: Float64Array, first: number, last: number): boolean {
+    const n = this.n;
+    const K = this.K;
+    const ytmp = this.ytmp;
+    for (let i = first; i < last; i++) {
+      const ai = this.aAll[i]!;
+      for (let j = 0; j < n; j++) ytmp[j] = y[j]!;
+      for (let k = 0; k < ai.length; k++) {
+        const a = ai[k]!;
+        if (a === 0) continue;
+        const ha = h * a;
+        const off = k * n;
+        for (let j = 0; j < n; j++) ytmp[j] += ha * K[off + j]!;
+      }
+      const c = this.cAll[i]!;
+      if (!this.evalRhs(c === 1 ? t + h : t + c * h, ytmp, i, c === 1)) return false;
+    }
+    return true;
+  }
+
+  /** y_{n+1} = y_n + h sum b_i k_i. */
+  advance(h: number, y: Float64Array): void {
+    const n = this.n;
+    const b = this.tab.b;
+    const ynew = this.ynew;
+    for (let j = 0; j < n; j++) ynew[j] = y[j]!;
+    for (let i = 0; i < b.length; i++) {
+      const hb = h * b[i]!;
+      if (hb === 0) continue;
+      for (let j = 0; j < n; j++) ynew[j] += hb * this.K[i * n + j]!;
+    }
+  }
+
+  /** Weighted RMS error of the embedded estimate (Hairer's combined estimate for DOP853). NaN if non-finite. */
+  errorNorm(h: number, y: Float64Array, rtol: number, atol: Float64Array): number {
+    const n = this.n;
+    const K = this.K;
+    const bt = this.tab.btilde;
+    const bt3 = this.tab.btilde3;
+    let e5 = 0;
+    let e3 = 0;
+    for (let j = 0; j < n; j++) {
+      let d5 = 0;
+      let d3 = 0;
+      for (let i = 0; i < bt.length; i++) d5 += bt[i]! * K[i * n + j]!;
+      if (bt3) for (let i = 0; i < bt3.length; i++) d3 += bt3[i]! * K[i * n + j]!;
+      const sc = atol[j]! + rtol * Math.max(Math.abs(y[j]!), Math.abs(this.ynew[j]!));
+      e5 += (d5 / sc) ** 2;
+      e3 += (d3 / sc) ** 2;
+    }
+    if (!bt3) return Math.abs(h) * Math.sqrt(e5 / n);
+    const den = e5 + 0.01 * e3;
+    return den > 0 ? (Math.abs(h) * e5) / Math.sqrt(den * n) : 0;
+  }
+
+  /** coef[p*n + j] = h sum_i dense[i][p] K_i[j]: the step polynomial (after the extra stages are in K). */
+  buildCoef(h: number): void {
+    const n = this.n;
+    const q = this.q;
+    const coef = this.coef;
+    coef.fill(0);
+    for (let i = 0; i < this.sAll; i++) {
+      for (let p = 0; p < q; p++) {
+        const w = h * this.denseFlat[i * q + p]!;
+        if (w === 0) continue;
+        const off = i * n;
+        for (let j = 0; j < n; j++) coef[p * n + j] += w * this.K[off + j]!;
+      }
+    }
+  }
+
+  /** True when every stage value and y_{n+1} is finite. */
+  finite(): boolean {
+    const K = this.K;
+    for (let i = 0; i < this.s * this.n; i++) if (!Number.isFinite(K[i]!)) return false;
+    for (let j = 0; j < this.n; j++) if (!Number.isFinite(this.ynew[j]!)) return false;
+    return true;
+  }
+}

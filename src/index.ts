@@ -2,3 +2,5 @@
 export { GradoptError, type GradoptErrorCode, type SourceLocation } from "./errors.js";
 export * as report from "./report/index.js";
 export * from "./dde/index.js";
+export * from "./data/index.js";
+export * from "./train/index.js";

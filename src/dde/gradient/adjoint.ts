@@ -21,7 +21,7 @@ export interface AdjointResult {
   track: DenseTrack;
 }
 
-export function adjointGradient(ctx: GradContext, rtol: number, atol: number): AdjointResult {
+export function runAdjoint(ctx: GradContext, rtol: number, atol: number): AdjointResult {
   if (!ctx.constantLags)
     throw new GradoptError("E_ARG", 'the adjoint method needs constant delays; use method "forward" for time- or state-dependent delays');
   const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;

@@ -4,13 +4,14 @@
  */
 import { assertArg } from "../../errors.js";
 import type { DDEProblem, DDESolution } from "../types.js";
-import { adjointGradient } from "./adjoint.js";
+import { runAdjoint } from "./adjoint.js";
 import { GradContext } from "./context.js";
 import type { Cost } from "./cost-types.js";
 import { evaluateCompiled } from "./cost.js";
-import { forwardGradient, type ForwardResult } from "./forward.js";
+import { runForward, type ForwardResult } from "./forward.js";
 import { defaultSolve, type SolveFn } from "./solver.js";
 import { resolveTargets } from "./targets.js";
+import type { SolveOptions } from "../options.js";
 
 export type GradientMethod = "forward" | "adjoint" | "auto";
 
@@ -26,7 +27,7 @@ export interface CostGradientOptions {
   /** Absolute tolerance (default rtol / 100). */
   atol?: number;
   /** Extra options for the forward solver (method, maxSteps, ...). */
-  solverOptions?: Record<string, unknown>;
+  solverOptions?: Omit<SolveOptions, "rtol" | "atol" | "dense">;
   /** The forward solver (default: gradopt's). */
   solver?: SolveFn;
   /** Reuse an existing forward solution of this problem (it must be dense over the span). */
@@ -70,17 +71,17 @@ export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradient
   if (method === "auto") method = targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked ? "adjoint" : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
   if (method === "adjoint") {
-    const adj = adjointGradient(ctx, rtol, atol);
+    const adj = runAdjoint(ctx, rtol, atol);
     const res: CostGradientResult = {
       ...base,
       gradient: adj.gradient,
       method: "adjoint",
       stats: { forwardSteps: solution.stats.steps, gradientSteps: adj.track.steps, gradientRhsEvals: adj.track.rhsEvals },
     };
-    if (kinked) attachOneSided(res, forwardGradient(ctx, rtol, atol));
+    if (kinked) attachOneSided(res, runForward(ctx, rtol, atol));
     return res;
   }
-  const fwd = forwardGradient(ctx, rtol, atol);
+  const fwd = runForward(ctx, rtol, atol);
   const res: CostGradientResult = {
     ...base,
     gradient: fwd.gradient,
@@ -99,4 +100,28 @@ function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
     res.oneSided[res.names[o.index]!] = { left: o.left, right: o.right };
     res.gradient[o.index] = NaN;
   }
+}
+
+/** costGradient with the adjoint method forced (constant delays). */
+export function adjointGradient(problem: DDEProblem, cost: Cost, opts: Omit<CostGradientOptions, "method"> = {}): CostGradientResult {
+  return costGradient(problem, cost, { ...opts, method: "adjoint" });
+}
+
+export interface ForwardSensitivities {
+  solution: DDESolution;
+  names: string[];
+  /** s(t), target-major: out[k*n + i] = d y_i(t) / d target_k (length n * targets); `side` at a jump of s. */
+  sensitivity(t: number, out?: Float64Array, side?: "left" | "right"): Float64Array;
+}
+
+/** Solves the problem and its forward sensitivities with respect to the targets; s(t) is dense over the span. */
+export function forwardSensitivities(problem: DDEProblem, opts: Omit<CostGradientOptions, "method"> = {}): ForwardSensitivities {
+  const res = costGradient(problem, [], { ...opts, method: "forward" });
+  const size = problem.n * res.names.length;
+  const sens = res.sensitivity!;
+  return {
+    solution: res.solution,
+    names: res.names,
+    sensitivity: (t, out, side) => sens(t, out ?? new Float64Array(size), side),
+  };
 }

@@ -21,7 +21,7 @@ export interface ForwardResult {
   track: DenseTrack;
 }
 
-export function forwardGradient(ctx: GradContext, rtol: number, atol: number): ForwardResult {
+export function runForward(ctx: GradContext, rtol: number, atol: number): ForwardResult {
   const { problem, traj, n, m, nt, p, targets } = ctx;
   const np = p.length;
   const integrals = ctx.compiled.integrals;

@@ -101,7 +101,10 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const stops = sys.constantLags
     ? propagateBreakpoints([t0, ...sys.breakpoints, ...jumps.map((j) => j.t)], lag0, t0, t1)
     : propagateBreakpoints([...sys.breakpoints, ...jumps.map((j) => j.t)], [], t0, t1, 0);
-  if (stops.length === 0 || stops[stops.length - 1]! < t1) stops.push(t1);
+  // The end is a stop; drop stops a rounding away from it (they would leave a sliver step).
+  const endEps = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));
+  while (stops.length > 0 && stops[stops.length - 1]! > t1 - endEps) stops.pop();
+  stops.push(t1);
 
   // Stored steps: start, length, and 5 N dense coefficients each.
   const starts: number[] = [];

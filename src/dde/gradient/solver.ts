@@ -1,13 +1,14 @@
 /** The forward solver the gradient code calls by default (injectable through the `solver` option for tests/peers). */
+import type { SolveOptions } from "../options.js";
+import { solve } from "../solve.js";
 import type { DDEProblem, DDESolution } from "../types.js";
-import { referenceSolve } from "./referenceSolve.js";
 
-export interface ForwardSolveOptions {
+export interface ForwardSolveOptions extends SolveOptions {
   rtol: number;
   atol: number;
-  [option: string]: unknown;
 }
 
 export type SolveFn = (problem: DDEProblem, options: ForwardSolveOptions) => DDESolution;
 
-export const defaultSolve: SolveFn = (problem, options) => referenceSolve(problem, options);
+/** gradopt's solver with full dense output (the gradient solves read the forward solution anywhere in the span). */
+export const defaultSolve: SolveFn = (problem, options) => solve(problem, { ...options, dense: "full" });

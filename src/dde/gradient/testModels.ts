@@ -117,7 +117,7 @@ export function goodwin(opts: { jump?: boolean; jac?: boolean; T?: number } = {}
               out[0 * 3 + 2] = (-p[0]! * 2 * x3l) / (den * den); // d f1 / d z_{0,3}
               out[9 + 1 * 3 + 0] = p[1]!; // d f2 / d z_{1,1}
             },
-            dp: (_t, y, z, p, out) => {
+            dp: (_t, y, z, _p, out) => {
               out.fill(0, 0, 3 * np);
               const x3l = z[2]!;
               out[0 * np + 0] = 1 / (1 + x3l * x3l);

@@ -1,0 +1,200 @@
+/**
+ * A pool of worker threads, each with its own tfjs backend and a copy of one classifier: evaluation, attacks and
+ * data-parallel training spread over the cores (the wasm backend is single-threaded in Node). Work is cut into
+ * contiguous shards of whole batches, so predictions equal the single-threaded ones exactly.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs";
+import { GradoptError } from "../../errors.js";
+import type { AdversarialSpec, Request, Response } from "./protocol.js";
+
+export interface PoolOptions {
+  /** Number of workers (default: the number of cores). */
+  size?: number;
+  /** Backend of each worker (default wasm). */
+  backend?: "wasm" | "cpu";
+}
+
+type Shape = [number, number, number, number];
+
+/**
+ * Starts the worker script next to this file: model-worker.js in the built package; from the TypeScript sources
+ * (tsx, vitest) a small bootstrap registers tsx's loader in the worker first.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./model-worker.js", import.meta.url));
+  const script = new URL("./model-worker.ts", import.meta.url).href;
+  const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+/** Captures a model's topology and weights in memory (what a worker needs to rebuild it). */
+async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    captured = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  return captured!;
+}
+
+class Channel {
+  private next = 1;
+  private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
+  constructor(readonly worker: Worker) {
+    worker.on("message", (r: Response) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r);
+      else p.reject(new GradoptError("E_INTERNAL", `worker: ${r.error}`));
+    });
+    worker.on("error", (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+  }
+  call<T extends Request["type"]>(req: Omit<Extract<Request, { type: T }>, "id">, transfer: ArrayBuffer[] = []): Promise<Extract<Response, { type: T; ok: true }>> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: Response) => void, reject });
+      this.worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+}
+
+/** Splits n items into `parts` contiguous ranges whose sizes are multiples of `quantum` (except the last). */
+export function shardRanges(n: number, parts: number, quantum = 1): Array<[number, number]> {
+  const blocks = Math.ceil(n / quantum);
+  const out: Array<[number, number]> = [];
+  let b0 = 0;
+  for (let p = 0; p < parts; p++) {
+    const b1 = b0 + Math.floor(blocks / parts) + (p < blocks % parts ? 1 : 0);
+    const start = Math.min(n, b0 * quantum);
+    const end = Math.min(n, b1 * quantum);
+    if (end > start) out.push([start, end]);
+    b0 = b1;
+  }
+  return out;
+}
+
+export class ModelWorkerPool {
+  private constructor(
+    private readonly channels: Channel[],
+    readonly backend: string,
+  ) {}
+
+  get size(): number {
+    return this.channels.length;
+  }
+
+  /** Starts `size` workers and gives each a copy of `model`. */
+  static async create(model: tf.LayersModel, options: PoolOptions = {}): Promise<ModelWorkerPool> {
+    const size = options.size ?? availableParallelism();
+    if (!(Number.isInteger(size) && size > 0)) throw new GradoptError("E_ARG", `ModelWorkerPool: size must be a positive integer, got ${size}`);
+    const artifacts = await artifactsOf(model);
+    const channels = Array.from({ length: size }, () => new Channel(startWorker()));
+    const started = await Promise.all(channels.map((ch) => ch.call<"init">({ type: "init", artifacts, backend: options.backend ?? "wasm" })));
+    return new ModelWorkerPool(channels, started[0]!.backend);
+  }
+
+  /** Logits for every image ([n * classes]), computed in batches of `batchSize` spread over the workers. */
+  async predict(images: Float32Array, shape: Shape, batchSize = 256): Promise<{ logits: Float32Array; classes: number }> {
+    const [n, h, w, c] = shape;
+    const per = h * w * c;
+    const ranges = shardRanges(n, this.size, batchSize);
+    const parts = await Promise.all(
+      ranges.map(([s, e], i) =>
+        this.channels[i]!.call<"predict">({ type: "predict", images: images.slice(s * per, e * per), shape: [e - s, h, w, c], batchSize }),
+      ),
+    );
+    const classes = parts[0]?.classes ?? 0;
+    const logits = new Float32Array(n * classes);
+    parts.forEach((p, i) => logits.set(p.logits, ranges[i]![0] * classes));
+    return { logits, classes };
+  }
+
+  /** Argmax classes of predict(). */
+  async predictClasses(images: Float32Array, shape: Shape, batchSize = 256): Promise<Int32Array> {
+    const { logits, classes } = await this.predict(images, shape, batchSize);
+    const out = new Int32Array(shape[0]);
+    for (let i = 0; i < out.length; i++) {
+      let best = 0;
+      for (let k = 1; k < classes; k++) if (logits[i * classes + k]! > logits[i * classes + best]!) best = k;
+      out[i] = best;
+    }
+    return out;
+  }
+
+  /** Replaces the trainable weights of every worker's model (in model.trainableWeights order). */
+  async setWeights(weights: Float32Array[]): Promise<void> {
+    await Promise.all(this.channels.map((ch) => ch.call<"setWeights">({ type: "setWeights", weights })));
+  }
+
+  /**
+   * Gradient of the batch's mean cross-entropy w.r.t. the trainable weights: each worker differentiates its shard
+   * (after building adversarial examples for it when `adversarial` is set) and the shard gradients are summed.
+   */
+  async gradients(
+    images: Float32Array,
+    shape: Shape,
+    labels: Int32Array,
+    classes: number,
+    adversarial: AdversarialSpec | null,
+    seed: number,
+  ): Promise<{ grads: Float32Array[]; loss: number; hits: number }> {
+    const [n, h, w, c] = shape;
+    const per = h * w * c;
+    const ranges = shardRanges(n, this.size);
+    const parts = await Promise.all(
+      ranges.map(([s, e], i) =>
+        this.channels[i]!.call<"gradients">({
+          type: "gradients",
+          images: images.slice(s * per, e * per),
+          shape: [e - s, h, w, c],
+          labels: labels.slice(s, e),
+          classes,
+          lossScale: 1 / n,
+          adversarial,
+          seed: (seed * 7919 + i) >>> 0,
+        }),
+      ),
+    );
+    const grads = parts[0]!.grads;
+    for (const p of parts.slice(1)) p.grads.forEach((g, k) => {
+      const acc = grads[k]!;
+      for (let j = 0; j < g.length; j++) acc[j]! += g[j]!;
+    });
+    let lossSum = 0;
+    let hits = 0;
+    for (const p of parts) {
+      lossSum += p.lossSum;
+      hits += p.hits;
+    }
+    return { grads, loss: lossSum / n, hits };
+  }
+
+  /** Runs an L-inf attack (FGSM-RS or PGD) on every image; returns the adversarial images and how many stay correct. */
+  async attack(images: Float32Array, shape: Shape, labels: Int32Array, classes: number, attack: AdversarialSpec, seed = 1, batchSize = 200): Promise<{ adversarial: Float32Array; correct: number }> {
+    const [n, h, w, c] = shape;
+    const per = h * w * c;
+    const ranges = shardRanges(n, this.size, batchSize);
+    const parts = await Promise.all(
+      ranges.map(([s, e], i) =>
+        this.channels[i]!.call<"attack">({ type: "attack", images: images.slice(s * per, e * per), shape: [e - s, h, w, c], labels: labels.slice(s, e), classes, attack, seed: (seed * 7919 + i) >>> 0, batchSize }),
+      ),
+    );
+    const adversarial = new Float32Array(n * per);
+    let correct = 0;
+    parts.forEach((p, i) => {
+      adversarial.set(p.adversarial, ranges[i]![0] * per);
+      correct += p.hits;
+    });
+    return { adversarial, correct };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.channels.map((ch) => ch.worker.terminate()));
+  }
+}

@@ -64,6 +64,18 @@ export class BreakpointList {
     return lo;
   }
 
+  /**
+   * Adds a tracked root, replacing an earlier estimate of the same crossing (same parent and delay) still ahead of
+   * `tNow`: a re-tried step refines a root instead of adding a near-duplicate.
+   */
+  addTracked(bp: PendingBreakpoint, tNow: number): number {
+    const k = this.items.findIndex(
+      (b) => b.origin === "tracked" && b.delay === bp.delay && b.parentT === bp.parentT && b.t > tNow,
+    );
+    if (k >= 0) this.items.splice(k, 1);
+    return this.add(bp);
+  }
+
   /** First index with t > x (beyond the merge tolerance). */
   nextAfter(x: number): number {
     const items = this.items;

@@ -17,6 +17,8 @@ export interface IntegratorConfig {
   rtol: number;
   atol: Float64Array;
   h0: number | undefined;
+  /** Fixed step (no error control), or undefined. */
+  dt: number | undefined;
   hmax: number;
   maxSteps: number;
   fixedPointTol: number;
@@ -90,6 +92,20 @@ export function integrate(
   };
   const lagStatus = (): SolveStatus =>
     lag.failure!.kind === "future-lag" ? "future-lag" : "lag-outside-window";
+  // lags below -negLagTol are a model error, smaller negative ones the rounding of a vanishing delay
+  const negLagTol = 10 * Math.max(rtol, ...Array.from(atol));
+  const delays = stepper.delays;
+  /** Stage values may dip a vanishing lag below 0; the accepted end point must not (beyond rounding). */
+  const lagsOk = (tt: number, yy: Float64Array): boolean => {
+    for (let j = 0; j < delays.length; j++) {
+      const l = delays[j]!.lag(tt, yy, stepper.p);
+      if (l < -negLagTol * Math.max(1, Math.abs(tt))) {
+        fail("future-lag", `delay ${j} would look into the future at t = ${tt} (lag ${l} < 0)`);
+        return false;
+      }
+    }
+    return true;
+  };
   const hmin = (tt: number): number => 16 * Number.EPSILON * Math.max(Math.abs(tt), 1);
   const rmsScaled = (a: Float64Array, b: Float64Array | null, ref: Float64Array): number => {
     let acc = 0;
@@ -115,7 +131,7 @@ export function integrate(
   } else emit(t0, y);
   if (events.active) events.init(t0, y);
 
-  let h = cfg.h0 ?? initialStep();
+  let h = cfg.dt ?? cfg.h0 ?? initialStep();
   let errOld = 1e-4;
   let lastRejected = false;
   let nonFinite = 0;
@@ -163,6 +179,7 @@ export function integrate(
     lag.curK1.set(K.subarray(0, n));
     lag.curMode = store.size > 0 ? CurrentMode.Extrapolate : CurrentMode.Linear;
     lag.inStep = false;
+    lag.minLag = 0;
     if (!stepper.stages(t, hh, y, 1, s)) {
       fail(lagStatus(), lagMessage());
       break;
@@ -192,7 +209,7 @@ export function integrate(
         fail(lagStatus(), lagMessage());
         break;
       }
-      if (!converged && stepper.finite()) {
+      if (!converged && stepper.finite() && cfg.dt === undefined) {
         h = hh * 0.5;
         stats.rejected++;
         lastRejected = true;
@@ -212,12 +229,13 @@ export function integrate(
         );
       continue;
     }
-    if (err > 1) {
+    if (err > 1 && cfg.dt === undefined) {
       stats.rejected++;
       h = hh * Math.max(0.2, 0.9 * err ** -expoReject);
       lastRejected = true;
       continue;
     }
+    if (lag.minLag < 0 && !lagsOk(tnew, stepper.ynew)) break;
     if (!denseReady) {
       stepper.stages(t, hh, y, s, stepper.sAll);
       stepper.buildCoef(hh);
@@ -227,18 +245,18 @@ export function integrate(
     if (tracker.active) {
       const root = tracker.find(t, hh, y, stepper.coef, stepper.q, scale);
       if (root && root.t < tnew - 1e-12 * scale) {
-        list.add({
-          t: root.t,
-          order: root.order,
-          origin: "tracked",
-          delay: root.delay,
-          parentT: root.parentT,
-        });
+        list.addTracked(
+          { t: root.t, order: root.order, origin: "tracked", delay: root.delay, parentT: root.parentT },
+          t,
+        );
         stats.rejected++;
         continue;
       }
       if (root) {
-        list.add({ t: tnew, order: root.order, origin: "tracked", delay: root.delay, parentT: root.parentT });
+        list.addTracked(
+          { t: tnew, order: root.order, origin: "tracked", delay: root.delay, parentT: root.parentT },
+          t,
+        );
         landedOnBreak = true;
       }
     }
@@ -283,7 +301,7 @@ export function integrate(
     }
     let fac = 0.9 * Math.max(err, 1e-10) ** -beta1 * errOld ** beta2;
     fac = Math.min(lastRejected ? 1 : 10, Math.max(0.2, fac));
-    h = landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac;
+    h = cfg.dt ?? (landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac);
     errOld = Math.max(err, 1e-4);
     lastRejected = false;
     if (cfg.window < Infinity) store.trimBefore(t - cfg.window);

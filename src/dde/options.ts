@@ -29,6 +29,11 @@ export interface SolveOptions {
   maxLag?: number;
   /** First step size (default: automatic). */
   h0?: number;
+  /**
+   * Fixed step size: no error control (breaking points are still stepped onto). For convergence studies and for
+   * callers that control accuracy themselves.
+   */
+  dt?: number;
   /** Largest step size (default: the span). */
   hmax?: number;
   /** Step budget (default 1e6): status "max-steps" when exceeded. */

@@ -23,6 +23,10 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
   const method = options.method ?? dp5();
   const rtol = options.rtol ?? 1e-6;
   assertArg(rtol > 0 && Number.isFinite(rtol), () => `solve: rtol must be a positive number (got ${rtol})`);
+  assertArg(
+    options.dt === undefined || options.dt > 0,
+    () => `solve: dt must be positive (got ${options.dt})`,
+  );
   const atol = atolVector(options.atol ?? Math.min(1e-8, rtol), n);
 
   // y(t0): the initial value (a jump) or the history
@@ -82,7 +86,7 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
   if (saveat) assertArg(saveat.every(Number.isFinite), () => "solve: saveat has a non-finite time");
   const store = new StepStore(n, method.tableau.dense[0]!.length);
   const lag = new LagEvaluator(problem, store, p, t0, y0);
-  const stepper = new RKStepper(method.tableau, n, problem.delays.length, problem.f, p, lag);
+  const stepper = new RKStepper(method.tableau, n, problem.delays, problem.f, p, lag);
   const tracker = new DiscontinuityTracker(problem.delays, p, list, maxOrder, n);
   const events = new EventWatcher(options.events ?? [], p, n);
   const res = integrate(
@@ -92,6 +96,7 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
       rtol,
       atol,
       h0: options.h0,
+      dt: options.dt,
       hmax: options.hmax ?? tEnd - t0,
       maxSteps: options.maxSteps ?? 1_000_000,
       fixedPointTol: method.fixedPoint.tol,

@@ -4,7 +4,7 @@
  */
 import type { LagEvaluator } from "./lagged.js";
 import type { ButcherTableau } from "./tableaus/types.js";
-import type { RhsFunction } from "./types.js";
+import type { Delay, RhsFunction } from "./types.js";
 
 export class RKStepper {
   readonly tab: ButcherTableau;
@@ -20,7 +20,8 @@ export class RKStepper {
   readonly zd: Float64Array;
   readonly coef: Float64Array;
   private readonly f: RhsFunction;
-  private readonly p: Float64Array;
+  readonly p: Float64Array;
+  readonly delays: Delay[];
   private readonly lag: LagEvaluator;
   private readonly cAll: number[];
   private readonly aAll: (readonly number[])[];
@@ -28,7 +29,16 @@ export class RKStepper {
   private readonly rows: Float64Array[];
   rhsEvals = 0;
 
-  constructor(tab: ButcherTableau, n: number, m: number, f: RhsFunction, p: Float64Array, lag: LagEvaluator) {
+  constructor(
+    tab: ButcherTableau,
+    n: number,
+    delays: Delay[],
+    f: RhsFunction,
+    p: Float64Array,
+    lag: LagEvaluator,
+  ) {
+    const m = delays.length;
+    this.delays = delays;
     this.tab = tab;
     this.n = n;
     this.s = tab.c.length;

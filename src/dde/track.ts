@@ -124,11 +124,24 @@ export class DiscontinuityTracker {
           const theta =
             ga === 0 ? a : gb === 0 ? b : illinois((th) => lagged(th) - xi.t, a, b, ga, gb, 1e-15);
           const tr = t + theta * h;
+          if (this.crossedAlready(j, xi.t, t, tr, scale)) continue;
           if (!best || tr < best.t) best = { t: tr, order, delay: j, parentT: xi.t };
         }
         if (best) break;
       }
     }
     return best;
+  }
+
+  /**
+   * The same crossing found again just after we stepped onto it: the root was located on a trial step, the accepted
+   * step's y differs by the local error, so g is a rounding-size nonzero there. Such re-finds are skipped.
+   */
+  private crossedAlready(j: number, xiT: number, t: number, tr: number, scale: number): boolean {
+    for (const b of this.list.items) {
+      if (b.origin === "tracked" && b.delay === j && b.parentT === xiT && b.t <= t && tr - b.t < 1e-6 * scale)
+        return true;
+    }
+    return false;
   }
 }

@@ -2,5 +2,8 @@
 export { GradoptError, type GradoptErrorCode, type SourceLocation } from "./errors.js";
 export * as report from "./report/index.js";
 export * from "./dde/index.js";
+export * from "./model/index.js";
 export * from "./data/index.js";
 export * from "./train/index.js";
+export * from "./dde/gradient/index.js";
+export * from "./dde/fit/index.js";

@@ -9,11 +9,14 @@ export {
   solveModel,
   modelGradient,
   prepareModel,
+  fitModelFile,
+  type FitModelFileOptions,
+  type FitModelFileResult,
   type ModelRunOptions,
   type SolveModelOptions,
   type SolveModelResult,
   type ModelGradientOptions,
   type ModelGradientResult,
-  type GradientCheckEntry,
+  type ModelGradientCheck,
 } from "./run.js";
-export * as expr from "./expr/index.js";
+export * as modelExpr from "./expr/index.js";

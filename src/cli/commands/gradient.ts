@@ -28,7 +28,7 @@ export function register(program: Command): void {
       .option("--wrt <names>", "targets: parameters, history.<state>, initial.<state> (default: the model's parameters)")
       .option("--method <m>", "forward | adjoint | auto (default auto: adjoint for many targets and constant delays)")
       .option("--check", "compare the model's `gradient:` formulas with the exact gradient")
-      .option("--tolerance <rel>", "relative error a --check accepts (default max(1e-4, 1000 rtol))")
+      .option("--tolerance <rel>", "relative error a --check accepts (default max(1e-5, 100 rtol))")
       .option("--rtol <r>", "relative tolerance of the solves (default 1e-8)")
       .option("--atol <a>", "absolute tolerance (default rtol/100)")
       .option("--solver <name>", "integration method: dp5 (default), bs3, dop853")

@@ -4,7 +4,6 @@
  */
 export {
   fitModel,
-  mulberry32,
   type FitBounds,
   type FitOptimizer,
   type FitOptions,

@@ -54,7 +54,10 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     const A = lin.dy(t, y, z, p);
     const B = m > 0 ? lin.dz(t, y, z, p) : lin.B;
     const Fp = lin.dp(t, y, z, p);
-    for (let j = 0; j < m; j++) traj.yPrime(t - lags[j]!, ypBuf, side === "left" ? "left" : "right"), yp.set(ypBuf, j * n);
+    for (let j = 0; j < m; j++) {
+      traj.yPrime(t - lags[j]!, ypBuf, side);
+      yp.set(ypBuf, j * n);
+    }
     for (let k = 0; k < nt; k++) {
       const sk = k * n;
       for (let i = 0; i < n; i++) {

@@ -16,6 +16,7 @@ const CONVERGED: ReadonlySet<OptimStatus> = new Set([
   "gradient_tolerance",
   "function_tolerance",
   "step_tolerance",
+  "precision_limit",
 ]);
 
 export function isConverged(status: OptimStatus): boolean {

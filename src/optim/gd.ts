@@ -1,0 +1,120 @@
+/**
+ * Projected gradient descent with Armijo backtracking along the projection arc: x(α) = P(x − α g), accepted when
+ * f(x(α)) ≤ f(x) + c1 gᵀ(x(α) − x) (Bertsekas' rule). The trial α starts from twice the last accepted one (the first
+ * from 1/||g||_2), halving on failure. A trial point where the objective fails counts as not acceptable.
+ * @see D. P. Bertsekas (1999), Nonlinear Programming, 2nd ed., Section 2.3.
+ */
+import { expandBounds, projectedGradientNorm, type Bounds } from "./bounds.js";
+import { finish, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
+import { infNorm } from "./lbfgs.js";
+import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
+import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
+import { scaledNorm2 } from "./vectorOps.js";
+
+export interface GradientDescentOptions extends CommonOptions {
+  bounds?: Bounds;
+  /** Sufficient decrease constant (default 1e-4). */
+  c1?: number;
+  /** Backtracking factor (default 0.5). */
+  shrink?: number;
+  /** Largest number of halvings per iteration (default 60). */
+  maxBacktracks?: number;
+}
+
+export function gradientDescent(
+  fg: ObjectiveFn,
+  x0: ArrayLike<number>,
+  options: GradientDescentOptions = {},
+): OptimResult {
+  const x = checkStart(x0, "gd");
+  const n = x.length;
+  const { l, u } = expandBounds(options.bounds, n, "gd");
+  for (let i = 0; i < n; i++) x[i] = Math.min(Math.max(x[i]!, l[i]!), u[i]!);
+  const set = settings(options);
+  const c1 = options.c1 ?? 1e-4;
+  const shrink = options.shrink ?? 0.5;
+  const maxBack = options.maxBacktracks ?? 60;
+  const obj = makeObjective(fg, n, set);
+  const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
+  const g = new Float64Array(n);
+  let f = obj.evaluate(x, g);
+  if (!Number.isFinite(f) || !Objective.finite(g)) return startFailure("gd", x, obj, traceRows);
+
+  const xPrev = new Float64Array(n);
+  const gPrev = new Float64Array(n);
+  let gnorm = projectedGradientNorm(x, g, l, u);
+  let alpha = 1 / scaledNorm2(g);
+  let iterations = 0;
+  let status: OptimStatus | undefined = gnorm <= set.gtol ? "gradient_tolerance" : undefined;
+  let detail: string | undefined;
+  traceRows?.push({ iteration: 0, f: set.sign * f, gradNorm: gnorm, step: 0, evaluations: obj.evaluations });
+
+  while (status === undefined) {
+    if (options.signal?.aborted) {
+      status = "aborted";
+      break;
+    }
+    xPrev.set(x);
+    gPrev.set(g);
+    const fPrev = f;
+    let accepted = false;
+    for (let k = 0; k <= maxBack && obj.evaluations < set.maxEval; k++) {
+      let decrease = 0;
+      for (let i = 0; i < n; i++) {
+        const xi = Math.min(Math.max(xPrev[i]! - alpha * gPrev[i]!, l[i]!), u[i]!);
+        x[i] = xi;
+        decrease += gPrev[i]! * (xi - xPrev[i]!);
+      }
+      const ft = obj.evaluate(x, g);
+      if (Number.isFinite(ft) && ft < fPrev && ft <= fPrev + c1 * decrease && Objective.finite(g)) {
+        f = ft;
+        accepted = true;
+        break;
+      }
+      alpha *= shrink;
+    }
+    if (!accepted) {
+      x.set(xPrev);
+      g.set(gPrev);
+      f = fPrev;
+      status = obj.evaluations >= set.maxEval ? "max_evaluations" : "line_search_failed";
+      if (status === "line_search_failed" && obj.lastFailure)
+        detail = `the last failing trial point: ${obj.lastFailure}`;
+      break;
+    }
+    iterations++;
+    gnorm = projectedGradientNorm(x, g, l, u);
+    traceRows?.push({
+      iteration: iterations,
+      f: set.sign * f,
+      gradNorm: gnorm,
+      step: alpha,
+      evaluations: obj.evaluations,
+    });
+    if (
+      options.callback?.({
+        iteration: iterations,
+        x,
+        f: set.sign * f,
+        gradNorm: gnorm,
+        evaluations: obj.evaluations,
+      })
+    ) {
+      status = "callback_stop";
+      break;
+    }
+    let stepInf = 0;
+    for (let i = 0; i < n; i++) stepInf = Math.max(stepInf, Math.abs(x[i]! - xPrev[i]!));
+    status = stopTest(set, {
+      iterations,
+      evaluations: obj.evaluations,
+      gradNorm: gnorm,
+      fPrev,
+      f,
+      stepInf,
+      xInf: infNorm(x),
+    });
+    alpha *= 2;
+  }
+  return finish("gd", status, x, f, g, gnorm, iterations, obj, traceRows, detail);
+}

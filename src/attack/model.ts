@@ -1,0 +1,234 @@
+/**
+ * TfjsClassifier: a TensorFlow.js classifier as attacks see it (Foolbox's model wrapper). It owns the input bounds and
+ * the preprocessing, which runs inside the forward pass so that inputs and eps are always on the [0, 1] pixel scale;
+ * it always returns logits (a model that ends in softmax is run without it, or, where that is impossible, as log
+ * probabilities with a loud warning); it runs in inference mode (dropout off, batch norm on running statistics);
+ * and it batches.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { GradoptError, assertArg } from "../errors.js";
+import { loadTfjsModel, type LoadedModel } from "./io.js";
+
+/** Pixel-scale preprocessing applied inside the model: none; MobileNet's [-1, 1] (x * 2 - 1); or (x - mean) / std per channel. */
+export type Preprocessing = "none" | "mobilenet" | { mean: number | number[]; std: number | number[] };
+
+/** How the model's raw output relates to logits. */
+export type OutputKind = "logits" | "softmax-removed" | "log-probabilities";
+
+export interface ClassifierOptions {
+  /** Valid input range, default [0, 1]. */
+  bounds?: readonly [number, number];
+  preprocessing?: Preprocessing;
+  classNames?: string[];
+  /** Images per forward/backward pass (default 128). */
+  batchSize?: number;
+  /** "auto" (default): detect a final softmax and drop it. "logits": trust the output. "probabilities": use log(p). */
+  output?: "auto" | "logits" | "probabilities";
+  /** Where warnings go (default: collected in `warnings` and printed to stderr). */
+  onWarning?: (message: string) => void;
+}
+
+type Forward = (x: tf.Tensor) => tf.Tensor;
+
+export class TfjsClassifier {
+  readonly bounds: readonly [number, number];
+  readonly preprocessing: Preprocessing;
+  readonly inputShape: number[];
+  readonly numClasses: number;
+  readonly classNames: string[];
+  readonly batchSize: number;
+  readonly outputKind: OutputKind;
+  readonly warnings: string[] = [];
+  private readonly forward: Forward;
+  private readonly disposeModel: () => void;
+
+  constructor(
+    forward: Forward,
+    meta: { inputShape: number[]; numClasses: number; outputKind: OutputKind; dispose?: () => void },
+    options: ClassifierOptions = {},
+  ) {
+    const bounds = options.bounds ?? [0, 1];
+    assertArg(bounds[0] < bounds[1], () => `TfjsClassifier: bounds must be [lower, upper] with lower < upper, got [${bounds.join(", ")}]`);
+    const batchSize = options.batchSize ?? 128;
+    assertArg(Number.isInteger(batchSize) && batchSize > 0, () => `TfjsClassifier: batchSize must be a positive integer, got ${batchSize}`);
+    this.bounds = [bounds[0], bounds[1]];
+    this.preprocessing = checkPreprocessing(options.preprocessing ?? "none");
+    this.inputShape = meta.inputShape;
+    this.numClasses = meta.numClasses;
+    this.outputKind = meta.outputKind;
+    this.batchSize = batchSize;
+    this.forward = forward;
+    this.disposeModel = meta.dispose ?? (() => {});
+    const names = options.classNames;
+    assertArg(!names || names.length === meta.numClasses, () => `TfjsClassifier: ${names!.length} class names for ${meta.numClasses} classes`);
+    this.classNames = names ?? Array.from({ length: meta.numClasses }, (_, i) => String(i));
+    const sink = options.onWarning ?? defaultWarningSink;
+    this.warn = (m) => {
+      this.warnings.push(m);
+      sink(m);
+    };
+    if (meta.outputKind === "log-probabilities") {
+      this.warn(
+        "the model outputs probabilities and its softmax could not be removed: using log(probabilities) as logits. " +
+          "Gradients vanish where probabilities saturate to 0 or 1 in float32; export the model without its final softmax.",
+      );
+    }
+  }
+
+  /** Records a warning (also sent to onWarning / stderr). */
+  readonly warn: (message: string) => void;
+
+  /** Loads a Layers or Graph model from a directory / model.json on disk, or a URL. Class names may come from the model's metadata. */
+  static async load(path: string, options: ClassifierOptions = {}): Promise<TfjsClassifier> {
+    const loaded = await loadTfjsModel(path);
+    const metaNames = loaded.metadata.classNames ?? loaded.metadata.classes;
+    const classNames = options.classNames ?? (Array.isArray(metaNames) && metaNames.every((n) => typeof n === "string") ? (metaNames as string[]) : undefined);
+    return TfjsClassifier.fromModel(loaded, { ...options, ...(classNames ? { classNames } : {}) });
+  }
+
+  /** Wraps an in-memory model (the wrapper does not take ownership unless `dispose` is called). */
+  static fromModel(loaded: LoadedModel | tf.LayersModel | tf.GraphModel, options: ClassifierOptions = {}): TfjsClassifier {
+    const l: LoadedModel =
+      loaded instanceof tf.LayersModel
+        ? { format: "layers-model", model: loaded, metadata: {} }
+        : loaded instanceof tf.GraphModel
+          ? { format: "graph-model", model: loaded, metadata: {} }
+          : loaded;
+    return l.format === "layers-model" ? fromLayers(l.model, options) : fromGraph(l.model, options);
+  }
+
+  /** Logits [n, classes] for inputs on the pixel scale (within `bounds`); differentiable; inference mode. */
+  logits(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      const out = this.forward(this.preprocess(x));
+      if (out.rank !== 2) throw new GradoptError("E_ARG", `TfjsClassifier: the model's output has shape [${out.shape.join(", ")}], expected [batch, classes]`);
+      return (this.outputKind === "log-probabilities" ? tf.log(tf.maximum(out, 1e-30)) : out) as tf.Tensor2D;
+    });
+  }
+
+  /** Logits of many inputs, `batchSize` at a time (no gradient). */
+  logitsBatched(x: tf.Tensor): tf.Tensor2D {
+    const n = x.shape[0]!;
+    if (n <= this.batchSize) return this.logits(x);
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < n; start += this.batchSize) {
+      const size = Math.min(this.batchSize, n - start);
+      parts.push(tf.tidy(() => this.logits(tf.slice(x, start, size))));
+    }
+    const all = tf.concat(parts);
+    tf.dispose(parts);
+    return all;
+  }
+
+  /** Predicted classes and the softmax probability of the predicted class. */
+  predict(x: tf.Tensor): { labels: Int32Array; confidence: Float32Array } {
+    const logits = this.logitsBatched(x);
+    const [labels, confidence] = tf.tidy(() => [tf.argMax(logits, 1), tf.max(tf.softmax(logits), 1)]);
+    const out = { labels: labels!.dataSync() as Int32Array, confidence: confidence!.dataSync() as Float32Array };
+    tf.dispose([logits, labels!, confidence!]);
+    return out;
+  }
+
+  private preprocess(x: tf.Tensor): tf.Tensor {
+    const p = this.preprocessing;
+    if (p === "none") return x;
+    if (p === "mobilenet") return tf.sub(tf.mul(x, 2), 1);
+    return tf.div(tf.sub(x, p.mean), p.std);
+  }
+
+  /** Frees the underlying model's weights. */
+  dispose(): void {
+    this.disposeModel();
+  }
+}
+
+function checkPreprocessing(p: Preprocessing): Preprocessing {
+  if (p === "none" || p === "mobilenet") return p;
+  if (typeof p !== "object" || p === null || !("mean" in p) || !("std" in p)) {
+    throw new GradoptError("E_ARG", `TfjsClassifier: preprocessing must be "none", "mobilenet" or { mean, std }, got ${JSON.stringify(p)}`);
+  }
+  const stds = Array.isArray(p.std) ? p.std : [p.std];
+  assertArg(stds.every((s) => s > 0 && Number.isFinite(s)), () => `TfjsClassifier: preprocessing std must be > 0, got ${JSON.stringify(p.std)}`);
+  return p;
+}
+
+type ActivationLike = { getClassName(): string };
+type LayerWithActivation = tf.layers.Layer & { activation?: ActivationLike | null; softmax?: unknown };
+
+/** Runs `fn` with the layer's softmax swapped for the identity (restored afterwards, even on throw). */
+function withoutSoftmax(layer: LayerWithActivation, fn: () => tf.Tensor): tf.Tensor {
+  if (layer.getClassName() === "Softmax") {
+    const saved = layer.softmax;
+    layer.softmax = (x: tf.Tensor) => x;
+    try {
+      return fn();
+    } finally {
+      layer.softmax = saved;
+    }
+  }
+  const saved = layer.activation;
+  layer.activation = LINEAR;
+  try {
+    return fn();
+  } finally {
+    layer.activation = saved;
+  }
+}
+
+const LINEAR = (tf.layers.activation({ activation: "linear" }) as unknown as { activation: ActivationLike }).activation;
+
+function endsInSoftmax(layer: LayerWithActivation): boolean {
+  if (layer.getClassName() === "Softmax") return true;
+  return layer.activation?.getClassName?.() === "softmax";
+}
+
+function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClassifier {
+  assertArg(model.inputs.length === 1 && model.outputs.length === 1, () => `TfjsClassifier: expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
+  const outLayer = model.outputs[0]!.sourceLayer as LayerWithActivation;
+  const mode = options.output ?? "auto";
+  const softmax = endsInSoftmax(outLayer);
+  const apply = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
+  let forward: Forward = apply;
+  let outputKind: OutputKind = "logits";
+  if (mode === "probabilities" && !softmax) outputKind = "log-probabilities";
+  else if (mode !== "logits" && softmax) {
+    forward = (x) => withoutSoftmax(outLayer, () => apply(x));
+    outputKind = "softmax-removed";
+  }
+  const shape = model.outputs[0]!.shape;
+  return new TfjsClassifier(
+    forward,
+    { inputShape: model.inputs[0]!.shape.slice(1).map((d) => d ?? -1), numClasses: shape[shape.length - 1] ?? -1, outputKind, dispose: () => model.dispose() },
+    options,
+  );
+}
+
+interface GraphInternals {
+  executor?: { graph?: { outputs?: Array<{ op: string; name: string; inputs: Array<{ name: string }> }> } };
+}
+
+function fromGraph(model: tf.GraphModel, options: ClassifierOptions): TfjsClassifier {
+  const mode = options.output ?? "auto";
+  const outputs = (model as unknown as GraphInternals).executor?.graph?.outputs ?? [];
+  assertArg(outputs.length <= 1, () => `TfjsClassifier: expected a graph model with one output, got ${outputs.length}`);
+  const last = outputs[0];
+  let forward: Forward = (x) => model.execute(x) as tf.Tensor;
+  let outputKind: OutputKind = mode === "probabilities" ? "log-probabilities" : "logits";
+  if (mode !== "logits" && last && last.op === "Softmax" && last.inputs[0]) {
+    const pre = last.inputs[0].name;
+    forward = (x) => model.execute(x, pre) as tf.Tensor;
+    outputKind = "softmax-removed";
+  }
+  const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
+  const outShape = model.outputs[0]?.shape ?? [];
+  let classes = outShape[outShape.length - 1] ?? -1;
+  if (classes === -1 && inShape.every((d) => d > 0)) {
+    classes = tf.tidy(() => forward(tf.zeros([1, ...inShape])).shape[1] ?? -1);
+  }
+  return new TfjsClassifier(forward, { inputShape: inShape, numClasses: classes, outputKind, dispose: () => model.dispose() }, options);
+}
+
+function defaultWarningSink(message: string): void {
+  if (typeof process !== "undefined" && process.stderr) process.stderr.write(`gradopt: warning: ${message}\n`);
+  else console.warn(`gradopt: warning: ${message}`);
+}

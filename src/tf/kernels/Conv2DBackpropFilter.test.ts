@@ -83,3 +83,18 @@ describe("DepthwiseConv2dNativeBackpropFilter (wasm)", () => {
     expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
   });
 });
+
+describe("BatchMatMul with transposes (wasm)", () => {
+  it.each([
+    { a: [5, 7], b: [6, 7], tA: false, tB: true },
+    { a: [7, 5], b: [7, 6], tA: true, tB: false },
+    { a: [7, 5], b: [6, 7], tA: true, tB: true },
+    { a: [2, 7, 5], b: [2, 7, 6], tA: true, tB: false },
+    { a: [3, 4], b: [4, 2], tA: false, tB: false },
+  ])("matches cpu for a=$a b=$b tA=$tA tB=$tB", async (c) => {
+    const mm = () => tf.matMul(rand(c.a, 7), rand(c.b, 8), c.tA, c.tB);
+    const cpu = await onBackend("cpu", mm);
+    const wasm = await onBackend("wasm", mm);
+    expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+  });
+});

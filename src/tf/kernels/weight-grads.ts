@@ -1,9 +1,11 @@
 /**
- * Weight-gradient kernels for the wasm backend (needed for training): Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter.
+ * Weight-gradient kernels for the wasm backend (needed for training): Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
+ * and BatchMatMul with explicit transposes (a dense layer's gradients).
  * Each lives in its own file; register.ts registers this list.
  */
 import type { KernelConfig } from "@tensorflow/tfjs";
+import { batchMatMulConfig } from "./BatchMatMul.js";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter.js";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./DepthwiseConv2dNativeBackpropFilter.js";
 
-export const weightGradKernels: KernelConfig[] = [conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropFilterConfig];
+export const weightGradKernels: KernelConfig[] = [conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropFilterConfig, batchMatMulConfig];

@@ -9,3 +9,4 @@ export { BS3 } from "./tableaus/bs3.js";
 export { DP5 } from "./tableaus/dp5.js";
 export { DOP853 } from "./tableaus/dop853.js";
 export { solve as solveDDE } from "./solve.js";
+export { historyFromSolution, continueProblem } from "./restart.js";

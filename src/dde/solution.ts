@@ -150,6 +150,11 @@ export class Solution implements DDESolution {
     }
   }
 
+  /** Number of step interpolants held in memory (bounded in window mode). */
+  get storedSteps(): number {
+    return this.store.size;
+  }
+
   /** Values of state i at the output times (alias of y[i]). */
   state(i: number): Float64Array {
     return this.y[i]!;

@@ -45,6 +45,9 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
   const list = new BreakpointList(scale);
   const maxOrder = method.discontinuityOrder;
   list.add({ t: t0, order: jumpAtT0 ? 0 : 1, origin: "initial", delay: -1, parentT: NaN });
+  for (const d of problem.history.discontinuities ?? []) {
+    if (d.t < t0) list.add({ t: d.t, order: d.order, origin: "jump", delay: -1, parentT: NaN });
+  }
   for (const tj of problem.jumps ?? []) {
     assertArg(Number.isFinite(tj), () => `solve: problem.jumps has a non-finite time ${tj}`);
     if (tj <= tEnd) list.add({ t: tj, order: 0, origin: "jump", delay: -1, parentT: NaN });

@@ -88,6 +88,11 @@ export interface History {
   dp?(t: number, p: Float64Array, out: Float64Array): void;
   /** True when phi does not depend on t (lets the solver and gradients skip work). */
   constant?: boolean;
+  /**
+   * Known discontinuities of phi at or before t0 (t, and the lowest derivative that jumps there); the solver propagates
+   * them through the delays like t0. A past solution used as history (a restart) carries its breaking points here.
+   */
+  discontinuities?: readonly { t: number; order: number }[];
 }
 
 export interface InitialValue {

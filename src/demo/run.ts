@@ -44,7 +44,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       "looks like, what happens to predictions at eps 0, 0.01, 0.1 and 0.15, what the reverse step does to the true " +
       "class's confidence, and how robust accuracy falls with eps for FGSM and the iterative BIM and PGD attacks.",
   );
-  const ctx: PartContext = { report, progress, quick, limit: options.limit };
+  const ctx: PartContext = { report, progress, quick, limit: options.limit, model: options.model };
 
   let dde: DemoSummary["dde"];
   if (options.dde === false) {

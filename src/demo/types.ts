@@ -10,6 +10,8 @@ export interface DemoOptions {
   /** Run the parts (both by default). */
   dde?: boolean;
   attack?: boolean;
+  /** Classifier directory (TensorFlow.js model.json) for part 2 (default: the bundled models/fashion-cnn). */
+  model?: string;
   /** Images for the robust-accuracy curves (default: 500, quick: 100). */
   limit?: number;
   /** Inline images and charts into report.html (default) or write them into report_files/ beside it. */
@@ -33,6 +35,8 @@ export interface GradientCheckEntry {
 export interface OptimizerRun {
   method: string;
   label: string;
+  /** Which gradient the optimiser was given: the user's formulas or the exact one. */
+  gradient: "user" | "exact";
   status: string;
   converged: boolean;
   iterations: number;
@@ -45,6 +49,8 @@ export interface OptimizerRun {
   gradNorm: number;
   seconds: number;
   message: string;
+  /** Per iteration (the main run only). */
+  trace?: { iteration: number; cost: number; gradNorm: number; params: Record<string, number> }[] | undefined;
 }
 
 export interface DdeSummary {
@@ -56,7 +62,7 @@ export interface DdeSummary {
   tspan: [number, number];
   solve: { status: string; steps: number; rejected: number; rhsEvals: number };
   initialCost: number;
-  gradientCheck: { ok: boolean; entries: Record<string, GradientCheckEntry> };
+  gradientCheck: { ok: boolean; method: string; entries: Record<string, GradientCheckEntry> };
   /** The main run (the first optimiser, L-BFGS), then the comparison. */
   optimizers: OptimizerRun[];
   findings: {
@@ -103,6 +109,15 @@ export interface AttackSummary {
   samples: SampleResult[];
   epsilons: number[];
   robustness: Record<string, { steps: number; points: RobustnessPoint[] }>;
+  /** The reverse step applied to every image of the subset. */
+  reverseOnSubset: {
+    eps: number;
+    meanTrueConfidenceBefore: number;
+    meanTrueConfidenceAfter: number;
+    accuracyAfter: number;
+  };
+  /** Sanity-check warnings of the attack library (gradient masking, zero gradients, ...). */
+  warnings: string[];
   findings: {
     accuracyDecreasesWithEps: Record<string, boolean>;
     iterativeAtLeastAsStrong: boolean;
@@ -125,4 +140,5 @@ export interface PartContext {
   progress: ProgressSink;
   quick: boolean;
   limit: number | undefined;
+  model: string | undefined;
 }

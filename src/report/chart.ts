@@ -20,7 +20,7 @@ const CONFIG = {
     domainColor: "#8c959f",
     tickColor: "#8c959f",
   },
-  legend: { labelFontSize: 11, titleFontSize: 12, orient: "right" },
+  legend: { labelFontSize: 11, titleFontSize: 12, orient: "right", labelLimit: 320 },
   title: { fontSize: 14, anchor: "start", offset: 8 },
   view: { stroke: "#d1d9e0" },
   range: {

@@ -50,6 +50,7 @@ table { border-collapse: collapse; margin: 10px 0; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
 table.kv th { width: 1%; white-space: nowrap; }
 figure { margin: 14px 0; }

@@ -13,6 +13,7 @@ interface DemoFlags extends GlobalOptions {
   dde: boolean;
   attack: boolean;
   limit?: string;
+  model?: string;
   inline: boolean;
   quiet?: boolean;
 }
@@ -69,6 +70,7 @@ export function register(program: Command): void {
       .option("--quick", "reduced sizes (fewer images and iterations)")
       .option("--no-dde", "skip the delay-differential part")
       .option("--no-attack", "skip the attack part")
+      .option("--model <dir>", "classifier for the attack part (default: the bundled models/fashion-cnn)")
       .option("--limit <n>", "images for the robust-accuracy curves (default 500; 100 with --quick)")
       .option("--no-inline", "write images and charts into DIR/report_files/ instead of inlining them")
       .option("--quiet", "no progress on stderr"),
@@ -78,6 +80,7 @@ export function register(program: Command): void {
       quick: flags.quick ?? false,
       dde: flags.dde,
       attack: flags.attack,
+      ...(flags.model !== undefined ? { model: flags.model } : {}),
       ...(flags.limit !== undefined ? { limit: parsePositiveInt("--limit", flags.limit) } : {}),
       inlineAssets: flags.inline,
       progress: stderrProgress({ quiet: flags.quiet ?? false }),

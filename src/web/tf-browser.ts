@@ -11,6 +11,28 @@ import { registerWasmKernels } from "../tf/kernels/register.js";
 export type BrowserBackend = "webgl" | "wasm" | "cpu";
 
 let ready: Promise<BrowserBackend> | undefined;
+/** The WebGL renderer seen when the backend was chosen (shown in the page's backend badge). */
+export let rendererSeen: string | undefined;
+
+/**
+ * The WebGL renderer's name, or undefined without WebGL. A software rasteriser (SwiftShader, llvmpipe: what a browser
+ * uses when the GPU is off or blocklisted) runs tfjs far slower than wasm, so it does not count as WebGL here.
+ */
+export function webglRenderer(): string | undefined {
+  try {
+    const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
+    const gl = (canvas.getContext("webgl2") ?? canvas.getContext("webgl")) as WebGLRenderingContext | null;
+    if (!gl) return undefined;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+const isSoftwareRenderer = (name: string): boolean => /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
 
 async function tryBackend(name: BrowserBackend): Promise<boolean> {
   try {
@@ -30,7 +52,11 @@ export function initBrowserBackend(wasmBase: string, preferred?: BrowserBackend)
   ready ??= (async () => {
     setWasmPaths(wasmBase);
     registerWasmKernels();
-    const order: BrowserBackend[] = preferred ? [preferred, ...(["webgl", "wasm", "cpu"] as const).filter((b) => b !== preferred)] : ["webgl", "wasm", "cpu"];
+    const renderer = webglRenderer();
+    rendererSeen = renderer;
+    const gpu = renderer !== undefined && !isSoftwareRenderer(renderer);
+    const auto: BrowserBackend[] = gpu ? ["webgl", "wasm", "cpu"] : ["wasm", "cpu"];
+    const order: BrowserBackend[] = preferred ? [preferred, ...auto.filter((b) => b !== preferred)] : auto;
     for (const name of order) if (await tryBackend(name)) return name;
     throw new Error(`no TensorFlow.js backend could be started (tried ${order.join(", ")})`);
   })();

@@ -60,7 +60,8 @@ async function collectAssets(): Promise<StaticAsset[]> {
   for (const f of listFiles(wasmDir).filter((f) => f.endsWith(".wasm") && !f.includes("/"))) {
     assets.push({ fileName: `wasm/${f}`, source: () => readFileSync(join(wasmDir, f)) });
   }
-  const modelsDir = join(repoRoot, "models");
+  // GRADOPT_WEB_MODELS_DIR bundles another models/ folder (one sub-folder per model, fashion-cnn/ is the one shown).
+  const modelsDir = process.env.GRADOPT_WEB_MODELS_DIR ?? join(repoRoot, "models");
   for (const f of listFiles(modelsDir).filter((f) => /\.(json|bin)$/.test(f))) {
     assets.push({ fileName: `models/${f.split("\\").join("/")}`, source: () => readFileSync(join(modelsDir, f)) });
   }

@@ -122,7 +122,8 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     "div",
     { class: "card" },
     h("h2", {}, "Attack"),
-    h("div", { class: "row" }, h("label", { for: "atk-attack" }, "Method"), attackSelect, h("label", { for: "atk-steps" }, "Steps"), steps),
+    h("div", { class: "row" }, h("label", { for: "atk-attack" }, "Method"), attackSelect),
+    h("div", { class: "row" }, h("label", { for: "atk-steps" }, "Steps (iterative methods)"), steps),
     h(
       "fieldset",
       { class: "row", style: "margin-top:8px" },
@@ -308,7 +309,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       const req: RobustRequest = { count: Number(robustCount.value), epsilons: [...new Set(epsilons)].sort((a, b) => a - b), attacks, steps: Math.max(1, Math.floor(Number(steps.value) || 10)) };
       const res = await batch.call<RobustReply>("robust", req, (p: RobustProgress) => {
         robustProgress.value = p.done / p.total;
-        robustStatus.textContent = `${p.attack}: ${p.done} / ${p.total} attack runs`;
+        robustStatus.textContent = `${p.attack}: ${p.done} / ${p.total} images`;
       });
       renderPlot(
         robustPlot,
@@ -392,6 +393,8 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       return;
     }
     badge.textContent = `tfjs: ${info.backend}`;
+    badge.title = `TensorFlow.js backend of the attack workers: ${info.backend}. WebGL renderer: ${info.renderer ?? "none"}` +
+      (info.backend !== "webgl" && info.renderer ? " (a software renderer, slower than wasm)" : "");
     for (const a of info.attacks) attackSelect.append(h("option", { value: a.name }, a.label));
     for (const [k, name] of info.classes.entries()) targetSelect.append(h("option", { value: k, selected: k === 0 }, name));
     for (const a of info.attacks) {

@@ -11,6 +11,8 @@ export interface InitRequest {
 
 export interface InitReply {
   backend: string;
+  /** The WebGL renderer, if any (a software one is skipped in favour of wasm). */
+  renderer: string | undefined;
   inputShape: number[]; // [h, w, c]
   numClasses: number;
   classes: string[];

@@ -28,9 +28,17 @@ export interface PlotOptions {
   emptyText?: string;
 }
 
-const W = 640;
-const H = 340;
 const M = { top: 30, right: 16, bottom: 44, left: 62 };
+
+/** The last drawing per host, redrawn when the host's width changes (text stays 12 px at any width). */
+const lastDrawn = new WeakMap<HTMLElement, { series: Series[]; opts: PlotOptions; width: number }>();
+const resizer = typeof ResizeObserver === "undefined" ? undefined : new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const host = e.target as HTMLElement;
+    const last = lastDrawn.get(host);
+    if (last && Math.abs(host.clientWidth - last.width) > 4) renderPlot(host, last.series, last.opts);
+  }
+});
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG_NS, tag);
@@ -71,6 +79,10 @@ function extent(values: number[], fallback: [number, number]): [number, number] 
 
 /** Draws the chart into `host` (replacing what was there). */
 export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOptions): void {
+  const W = Math.max(280, Math.min(1200, host.clientWidth || 640));
+  const H = Math.round(Math.max(200, Math.min(360, W * 0.55)));
+  if (!lastDrawn.has(host)) resizer?.observe(host);
+  lastDrawn.set(host, { series, opts, width: W });
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": opts.title, class: "plot" });
   svg.append(el("title", {}, opts.title));
   const pw = W - M.left - M.right;
@@ -98,7 +110,7 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
 
   const grid = el("g", { class: "grid" });
   const axes = el("g", { class: "axis" });
-  for (const t of niceTicks(x0, x1, 7)) {
+  for (const t of niceTicks(x0, x1, Math.max(3, Math.round(pw / 90)))) {
     const x = sx(t);
     grid.append(el("line", { x1: x, x2: x, y1: M.top, y2: M.top + ph }));
     axes.append(el("text", { x, y: M.top + ph + 16, "text-anchor": "middle" }, tickLabel(t)));

@@ -7,3 +7,4 @@ export * from "./data/index.js";
 export * from "./train/index.js";
 export * from "./dde/gradient/index.js";
 export * from "./dde/fit/index.js";
+export * from "./optim/index.js";

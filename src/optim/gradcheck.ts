@@ -6,7 +6,7 @@
 import { assertArg } from "../errors.js";
 import { checkStart, type ObjectiveFn } from "./objective.js";
 
-export interface GradientCheckOptions {
+export interface CheckGradientOptions {
   /** Relative step (default ε^(1/3)). */
   step?: number;
   /** Largest accepted relative error (default 1e-5). */
@@ -18,7 +18,7 @@ export interface GradientCheckOptions {
   indices?: number[];
 }
 
-export interface GradientCheckResult {
+export interface CheckGradientResult {
   ok: boolean;
   f: number;
   /** The objective's gradient and the central differences, per checked component (others NaN in `numeric`). */
@@ -34,8 +34,8 @@ export interface GradientCheckResult {
 export function checkGradient(
   fg: ObjectiveFn,
   x0: ArrayLike<number>,
-  options: GradientCheckOptions = {},
-): GradientCheckResult {
+  options: CheckGradientOptions = {},
+): CheckGradientResult {
   const x = checkStart(x0, "checkGradient");
   const n = x.length;
   const h = options.step ?? Math.cbrt(Number.EPSILON);

@@ -12,7 +12,7 @@ export { lbfgs, type LbfgsOptions } from "./lbfgs.js";
 export { lbfgsb, type LbfgsbOptions } from "./lbfgsb.js";
 export { gradientDescent, type GradientDescentOptions } from "./gd.js";
 export { runTransform, type FirstOrderOptions } from "./firstOrder.js";
-export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from "./gradcheck.js";
+export { checkGradient, type CheckGradientOptions, type CheckGradientResult } from "./gradcheck.js";
 export { type Bounds, type BoundSpec, projectedGradientNorm } from "./bounds.js";
 export { type ObjectiveFn } from "./objective.js";
 export {

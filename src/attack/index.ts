@@ -19,3 +19,4 @@ export { reverseStep } from "./reverse.js";
 export { run, type RunOptions, type AttackResult, type EpsilonResult, type AttackSummary } from "./run.js";
 export { carliniWagnerL2, type CarliniWagnerOptions } from "./cw.js";
 export { deepFool, type DeepFoolOptions } from "./deepfool.js";
+export { quantizeToUint8, checkQuantized, saveAdversarialPngs, readPngImage, type QuantizedCheck } from "./save.js";

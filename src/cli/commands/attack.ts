@@ -1,10 +1,221 @@
-/** `gradopt attack` (placeholder until its issue lands: it says so and exits non-zero). */
+/**
+ * `gradopt attack`: runs a gradient attack on a TensorFlow.js classifier (default: the bundled Fashion-MNIST CNN on
+ * the bundled test subset) for several eps at once, and prints robust accuracy per eps (--json: the contract's
+ * document). --out writes the adversarial images as PNGs and re-checks them after 8-bit quantisation.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import * as tf from "@tensorflow/tfjs";
+import {
+  TfjsClassifier,
+  bim,
+  carliniWagnerL2,
+  deepFool,
+  fgm,
+  fgsm,
+  miFgsm,
+  pgd,
+  readPngImage,
+  reverseStep,
+  run,
+  saveAdversarialPngs,
+  type Attack,
+  type Distance,
+  type Preprocessing,
+  type QuantizedCheck,
+} from "../../attack/index.js";
+import { loadDataset, bundledDataDir } from "../../data/index.js";
 import { GradoptError } from "../../errors.js";
-import { withGlobalFlags } from "../common.js";
+import { initBackend, type BackendName } from "../../tf/backend.js";
+import { emit, parseNumber, parseNumberList, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
+
+interface AttackFlags extends GlobalOptions {
+  model: string;
+  data?: string;
+  split: string;
+  attack: string;
+  norm: string;
+  eps: string;
+  steps?: string;
+  stepsize?: string;
+  restarts?: string;
+  targeted?: string;
+  topK?: string;
+  label?: string;
+  limit?: string;
+  out?: string;
+  reverse?: boolean;
+  batchSize: string;
+  seed: string;
+  preprocessing: string;
+  backend?: string;
+  sanity: boolean;
+}
+
+const ATTACKS = ["fgsm", "fgm", "bim", "pgd", "mifgsm", "cw", "deepfool"] as const;
+
+/** The default model: models/fashion-cnn/ in the package. */
+function defaultModelDir(): string {
+  return fileURLToPath(new URL("../../../models/fashion-cnn/", import.meta.url));
+}
+
+function buildAttack(f: AttackFlags): Attack {
+  const name = f.attack;
+  if (!(ATTACKS as readonly string[]).includes(name)) throw new GradoptError("E_FLAG", `--attack: expected one of ${ATTACKS.join(", ")}, got '${name}'`);
+  if (f.norm !== "linf" && f.norm !== "l2") throw new GradoptError("E_FLAG", `--norm: expected linf or l2, got '${f.norm}'`);
+  const distance = f.norm as Distance;
+  const steps = f.steps === undefined ? undefined : parsePositiveInt("--steps", f.steps);
+  const restarts = f.restarts === undefined ? undefined : parsePositiveInt("--restarts", f.restarts);
+  const absStepsize = f.stepsize === undefined ? undefined : parseNumber("--stepsize", f.stepsize);
+  if (absStepsize !== undefined && !(absStepsize > 0)) throw new GradoptError("E_FLAG", `--stepsize: must be > 0, got ${absStepsize}`);
+  const gd = { ...(steps ? { steps } : {}), ...(restarts ? { restarts } : {}), ...(absStepsize ? { absStepsize } : {}) };
+  if (f.reverse) {
+    if (name !== "fgsm") throw new GradoptError("E_FLAG", "--reverse: the reverse step is FGSM's (use --attack fgsm)");
+    return reverseStep();
+  }
+  switch (name) {
+    case "fgsm":
+      return distance === "l2" ? fgm() : fgsm();
+    case "fgm":
+      return fgm();
+    case "bim":
+      return bim({ ...gd, distance });
+    case "pgd":
+      return pgd({ ...gd, distance });
+    case "mifgsm":
+      if (distance === "l2") throw new GradoptError("E_FLAG", "--norm l2: MI-FGSM is an L-inf attack");
+      return miFgsm(gd);
+    case "cw":
+      return carliniWagnerL2(steps ? { steps } : {});
+    default:
+      return deepFool({ distance, ...(steps ? { steps } : {}) });
+  }
+}
+
+function parsePreprocessing(text: string): Preprocessing {
+  if (text === "none" || text === "mobilenet") return text;
+  const m = /^([^:]+):(.+)$/.exec(text);
+  if (!m) throw new GradoptError("E_FLAG", `--preprocessing: expected none, mobilenet or MEAN:STD (each a number or a comma list), got '${text}'`);
+  const mean = parseNumberList("--preprocessing mean", m[1]!);
+  const std = parseNumberList("--preprocessing std", m[2]!);
+  return { mean: mean.length === 1 ? mean[0]! : mean, std: std.length === 1 ? std[0]! : std };
+}
+
+/** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
+function loadInputs(f: AttackFlags, model: TfjsClassifier): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string } {
+  const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
+  if (f.split !== "test" && f.split !== "train") throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
+  const data = f.data ?? bundledDataDir();
+  if (!existsSync(data)) throw new GradoptError("E_IO", "no such file or directory", { file: data });
+  if (statSync(data).isFile()) {
+    const channels = model.inputShape[2] ?? 1;
+    const x = readPngImage(data, readFileSync(data), channels, model.bounds);
+    if (f.label !== undefined) {
+      const label = parseNumber("--label", f.label);
+      if (!Number.isInteger(label) || label < 0 || label >= model.numClasses) throw new GradoptError("E_FLAG", `--label: expected a class index in [0, ${model.numClasses - 1}], got ${f.label}`);
+      return { x, labels: Int32Array.of(label), labelSource: "--label" };
+    }
+    // No true label: the model's own prediction stands in (said so in the output).
+    const { labels } = model.predict(x);
+    return { x, labels, labelSource: "model prediction (no --label given)" };
+  }
+  const ds = loadDataset(data, { split: f.split as "test" | "train", ...(limit ? { limit } : {}) });
+  return { x: tf.tensor4d(ds.images, ds.shape), labels: ds.labels, classNames: ds.classNames, labelSource: "data set" };
+}
 
 export function register(program: Command): void {
-  withGlobalFlags(program.command("attack").description("(not available yet)").allowUnknownOption(true)).action(() => {
-    throw new GradoptError("E_INTERNAL", "'gradopt attack' is not available in this build yet");
+  withGlobalFlags(
+    program
+      .command("attack")
+      .description("gradient attacks on a TensorFlow.js classifier: robust accuracy per eps (pixel scale [0, 1])")
+      .option("--model <dir>", "TensorFlow.js model directory (model.json) or URL", defaultModelDir())
+      .option("--data <dir|image>", "IDX directory (t10k-* or train-* files) or a PNG image (default: bundled test subset)")
+      .option("--split <split>", "test or train (IDX directories)", "test")
+      .option("--attack <name>", `one of ${ATTACKS.join(", ")}`, "fgsm")
+      .option("--norm <norm>", "linf or l2 (fgsm with l2 is FGM; bim, pgd, deepfool)", "linf")
+      .option("--eps <list>", "comma-separated budgets on the [0, 1] scale", "0,0.05,0.1,0.2")
+      .option("--steps <n>", "iterations of bim, pgd, mifgsm (steps per c for cw, max steps for deepfool)")
+      .option("--stepsize <a>", "absolute step size of iterative attacks (default relative to eps)")
+      .option("--restarts <n>", "random restarts of pgd (per input, best kept)")
+      .option("--targeted <k>", "targeted attack towards class k")
+      .option("--top-k <k>", "success when the true label leaves the top k")
+      .option("--label <k>", "true label of a single --data image")
+      .option("--limit <n>", "attack only the first n images")
+      .option("--out <dir>", "write adversarial PNGs (and re-check them after 8-bit quantisation)")
+      .option("--reverse", "the reverse step: x - eps * sign(grad), raising the true class's confidence")
+      .option("--batch-size <n>", "images per forward/backward pass", "128")
+      .option("--seed <n>", "seed of random starts", "0")
+      .option("--preprocessing <p>", "inside the model: none, mobilenet ([-1, 1]) or MEAN:STD", "none")
+      .option("--backend <name>", "wasm, cpu or tensorflow (default: the best available)")
+      .option("--no-sanity", "skip the sanity checks"),
+  ).action(async (f: AttackFlags) => {
+    const attack = buildAttack(f);
+    const epsilons = parseNumberList("--eps", f.eps);
+    for (const e of epsilons) if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
+    const targeted = f.targeted === undefined ? undefined : parseNumber("--targeted", f.targeted);
+    const topK = f.topK === undefined ? undefined : parsePositiveInt("--top-k", f.topK);
+    if (targeted !== undefined && topK !== undefined) throw new GradoptError("E_FLAG", "--targeted and --top-k exclude each other");
+    if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend)) throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
+    const backend = await initBackend(f.backend as BackendName | undefined);
+    const modelPath = f.model;
+    if (!/^https?:\/\//.test(modelPath) && !existsSync(modelPath)) {
+      throw new GradoptError("E_IO", "no model here (a directory with model.json, or its path)", { file: modelPath });
+    }
+    const warnings: string[] = [];
+    const onWarning = (m: string) => {
+      warnings.push(m);
+      if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
+    };
+    const model = await TfjsClassifier.load(modelPath, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
+    if (targeted !== undefined && !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)) {
+      throw new GradoptError("E_FLAG", `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`);
+    }
+    const inputs = loadInputs(f, model);
+    const classNames = model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses ? inputs.classNames : model.classNames;
+    const t0 = performance.now();
+    const result = await run(model, inputs.x, inputs.labels, attack, {
+      epsilons,
+      ...(targeted !== undefined ? { targeted } : {}),
+      ...(topK !== undefined ? { topK } : {}),
+      seed: parseNumber("--seed", f.seed),
+      sanity: f.sanity,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    let quantized: QuantizedCheck[] | undefined;
+    if (f.out) quantized = saveAdversarialPngs(model, result, inputs.x, f.out);
+    const summary = result.summary();
+    const json = {
+      ...summary,
+      warnings,
+      backend,
+      labels: inputs.labelSource,
+      ...(targeted !== undefined ? { target: { index: targeted, name: classNames[targeted] } } : {}),
+      ...(quantized ? { out: f.out, quantized } : {}),
+      seconds,
+    };
+    emit(f, json, () => {
+      const lines = [
+        `${summary.attack} (${summary.distance}, ${summary.criterion}${targeted !== undefined ? ` -> ${classNames[targeted]}` : ""}) on ${summary.n} images, backend ${backend}, ${seconds.toFixed(1)} s`,
+        `clean accuracy ${(100 * summary.clean.accuracy).toFixed(1)}%`,
+        "eps       accuracy  success   confidence  max-Linf  max-L2" + (quantized ? "   uint8-accuracy" : ""),
+        ...summary.results.map((r, i) =>
+          [
+            String(r.eps).padEnd(9),
+            `${(100 * r.accuracy).toFixed(1)}%`.padEnd(9),
+            `${(100 * r.attackSuccessRate).toFixed(1)}%`.padEnd(9),
+            r.meanConfidence.toFixed(3).padEnd(11),
+            r.maxLinf.toFixed(4).padEnd(9),
+            r.maxL2.toFixed(3).padEnd(8),
+            quantized ? ` ${(100 * quantized[i]!.accuracy).toFixed(1)}%` : "",
+          ].join(" "),
+        ),
+      ];
+      if (f.out) lines.push(`adversarial PNGs in ${f.out}`);
+      return lines.join("\n");
+    });
+    result.dispose();
+    inputs.x.dispose();
+    model.dispose();
   });
 }

@@ -127,13 +127,16 @@ class ModelCompiler {
     });
     const delayed = new Set<number>();
     for (const e of rhs) forEachVar(e, (space, i) => (space === "z" || space === "zd") && delayed.add(i % n));
+    // all history.<state> parameters first, then initial.<state>, each in state order
     this.states.forEach((st, i) => {
       const h = parsedHistory[i];
-      const init = parsedInitial[i];
       if (h) history.push(hidden("history", st, h.expr));
-      else if (init && !delayed.has(i)) history.push(hidden("initial", st, init.expr));
+      else if (parsedInitial[i] && !delayed.has(i)) history.push(hidden("initial", st, parsedInitial[i].expr));
       else this.fail(spec.sections["history"] ?? spec.sections["states"] ?? spec.root, `missing history for state '${st}'${delayed.has(i) ? " (its past is read through a delay)" : ""}`);
-      initial.push(init && h ? hidden("initial", st, init.expr) : undefined);
+    });
+    this.states.forEach((st, i) => {
+      const init = parsedInitial[i];
+      initial.push(init && parsedHistory[i] ? hidden("initial", st, init.expr) : undefined);
     });
     this.checkDelays(history);
 
@@ -237,18 +240,17 @@ class ModelCompiler {
     return { expr: resolve(parseExpression(source.text, source.locate), scope), source };
   }
 
-  registry(): DelayRegistry & { source?: ExprSource } {
-    const compiler = this;
+  registry(): DelayRegistry {
     return {
-      register(lag: Expr, neutral: boolean, span: Span, text: string): number {
+      register: (lag: Expr, neutral: boolean, span: Span, text: string): number => {
         const key = exprKey(lag);
-        let j = compiler.delayIndex.get(key);
+        let j = this.delayIndex.get(key);
         if (j === undefined) {
-          j = compiler.delays.length;
-          compiler.delayIndex.set(key, j);
+          j = this.delays.length;
+          this.delayIndex.set(key, j);
           const kind: DelayKind = dependsOn(lag, ["y"]) ? "state" : dependsOn(lag, ["t"]) ? "time" : "constant";
-          compiler.delays.push({ lag, kind, neutral, label: text, source: compiler.currentSource!, span });
-        } else if (neutral) compiler.delays[j]!.neutral = true;
+          this.delays.push({ lag, kind, neutral, label: text, source: this.currentSource!, span });
+        } else if (neutral) this.delays[j]!.neutral = true;
         return j;
       },
     };

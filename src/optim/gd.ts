@@ -1,12 +1,12 @@
 /**
- * Projected gradient descent with Armijo backtracking along the projection arc: x(α) = P(x − α g), accepted when
- * f(x(α)) ≤ f(x) + c1 gᵀ(x(α) − x) (Bertsekas' rule). The trial α starts from twice the last accepted one (the first
- * from 1/||g||_2), halving on failure. A trial point where the objective fails counts as not acceptable.
+ * Projected gradient descent with Armijo backtracking along the projection arc (linesearch/armijo.ts): x(α) =
+ * P(x − α g). The trial α starts from twice the last accepted one (the first from 1/||g||_2), halving on failure.
  * @see D. P. Bertsekas (1999), Nonlinear Programming, 2nd ed., Section 2.3.
  */
 import { expandBounds, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { finish, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
 import { infNorm } from "./lbfgs.js";
+import { armijoBacktrack } from "./linesearch/armijo.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
 import { scaledNorm2 } from "./vectorOps.js";
@@ -57,21 +57,26 @@ export function gradientDescent(
     xPrev.set(x);
     gPrev.set(g);
     const fPrev = f;
-    let accepted = false;
-    for (let k = 0; k <= maxBack && obj.evaluations < set.maxEval; k++) {
-      let decrease = 0;
-      for (let i = 0; i < n; i++) {
-        const xi = Math.min(Math.max(xPrev[i]! - alpha * gPrev[i]!, l[i]!), u[i]!);
-        x[i] = xi;
-        decrease += gPrev[i]! * (xi - xPrev[i]!);
-      }
-      const ft = obj.evaluate(x, g);
-      if (Number.isFinite(ft) && ft < fPrev && ft <= fPrev + c1 * decrease && Objective.finite(g)) {
-        f = ft;
-        accepted = true;
-        break;
-      }
-      alpha *= shrink;
+    const ls = armijoBacktrack(
+      (a) => {
+        let directional = 0;
+        for (let i = 0; i < n; i++) {
+          const xi = Math.min(Math.max(xPrev[i]! - a * gPrev[i]!, l[i]!), u[i]!);
+          x[i] = xi;
+          directional += gPrev[i]! * (xi - xPrev[i]!);
+        }
+        if (obj.evaluations >= set.maxEval) return [Infinity, directional];
+        const ft = obj.evaluate(x, g);
+        return [Objective.finite(g) ? ft : Infinity, directional];
+      },
+      fPrev,
+      alpha,
+      { c1, shrink, maxBacktracks: maxBack },
+    );
+    const accepted = ls.accepted;
+    if (accepted) {
+      f = ls.f;
+      alpha = ls.alpha;
     }
     if (!accepted) {
       x.set(xPrev);

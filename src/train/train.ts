@@ -11,6 +11,7 @@ import { adversarialBatch, type AdversarialConfig, type Logits } from "./adversa
 import { evaluateLoss } from "./evaluate.js";
 import { fileIOHandler } from "./file-io.js";
 import { buildCnn } from "./model.js";
+import { ModelWorkerPool } from "../tf/workers/index.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
 
 export type Augmentation = "none" | "flip";
@@ -32,6 +33,12 @@ export interface TrainOptions {
   initialModel?: tf.LayersModel;
   /** Directory to checkpoint into (model.json + weights.bin) after each epoch. */
   out?: string;
+  /**
+   * Data-parallel training over this many worker threads (one wasm backend each): every step the batch is split, each
+   * worker differentiates its shard (adversarial examples included), the gradients are summed here, Adam updates the
+   * weights and the workers get them back. 0 or 1: train in this thread. Same seed + same worker count = same result.
+   */
+  workers?: number;
   /** Stop after this many optimiser steps in total (for quick runs and tests). */
   maxSteps?: number;
   /** Extra JSON stored in the checkpoint's userDefinedMetadata.gradopt. */
@@ -135,6 +142,11 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
   const optimizer = tf.train.adam(lr);
   const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
   const inference: Logits = (x) => model.apply(x, { training: false }) as tf.Tensor2D;
+  const workers = options.workers ?? 0;
+  if (workers > 1 && model.nonTrainableWeights.length > 0) {
+    throw new GradoptError("E_ARG", "train: data-parallel training (workers > 1) does not support layers with non-trainable state (batch norm)");
+  }
+  const pool = workers > 1 ? await ModelWorkerPool.create(model, { size: workers }) : null;
   const stepsPerEpoch = Math.ceil(trainIdx.length / batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, epochs * stepsPerEpoch);
   const buf = new Float32Array(batchSize * h * w * c);
@@ -143,62 +155,79 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
   const t0 = performance.now();
   let step = 0;
 
-  for (let epoch = 1; epoch <= epochs && step < totalSteps; epoch++) {
-    const te = performance.now();
-    const order = Int32Array.from(trainIdx);
-    const shuffle = permutation(order.length, rng);
-    for (let i = 0; i < order.length; i++) order[i] = trainIdx[shuffle[i]!]!;
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let b = 0; b < stepsPerEpoch && step < totalSteps; b++, step++) {
-      const start = b * batchSize;
-      const end = Math.min(order.length, start + batchSize);
-      const n = end - start;
-      fillBatch(data, order, start, end, buf, labelBuf, augment, rng);
-      const rate = learningRateAt(step, totalSteps, lr, schedule);
-      setLr(rate);
-      const [loss, ok] = tf.tidy(() => {
-        const x = tf.tensor4d(buf.subarray(0, n * h * w * c), [n, h, w, c]);
-        const labels = tf.tensor1d(labelBuf.subarray(0, n), "int32");
-        const y = tf.oneHot(labels, classes) as tf.Tensor2D;
-        const xTrain = adv ? adversarialBatch(inference, x, y, adv, rng) : x;
-        let hits: tf.Scalar | undefined;
-        const l = optimizer.minimize(() => {
-          const z = model.apply(xTrain, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32")) as tf.Scalar);
-          return tf.losses.softmaxCrossEntropy(y, z) as tf.Scalar;
-        }, true)!;
-        return [l, hits!];
-      });
-      const lossValue = loss.dataSync()[0]!;
-      const hitValue = ok.dataSync()[0]!;
-      loss.dispose();
-      ok.dispose();
-      if (!Number.isFinite(lossValue)) {
-        throw new GradoptError("E_SOLVER", `train: loss became ${lossValue} at epoch ${epoch}, step ${b + 1} (lr ${rate.toExponential(2)}); lower --lr`);
+  try {
+    for (let epoch = 1; epoch <= epochs && step < totalSteps; epoch++) {
+      const te = performance.now();
+      const order = Int32Array.from(trainIdx);
+      const shuffle = permutation(order.length, rng);
+      for (let i = 0; i < order.length; i++) order[i] = trainIdx[shuffle[i]!]!;
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < stepsPerEpoch && step < totalSteps; b++, step++) {
+        const start = b * batchSize;
+        const end = Math.min(order.length, start + batchSize);
+        const n = end - start;
+        fillBatch(data, order, start, end, buf, labelBuf, augment, rng);
+        const rate = learningRateAt(step, totalSteps, lr, schedule);
+        setLr(rate);
+        // Let timers (progress bar redraws) and I/O run between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+        let lossValue: number;
+        let hitValue: number;
+        if (pool) {
+          const r = await pool.gradients(buf.slice(0, n * h * w * c), [n, h, w, c], labelBuf.slice(0, n), classes, adv ?? null, rng.int());
+          const vars = model.trainableWeights;
+          tf.tidy(() => optimizer.applyGradients(vars.map((v, k) => ({ name: (v.read() as tf.Variable).name, tensor: tf.tensor(r.grads[k]!, v.shape as number[]) }))));
+          await pool.setWeights(vars.map((v) => v.read().dataSync() as Float32Array));
+          lossValue = r.loss;
+          hitValue = r.hits;
+        } else {
+          const [loss, ok] = tf.tidy(() => {
+            const x = tf.tensor4d(buf.subarray(0, n * h * w * c), [n, h, w, c]);
+            const labels = tf.tensor1d(labelBuf.subarray(0, n), "int32");
+            const y = tf.oneHot(labels, classes) as tf.Tensor2D;
+            const xTrain = adv ? adversarialBatch(inference, x, y, adv, rng) : x;
+            let hits: tf.Scalar | undefined;
+            const l = optimizer.minimize(() => {
+              const z = model.apply(xTrain, { training: true }) as tf.Tensor2D;
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32")) as tf.Scalar);
+              return tf.losses.softmaxCrossEntropy(y, z) as tf.Scalar;
+            }, true)!;
+            return [l, hits!];
+          });
+          lossValue = loss.dataSync()[0]!;
+          hitValue = ok.dataSync()[0]!;
+          loss.dispose();
+          ok.dispose();
+        }
+        if (!Number.isFinite(lossValue)) {
+          throw new GradoptError("E_SOLVER", `train: loss became ${lossValue} at epoch ${epoch}, step ${b + 1} (lr ${rate.toExponential(2)}); lower --lr`);
+        }
+        lossSum += lossValue * n;
+        correct += hitValue;
+        seen += n;
+        options.onBatch?.({ epoch, step: b + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr: rate });
       }
-      lossSum += lossValue * n;
-      correct += hitValue;
-      seen += n;
-      options.onBatch?.({ epoch, step: b + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr: rate });
+      const v = val ? evaluateLoss(inference, val) : null;
+      const seconds = (performance.now() - te) / 1000;
+      const summary: EpochSummary = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        valLoss: v?.loss ?? null,
+        valAccuracy: v?.accuracy ?? null,
+        seconds,
+        imagesPerSecond: seen / seconds,
+      };
+      history.push(summary);
+      options.onEpoch?.(summary);
+      if (options.out) await saveClassifier(model, options.out, { ...options.metadata, classNames: data.classNames, history });
     }
-    const v = val ? evaluateLoss(inference, val) : null;
-    const seconds = (performance.now() - te) / 1000;
-    const summary: EpochSummary = {
-      epoch,
-      loss: lossSum / seen,
-      accuracy: correct / seen,
-      valLoss: v?.loss ?? null,
-      valAccuracy: v?.accuracy ?? null,
-      seconds,
-      imagesPerSecond: seen / seconds,
-    };
-    history.push(summary);
-    options.onEpoch?.(summary);
-    if (options.out) await saveClassifier(model, options.out, { ...options.metadata, classNames: data.classNames, history });
+  } finally {
+    optimizer.dispose();
+    await pool?.close();
   }
-  optimizer.dispose();
   return { model, history, steps: step, trainExamples: trainIdx.length, validationExamples: valCount, seconds: (performance.now() - t0) / 1000 };
 }
 

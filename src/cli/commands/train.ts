@@ -29,6 +29,7 @@ interface TrainFlags extends GlobalOptions {
   init?: string;
   limit?: string;
   maxSteps?: string;
+  workers: string;
   test: boolean;
   progress: boolean;
 }
@@ -65,6 +66,7 @@ export function register(program: Command): void {
       .option("--init <dir>", "start from this TensorFlow.js model instead of fresh weights")
       .option("--limit <n>", "use only the first N training examples")
       .option("--max-steps <n>", "stop after N optimiser steps")
+      .option("--workers <n>", "data-parallel worker threads, one wasm backend each (0: train in the main thread)", "0")
       .option("--no-test", "skip the test-set evaluation at the end")
       .option("--no-progress", "no progress bar on stderr"),
   ).action(async (f: TrainFlags) => {
@@ -81,12 +83,15 @@ export function register(program: Command): void {
     const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
     const maxSteps = f.maxSteps === undefined ? undefined : parsePositiveInt("--max-steps", f.maxSteps);
     const dir = f.data ?? fullFashionMnistDir();
+    const workers = Number(f.workers) === 0 ? 0 : parsePositiveInt("--workers", f.workers);
 
     const backend = await initBackend();
     const data = loadDataset(dir, { split: "train", limit });
     const initialModel = f.init ? await loadClassifier(f.init) : undefined;
     const command = ["gradopt", "train", ...process.argv.slice(3)].join(" ");
-    const bar = f.progress ? new SingleBar({ stream: process.stderr, format: "epoch {epoch} |{bar}| {value}/{total} loss {loss} acc {acc} | {eta_formatted}", hideCursor: true }, Presets.shades_classic) : null;
+    // A bar on a terminal; on a pipe or log file, a plain line every 50 steps.
+    const tty = process.stderr.isTTY === true;
+    const bar = f.progress && tty ? new SingleBar({ stream: process.stderr, format: "epoch {epoch} |{bar}| {value}/{total} loss {loss} acc {acc} | {eta_formatted}", hideCursor: true }, Presets.shades_classic) : null;
     let barEpoch = 0;
     const result = await trainClassifier(data, {
       epochs,
@@ -98,10 +103,16 @@ export function register(program: Command): void {
       augment: f.augment as Augmentation,
       initialModel,
       maxSteps,
+      workers,
       out: f.out,
-      metadata: { trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, data: dir, backend } },
+      metadata: { trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend } },
       onBatch: (p) => {
-        if (!bar) return;
+        if (!bar) {
+          if (f.progress && !f.json && (p.step % 50 === 0 || p.step === p.stepsPerEpoch)) {
+            process.stderr.write(`epoch ${p.epoch} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} lr ${p.lr.toExponential(2)}\n`);
+          }
+          return;
+        }
         if (p.epoch !== barEpoch) {
           if (barEpoch > 0) bar.stop();
           barEpoch = p.epoch;
@@ -128,7 +139,7 @@ export function register(program: Command): void {
       if (adversarial) test.robustAccuracy = robustAccuracy(logits, testData, { method: "pgd", eps: adversarial.eps, steps: 10, stepSize: adversarial.eps / 4 });
       await saveClassifier(result.model, f.out, {
         classNames: data.classNames,
-        trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, data: dir, backend },
+        trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend },
         history: result.history,
         test,
       });

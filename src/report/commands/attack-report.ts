@@ -1,0 +1,136 @@
+/**
+ * `--report FILE` for `gradopt attack`: robust accuracy against eps (chart and table), the sanity-check warnings, and
+ * the first few images with their adversarials and the amplified perturbation, captioned with prediction and confidence.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { AttackResult } from "../../attack/index.js";
+import { accuracyChart } from "../sections.js";
+import { formatPercent } from "../format.js";
+import { rasterImage, signedImage, type RasterImage } from "../image.js";
+import { Report, type Cell, type ImageCell } from "../report.js";
+
+export interface AttackReportInput {
+  result: AttackResult;
+  /** The attacked inputs, [n, height, width, channels] on the pixel scale. */
+  inputs: tf.Tensor;
+  classNames: string[];
+  model: string;
+  backend: string;
+  seconds: number;
+  /** Accuracy after 8-bit quantisation per eps (from --out). */
+  quantized?: { eps: number; accuracy: number; lost: number }[];
+  /** How many images to show (default 6). */
+  samples?: number;
+}
+
+function toImage(data: Float32Array, index: number, h: number, w: number, c: number): RasterImage {
+  const per = h * w * c;
+  return rasterImage(data.subarray(index * per, (index + 1) * per), w, h, c === 3 ? 3 : c === 4 ? 4 : 1);
+}
+
+/** The perturbation summed over channels, for a signed picture. */
+function perturbation(
+  adv: Float32Array,
+  orig: Float32Array,
+  index: number,
+  h: number,
+  w: number,
+  c: number,
+): Float32Array {
+  const out = new Float32Array(h * w);
+  const base = index * h * w * c;
+  for (let i = 0; i < h * w; i++) {
+    let s = 0;
+    for (let k = 0; k < c; k++) s += adv[base + i * c + k]! - orig[base + i * c + k]!;
+    out[i] = s / c;
+  }
+  return out;
+}
+
+export async function writeAttackReport(file: string, input: AttackReportInput): Promise<string> {
+  const { result } = input;
+  const summary = result.summary();
+  const name = (k: number) => input.classNames[k] ?? String(k);
+  const r = new Report({ title: `Attack: ${summary.attack} on ${summary.n} images` });
+  r.text(
+    `Model \`${input.model}\`, backend **${input.backend}**, ${summary.distance} distance, criterion ${summary.criterion}, ` +
+      `${input.seconds.toFixed(1)} s. Accuracy counts an input as robust only when it is classified as its true label.`,
+  );
+  r.heading("Robust accuracy");
+  r.chart(
+    accuracyChart(
+      { [summary.attack]: summary.results },
+      { title: `${summary.attack}: accuracy against eps` },
+    ),
+  );
+  r.table({
+    columns: [
+      "eps",
+      "accuracy",
+      "attack success",
+      "mean confidence",
+      "max L∞",
+      "max L2",
+      ...(input.quantized ? ["accuracy after uint8 PNG"] : []),
+    ],
+    rows: summary.results.map((p, i): Cell[] => [
+      p.eps,
+      formatPercent(p.accuracy),
+      formatPercent(p.attackSuccessRate),
+      formatPercent(p.meanConfidence),
+      p.maxLinf,
+      p.maxL2,
+      ...(input.quantized ? [formatPercent(input.quantized[i]!.accuracy)] : []),
+    ]),
+    caption: `Clean accuracy ${formatPercent(summary.clean.accuracy)}.`,
+  });
+  for (const w of summary.warnings) r.note(`Sanity check: ${w}`, "warning");
+
+  const shape = input.inputs.shape;
+  if (shape.length === 4) {
+    const [, h, w, c] = shape as [number, number, number, number];
+    const k = Math.min(input.samples ?? 6, summary.n);
+    const orig = (await tf.tidy(() => tf.slice(input.inputs, 0, k)).data()) as Float32Array;
+    const shown = result.results.filter((e) => e.eps > 0).slice(-4);
+    const advs = await Promise.all(
+      shown.map(async (e) => {
+        const t = tf.slice(e.clipped, 0, k);
+        const d = (await t.data()) as Float32Array;
+        t.dispose();
+        return d;
+      }),
+    );
+    const scale = Math.max(1, Math.floor(112 / Math.max(h, w)));
+    const last = shown.at(-1);
+    r.heading("Examples");
+    r.imageGrid({
+      columns: [
+        "original",
+        ...shown.map((e) => `eps ${e.eps}`),
+        ...(last ? [`perturbation at eps ${last.eps} (amplified)`] : []),
+      ],
+      rows: Array.from({ length: k }, (_, i) => ({
+        label: `#${i}`,
+        cells: [
+          {
+            image: toImage(orig, i, h, w, c),
+            caption: `${name(result.clean.predictions[i]!)} ${formatPercent(result.clean.confidence[i]!)} (true: ${name(result.labels[i]!)})`,
+          },
+          ...shown.map((e, j): ImageCell => ({
+            image: toImage(advs[j]!, i, h, w, c),
+            caption: `${name(e.predictions[i]!)} ${formatPercent(e.confidence[i]!)}${e.predictions[i] === result.labels[i] ? "" : " ✗"}`,
+          })),
+          ...(last
+            ? [
+                {
+                  image: signedImage(perturbation(advs.at(-1)!, orig, i, h, w, c), w, h, { scale: last.eps }),
+                },
+              ]
+            : []),
+        ],
+      })),
+      scale,
+    });
+  }
+  return r.writeHtml(file);
+}

@@ -164,7 +164,7 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
   for (let restart = 0; restart < o.restarts; restart++) {
     let rows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => !found[i]));
     if (rows.length === 0) break;
-    let x0 = tf.gather(x, tf.tensor1d(rows, "int32"));
+    let x0 = tf.tidy(() => tf.gather(x, tf.tensor1d(rows, "int32")));
     let crit: Criterion = subset(criterion, rows);
     let xa = o.randomStart ? randomStart(x0, eps, o.distance, bounds, batch.seed + 7919 * restart) : x0.clone();
     let state: unknown = transform.init(xa);

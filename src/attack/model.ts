@@ -182,12 +182,98 @@ function endsInSoftmax(layer: LayerWithActivation): boolean {
   return layer.activation?.getClassName?.() === "softmax";
 }
 
+/**
+ * Inference-mode replacements for the layers that dominate an input-gradient step, swapped in only during our own
+ * forward pass (the user's model is untouched). tfjs-layers runs every Conv2D through fused.conv2d, whose custom
+ * gradient computes the FILTER gradient too (wasted work when only the input gradient is wanted); and the gradient of
+ * BatchNormalization tiles its scale to the full activation shape. Here a Conv2D is conv2d + bias + activation (ops
+ * whose gradients are lazy per input) and an inference-mode BatchNormalization is x * scale + shift with broadcasting.
+ */
+type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+interface LayerInternals {
+  kernel?: { read(): tf.Tensor };
+  bias?: { read(): tf.Tensor } | null;
+  activation?: { apply(x: tf.Tensor): tf.Tensor } | null;
+  strides?: [number, number];
+  padding?: string;
+  dataFormat?: string;
+  dilationRate?: [number, number];
+  rank?: number;
+  axis?: number;
+  epsilon?: number;
+  movingMean?: { read(): tf.Tensor };
+  movingVariance?: { read(): tf.Tensor };
+  gamma?: { read(): tf.Tensor } | null;
+  beta?: { read(): tf.Tensor } | null;
+  call: CallFn;
+}
+
+function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0]! : inputs;
+}
+
+function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
+  const l = layer as unknown as LayerInternals;
+  const cls = layer.getClassName();
+  if (cls === "Conv2D" && l.rank === 2 && l.dataFormat === "channelsLast" && l.kernel && (l.padding === "same" || l.padding === "valid")) {
+    return (inputs) =>
+      tf.tidy(() => {
+        let y: tf.Tensor = tf.conv2d(one(inputs) as tf.Tensor4D, l.kernel!.read() as tf.Tensor4D, l.strides!, l.padding as "same" | "valid", "NHWC", l.dilationRate!);
+        if (l.bias) y = tf.add(y, l.bias.read());
+        return l.activation ? l.activation.apply(y) : y;
+      });
+  }
+  if (cls === "BatchNormalization" && l.movingMean && l.movingVariance) {
+    return (inputs) =>
+      tf.tidy(() => {
+        const x = one(inputs);
+        const axis = l.axis! < 0 ? l.axis! + x.rank : l.axis!;
+        if (axis !== x.rank - 1) return l.call.call(layer, inputs, { training: false }) as tf.Tensor;
+        let scale = tf.rsqrt(tf.add(l.movingVariance!.read(), l.epsilon ?? 1e-3));
+        if (l.gamma) scale = tf.mul(scale, l.gamma.read());
+        let shift = tf.neg(tf.mul(l.movingMean!.read(), scale));
+        if (l.beta) shift = tf.add(shift, l.beta.read());
+        return tf.add(tf.mul(x, scale), shift);
+      });
+  }
+  return undefined;
+}
+
+/** True inside tf.grad / valueAndGrad (tfjs-core's engine keeps this private). */
+function tapeIsOn(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return typeof engine.isTapeOn === "function" ? engine.isTapeOn() : true;
+}
+
+/** Runs `fn` with the inference calls swapped in (restored afterwards, even on throw). */
+function withInferenceCalls(swaps: Array<[tf.layers.Layer, CallFn]>, fn: () => tf.Tensor): tf.Tensor {
+  for (const [layer, call] of swaps) (layer as unknown as LayerInternals).call = call;
+  try {
+    return fn();
+  } finally {
+    for (const [layer] of swaps) delete (layer as unknown as Partial<LayerInternals>).call;
+  }
+}
+
 function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClassifier {
   assertArg(model.inputs.length === 1 && model.outputs.length === 1, () => `TfjsClassifier: expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
   const outLayer = model.outputs[0]!.sourceLayer as LayerWithActivation;
   const mode = options.output ?? "auto";
   const softmax = endsInSoftmax(outLayer);
-  const apply = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
+  const swaps: Array<[tf.layers.Layer, CallFn]> = [];
+  const visit = (layers: tf.layers.Layer[]) => {
+    for (const layer of layers) {
+      if (Object.prototype.hasOwnProperty.call(layer, "call")) continue; // already patched by someone: leave it
+      const nested = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
+      if (Array.isArray(nested)) visit(nested);
+      const call = inferenceCall(layer);
+      if (call) swaps.push([layer, call]);
+    }
+  };
+  visit(model.layers);
+  const plain = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
+  // The replacements pay off only under a gradient tape; plain inference keeps tfjs's fused kernels.
+  const apply = (x: tf.Tensor) => (swaps.length > 0 && tapeIsOn() ? withInferenceCalls(swaps, () => plain(x)) : plain(x));
   let forward: Forward = apply;
   let outputKind: OutputKind = "logits";
   if (mode === "probabilities" && !softmax) outputKind = "log-probabilities";

@@ -1,7 +1,8 @@
 /**
  * Gradient checker: compares an objective's gradient with central differences, component by component, and names the
  * worst component. Step h_i = h · max(1, |x_i|) with h = ε^(1/3) ≈ 6e-6 by default, which balances the O(h²)
- * truncation error of central differences against the O(ε/h) rounding error.
+ * truncation error of central differences against the O(ε/h) rounding error. The mismatch that the rounding error of
+ * f can explain is not counted against the gradient.
  */
 import { assertArg } from "../errors.js";
 import { checkStart, type ObjectiveFn } from "./objective.js";
@@ -24,7 +25,11 @@ export interface CheckGradientResult {
   /** The objective's gradient and the central differences, per checked component (others NaN in `numeric`). */
   analytic: Float64Array;
   numeric: Float64Array;
+  /** Relative error beyond the rounding noise of the difference quotient (see `roundoff`). */
   relError: Float64Array;
+  /** Estimated rounding error of each central difference, 10 ε max(|f(x ± h)|) / 2h: mismatches below it are not
+   * counted, so a large |f| limits what can be judged. */
+  roundoff: Float64Array;
   /** Index of the component with the largest relative error, and that error. */
   worstIndex: number;
   worstError: number;
@@ -51,6 +56,7 @@ export function checkGradient(
   const scratch = new Float64Array(n);
   const numeric = new Float64Array(n).fill(NaN);
   const relError = new Float64Array(n).fill(NaN);
+  const roundoff = new Float64Array(n).fill(NaN);
   let gInf = 0;
   for (let i = 0; i < n; i++) gInf = Math.max(gInf, Math.abs(analytic[i]!));
   const floor = floorRel * Math.max(1, gInf);
@@ -69,7 +75,11 @@ export function checkGradient(
     const num = (fp - fm) / step2;
     numeric[i] = num;
     const a = analytic[i]!;
-    const err = Math.abs(a - num) / Math.max(Math.abs(a), Math.abs(num), floor);
+    // The part of the mismatch that rounding in f cannot explain: each f carries ~ε|f| error, so the difference
+    // quotient carries up to ~10 ε max|f| / (2h) (a margin for objectives computed less accurately than one ulp).
+    const noise = (10 * Number.EPSILON * Math.max(Math.abs(fp), Math.abs(fm))) / step2;
+    roundoff[i] = noise;
+    const err = Math.max(0, Math.abs(a - num) - noise) / Math.max(Math.abs(a), Math.abs(num), floor);
     relError[i] = Number.isFinite(err) ? err : Infinity;
     if (worstIndex < 0 || !(relError[i]! <= worstError)) {
       worstIndex = i;
@@ -82,7 +92,7 @@ export function checkGradient(
       ? "no components checked"
       : `${ok ? "gradient ok" : "gradient mismatch"}: worst component ${worstIndex}: analytic ${analytic[worstIndex]}, ` +
         `central difference ${numeric[worstIndex]}, relative error ${worstError.toExponential(2)} (rtol ${rtol})`;
-  return { ok, f, analytic, numeric, relError, worstIndex, worstError, message };
+  return { ok, f, analytic, numeric, relError, roundoff, worstIndex, worstError, message };
 }
 
 function value(fg: ObjectiveFn, x: Float64Array, g: Float64Array, n: number): number {

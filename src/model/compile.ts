@@ -12,7 +12,7 @@ import type { DDEProblem, Delay, DelayKind, History, InitialValue, RhsJacobians 
 import { GradoptError, type SourceLocation } from "../errors.js";
 import { parseObservations } from "./csv.js";
 import { dependsOn, exprKey, forEachVar, type Expr, type Span, type VarSpace } from "./expr/ast.js";
-import { buildFunction, generateSource, type Assignment, type FunctionSource } from "./expr/codegen.js";
+import { buildFunction, compileSource, generateSource, type Assignment, type FunctionSource } from "./expr/codegen.js";
 import { derivative } from "./expr/derivative.js";
 import { USER_FUNCTIONS } from "./expr/functions.js";
 import { parseExpression } from "./expr/parser.js";
@@ -47,7 +47,7 @@ export interface CompiledModel {
   withParams(values: Record<string, number>, where?: string): CompiledModel;
   /** Current parameter values by name. */
   params(): Record<string, number>;
-  /** Generated JavaScript of the right-hand side and its Jacobians (for --debug and tests). */
+  /** Generated JavaScript by function name (f, history, jacDy, ...); derivatives appear once first used (compiled lazily). */
   sources: Record<string, string>;
 }
 
@@ -64,6 +64,8 @@ export function compileModel(spec: ModelSpec | ModelInput): CompiledModel {
 const isSpec = (x: ModelSpec | ModelInput): x is ModelSpec => typeof x === "object" && "states" in x && "equations" in x;
 
 type ParsedExpr = { expr: Expr; source: ExprSource };
+type Build = <T>(key: string, fs: FunctionSource) => T;
+type Lazy = <O extends object>(target: O, prop: keyof O & string, key: string, fs: () => FunctionSource) => void;
 
 class ModelCompiler {
   private readonly n: number;
@@ -145,7 +147,19 @@ class ModelCompiler {
     const sources: Record<string, string> = {};
     const build = <T>(key: string, fs: FunctionSource): T => {
       sources[key] = generateSource(fs);
-      return buildFunction<T>(fs);
+      return compileSource<T>(sources[key]);
+    };
+    // Derivatives are compiled on first use: a plain solve never pays for them (large models load much faster).
+    const lazy = <O extends object>(target: O, prop: keyof O & string, key: string, fs: () => FunctionSource): void => {
+      Object.defineProperty(target, prop, {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          const fn = build(key, fs());
+          Object.defineProperty(target, prop, { value: fn, writable: true, enumerable: true, configurable: true });
+          return fn;
+        },
+      });
     };
 
     const f = build<DDEProblem["f"]>("f", {
@@ -153,18 +167,18 @@ class ModelCompiler {
       params: ["t", "y", "z", "p", "dy", "zd"],
       assignments: rhs.map((e, i) => ({ lhs: `dy[${i}]`, expr: e })),
     });
-    const jac = this.jacobians(rhs, np, build);
-    const delays: Delay[] = this.delays.map((d, j) => this.delay(d, j, build));
+    const jac = this.jacobians(rhs, np, lazy);
+    const delays: Delay[] = this.delays.map((d, j) => this.delay(d, j, build, lazy));
     const hist: History = {
       value: build("history", { name: "history", params: ["t", "p", "out"], assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: e })) }),
-      derivative: build("historyDerivative", {
-        name: "historyDerivative",
-        params: ["t", "p", "out"],
-        assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: derivative(e, "t") })),
-      }),
-      dp: build("historyDp", { name: "historyDp", params: ["t", "p", "out"], prelude: "out.fill(0);", assignments: this.gradientRows(history, np, "out") }),
       constant: !history.some((e) => dependsOn(e, ["t"])),
     };
+    lazy(hist, "derivative", "historyDerivative", () => ({
+      name: "historyDerivative",
+      params: ["t", "p", "out"],
+      assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: derivative(e, "t") })),
+    }));
+    lazy(hist, "dp", "historyDp", () => ({ name: "historyDp", params: ["t", "p", "out"], prelude: "out.fill(0);", assignments: this.gradientRows(history, np, "out") }));
     let init: InitialValue | undefined;
     if (initial.some((e) => e !== undefined)) {
       const t0 = spec.tspan[0];
@@ -172,8 +186,8 @@ class ModelCompiler {
       const prelude = `const t = ${t0};`;
       init = {
         value: build("initial", { name: "initial", params: ["p", "out"], prelude, assignments: y0.map((e, i) => ({ lhs: `out[${i}]`, expr: e })) }),
-        dp: build("initialDp", { name: "initialDp", params: ["p", "out"], prelude: `${prelude} out.fill(0);`, assignments: this.gradientRows(y0, np, "out") }),
       };
+      lazy(init, "dp", "initialDp", () => ({ name: "initialDp", params: ["p", "out"], prelude: `${prelude} out.fill(0);`, assignments: this.gradientRows(y0, np, "out") }));
     }
     const problem: DDEProblem = {
       n,
@@ -293,7 +307,7 @@ class ModelCompiler {
     return rows;
   }
 
-  jacobians(rhs: Expr[], np: number, build: <T>(key: string, fs: FunctionSource) => T): RhsJacobians {
+  jacobians(rhs: Expr[], np: number, lazy: Lazy): RhsJacobians {
     const n = this.n;
     const sig = ["t", "y", "z", "p", "out", "zd"];
     const block = (space: VarSpace, index: (i: number, q: number) => number): Assignment[] => {
@@ -307,31 +321,31 @@ class ModelCompiler {
       return out;
     };
     const dzIndex = (i: number, q: number) => Math.floor(q / n) * n * n + i * n + (q % n);
-    const make = (key: string, assignments: Assignment[]) =>
-      build<NonNullable<RhsJacobians["dy"]>>(key, { name: key, params: sig, prelude: "out.fill(0);", assignments });
-    const jac: RhsJacobians = {
-      dy: make("jacDy", block("y", (i, k) => i * n + k)),
-      dz: make("jacDz", block("z", dzIndex)),
-      dp: make("jacDp", block("p", (i, k) => i * np + k)),
-    };
-    if (this.delays.some((d) => d.neutral)) jac.dzd = make("jacDzd", block("zd", dzIndex));
+    const jac: RhsJacobians = {};
+    const make = (prop: keyof RhsJacobians, key: string, assignments: () => Assignment[]) =>
+      lazy(jac, prop, key, () => ({ name: key, params: sig, prelude: "out.fill(0);", assignments: assignments() }));
+    make("dy", "jacDy", () => block("y", (i, k) => i * n + k));
+    make("dz", "jacDz", () => block("z", dzIndex));
+    make("dp", "jacDp", () => block("p", (i, k) => i * np + k));
+    if (this.delays.some((d) => d.neutral)) make("dzd", "jacDzd", () => block("zd", dzIndex));
     return jac;
   }
 
-  delay(d: DelayInfo, j: number, build: <T>(key: string, fs: FunctionSource) => T): Delay {
+  delay(d: DelayInfo, j: number, build: Build, lazy: Lazy): Delay {
     const sig = ["t", "y", "p", "out"];
     const row = (space: VarSpace) =>
       varsOf(d.lag, space)
         .map((k) => ({ lhs: `out[${k}]`, expr: derivative(d.lag, space, k) }))
         .filter((a) => !(a.expr.k === "num" && a.expr.v === 0));
-    return {
+    const delay: Delay = {
       lag: build(`lag${j}`, { name: `lag${j}`, params: ["t", "y", "p"], assignments: [], returns: d.lag }),
       kind: d.kind,
-      neutral: d.neutral || undefined,
-      dLagDy: build(`lag${j}Dy`, { name: `lag${j}Dy`, params: sig, prelude: "out.fill(0);", assignments: row("y") }),
-      dLagDp: build(`lag${j}Dp`, { name: `lag${j}Dp`, params: sig, prelude: "out.fill(0);", assignments: row("p") }),
       label: d.label,
     };
+    if (d.neutral) delay.neutral = true;
+    lazy(delay, "dLagDy", `lag${j}Dy`, () => ({ name: `lag${j}Dy`, params: sig, prelude: "out.fill(0);", assignments: row("y") }));
+    lazy(delay, "dLagDp", `lag${j}Dp`, () => ({ name: `lag${j}Dp`, params: sig, prelude: "out.fill(0);", assignments: row("p") }));
+    return delay;
   }
 
   pointFunction(source: ExprSource, context: string): PointFunction {

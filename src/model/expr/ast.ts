@@ -95,6 +95,18 @@ export function exprKey(e: Expr): string {
   return key;
 }
 
+/** Structural equality without building keys (fails fast on the first difference). */
+export function exprEqual(a: Expr, b: Expr): boolean {
+  if (a === b) return true;
+  if (a.k !== b.k) return false;
+  if (a.k === "num") return a.v === (b as typeof a).v || (Number.isNaN(a.v) && Number.isNaN((b as typeof a).v));
+  if (a.k === "var") return a.space === (b as typeof a).space && a.i === (b as typeof a).i;
+  const fb = b as typeof a;
+  if (a.f !== fb.f || a.a.length !== fb.a.length) return false;
+  for (let i = 0; i < a.a.length; i++) if (!exprEqual(a.a[i]!, fb.a[i]!)) return false;
+  return true;
+}
+
 /** Calls `visit` on every variable in `e`. */
 export function forEachVar(e: Expr, visit: (space: VarSpace, i: number) => void): void {
   if (e.k === "var") visit(e.space, e.i);

@@ -87,7 +87,11 @@ export function generateSource(spec: FunctionSource): string {
 
 /** Compiles the function; `T` is the caller's signature (the generated parameters must match it). */
 export function buildFunction<T>(spec: FunctionSource): T {
-  const source = generateSource(spec);
+  return compileSource<T>(generateSource(spec));
+}
+
+/** Compiles source text made by generateSource. */
+export function compileSource<T>(source: string): T {
   const factory = new Function("H", `const { ${Object.keys(HELPERS).join(", ")} } = H;\nreturn ${source};`) as (
     h: typeof HELPERS,
   ) => T;

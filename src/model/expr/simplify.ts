@@ -2,7 +2,7 @@
  * Smart constructors: every Expr is built through these, so trees are simplified as they are made (constants folded,
  * x + 0, x * 1, x * 0, x ^ 1, x - x, double negation, ...). Derivatives stay small without a separate rewrite pass.
  */
-import { exprKey, isNum, type Expr, type FnName, type VarSpace } from "./ast.js";
+import { exprEqual, isNum, type Expr, type FnName, type VarSpace } from "./ast.js";
 import { FUNCTIONS } from "./functions.js";
 
 export const num = (v: number): Expr => ({ k: "num", v });
@@ -10,7 +10,7 @@ export const ZERO = num(0);
 export const ONE = num(1);
 export const variable = (space: VarSpace, i = 0): Expr => ({ k: "var", space, i });
 
-const same = (a: Expr, b: Expr) => a === b || exprKey(a) === exprKey(b);
+const same = exprEqual;
 
 export function add(a: Expr, b: Expr): Expr {
   if (isNum(a) && isNum(b)) return num(a.v + b.v);

@@ -52,7 +52,8 @@ th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
-table.kv th { width: 1%; white-space: nowrap; }
+table.kv th { white-space: nowrap; }
+table.kv { min-width: 420px; }
 figure { margin: 14px 0; }
 figure.chart img { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }

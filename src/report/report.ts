@@ -270,7 +270,7 @@ export class Report {
             `<table class="kv"><tbody>${b.entries
               .map(([k, v]) => {
                 const c = renderCell(v);
-                return `<tr><th>${renderInline(k)}</th><td${c.numeric ? ' class="num"' : ""}>${c.html}</td></tr>`;
+                return `<tr><th>${renderInline(k)}</th><td>${c.html}</td></tr>`;
               })
               .join("")}</tbody></table>`,
           );

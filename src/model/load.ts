@@ -9,6 +9,8 @@ import { dirname, resolve as resolvePath } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { GradoptError, type SourceLocation } from "../errors.js";
 import type { Locate } from "./expr/lexer.js";
+import { parseExpression } from "./expr/parser.js";
+import { resolve } from "./expr/resolve.js";
 
 /** An expression as written in the file: its text and how to find any of its characters in the file. */
 export interface ExprSource {
@@ -196,10 +198,28 @@ class SpecReader {
     });
   }
 
+  /** A number, or a constant expression such as "2 * log(66)" or "pi / 2" (no names but constants). */
   readNumber(node: YamlNode | null | undefined, what: string, fallback?: YamlNode): number {
     if (!node || !isScalar(node)) return this.fail(node ?? fallback, `${what} must be a number`);
-    const v = typeof node.value === "number" ? node.value : typeof node.value === "string" ? Number(node.value) : NaN;
     if (typeof node.value === "string" && node.value.trim() === "") this.fail(node, `${what} must be a number`);
+    let v = typeof node.value === "number" ? node.value : NaN;
+    if (typeof node.value === "string") {
+      v = Number(node.value);
+      if (Number.isNaN(v)) {
+        const source = this.expr(node, what);
+        const e = resolve(parseExpression(source.text, source.locate), {
+          states: [],
+          params: new Map(),
+          allowStates: false,
+          allowT: false,
+          context: `${what} (a constant)`,
+          locate: source.locate,
+          text: source.text,
+        });
+        if (e.k !== "num") this.fail(node, `${what} must be a number or a constant expression, got '${source.text}'`);
+        v = e.v;
+      }
+    }
     if (!Number.isFinite(v)) this.fail(node, `${what} must be a finite number, got '${String(node.value)}'`);
     return v;
   }

@@ -6,7 +6,7 @@ import { loadModel, modelGradient, solveModel } from "../../src/index.js";
 import { runCli } from "./run-cli.js";
 
 const ex = (name: string) => join(import.meta.dirname, "../../examples", name);
-const EXAMPLES = ["seed-3state.yaml", "mackey-glass.yaml", "infection.yaml", "hutchinson.yaml", "logistic-fit.yaml"];
+const EXAMPLES = ["seed-3state.yaml", "mackey-glass.yaml", "infection.yaml", "hutchinson.yaml", "logistic-fit.yaml", "ddetst-b2.yaml", "ddetst-d1.yaml"];
 
 interface SolveJson {
   t: number[];
@@ -37,6 +37,17 @@ describe("gradopt solve", () => {
     expect(j.t).toEqual([50, 100]);
     expect(j.states.y![0]).toBeCloseTo(0.644119709571859, 6);
     expect(j.states.y![1]).toBeCloseTo(1.05002050705248, 6);
+  });
+
+  it("DDETST B2 (discontinuous RHS, time-dependent lag) and D1 (state-dependent lag) match their exact solutions", async () => {
+    const b2 = (await runCli("solve", ex("ddetst-b2.yaml"), "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    expect(b2.t.at(-1)).toBeCloseTo(2 * Math.log(66), 14);
+    expect(b2.states.u!.at(-1)).toBeCloseTo(-65 / 66, 7);
+    const d1 = (await runCli("solve", ex("ddetst-d1.yaml"), "--at", "1,2,5", "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    [1, 2, 5].forEach((t, k) => {
+      expect(d1.states.y1![k]).toBeCloseTo(Math.log(t), 7);
+      expect(d1.states.y2![k]).toBeCloseTo(1 / t, 7);
+    });
   });
 
   it("--at ranges, --set, --method and --csv (written whole, no temporary file left)", async () => {

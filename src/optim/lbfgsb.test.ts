@@ -130,6 +130,66 @@ describe("L-BFGS-B on problems with active bounds", () => {
     expect(r.f).toBeCloseTo((n / 2) * 0.04, 6); // each pair at (0.8, 0.64): (1 − 0.8)² = 0.04
   });
 
+  /**
+   * Many bounds active: extended Rosenbrock in lower_i = −0.5 − 0.5 sin(i), upper_i = 0.3 + 0.6 |cos(1.7 i)| from the
+   * standard start. SciPy 1.10.1 (Debian) reference, computed with the same bounds and gtol=1e-10, ftol=0:
+   *   n = 100:  fun 8.31027340791922,  nit 79, nfev 88,  50 components at a bound
+   *   n = 1000: fun 83.52459152515513, nit 97, nfev 101, 501 components at a bound
+   */
+  it.each([
+    [100, 8.31027340791922, 79, 50],
+    [1000, 83.52459152515513, 97, 501],
+  ])("many active bounds, n = %i: SciPy's optimum and active set", (n, fScipy, nitScipy, activeScipy) => {
+    const lower = Array.from({ length: n }, (_, i) => -0.5 - 0.5 * Math.sin(i));
+    const upper = Array.from({ length: n }, (_, i) => 0.3 + 0.6 * Math.abs(Math.cos(1.7 * i)));
+    const r = lbfgsb(extendedRosenbrock, extendedRosenbrockStart(n), {
+      bounds: { lower, upper },
+      gtol: 1e-10,
+    });
+    expect(r.converged, r.message).toBe(true);
+    expect(Math.abs(r.f - fScipy) / fScipy).toBeLessThan(1e-12);
+    let active = 0;
+    for (let i = 0; i < n; i++) if (r.x[i]! <= lower[i]! || r.x[i]! >= upper[i]!) active++;
+    expect(active).toBe(activeScipy);
+    expect(r.gradNorm).toBeLessThan(1e-5);
+    expect(Math.abs(r.iterations - nitScipy)).toBeLessThanOrEqual(0.2 * nitScipy);
+  });
+
+  it("random ill-conditioned convex QPs with bounds: KKT holds at the answer", () => {
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    for (let trial = 0; trial < 25; trial++) {
+      const n = 5 + Math.floor(rand() * 30);
+      const Bm = Array.from({ length: n * n }, () => rand() - 0.5);
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let s = i === j ? 10 ** (-3 * rand()) : 0;
+          for (let k = 0; k < n; k++) s += Bm[k * n + i]! * Bm[k * n + j]!;
+          A[i * n + j] = s;
+        }
+      const b = Array.from({ length: n }, () => 4 * (rand() - 0.5));
+      const l = Float64Array.from({ length: n }, () => (rand() < 0.2 ? -Infinity : -rand()));
+      const u = Float64Array.from({ length: n }, () => (rand() < 0.2 ? Infinity : rand()));
+      const fg = (x: Float64Array, g: Float64Array) => {
+        let f = 0;
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += A[i * n + j]! * x[j]!;
+          g[i] = s - b[i]!;
+          f += 0.5 * x[i]! * s - b[i]! * x[i]!;
+        }
+        return f;
+      };
+      const x0 = Array.from({ length: n }, () => 2 * (rand() - 0.5));
+      const r = lbfgsb(fg, x0, { bounds: { lower: l, upper: u }, gtol: 1e-9, maxIter: 5000 });
+      expect(r.converged, `trial ${trial}: ${r.message}`).toBe(true);
+      const g = new Float64Array(n);
+      fg(r.x, g);
+      expect(projectedGradientNorm(r.x, g, l, u)).toBeLessThan(1e-6);
+    }
+  });
+
   it("rejects inconsistent bounds with a clear error", () => {
     expect(() => lbfgsb(extendedRosenbrock, [0, 0], { bounds: { lower: [1, 0], upper: [0, 1] } })).toThrow(
       /lower bound 1 > upper bound 0 at index 0/,

@@ -137,7 +137,7 @@ describe("model file errors name the file, line and column", () => {
     const t2 = model({ tspan: undefined });
     expect(errorOf(t2).message).toContain("missing section 'tspan'");
     const t3 = model({ params: "{a: one, tau: 1}" });
-    expectAt(errorOf(t3), t3, "one", "parameter 'a' must be a finite number");
+    expectAt(errorOf(t3), t3, "one", "parameter 'a' must be a number or a constant expression: unknown name 'one'");
     const t4 = model({ equations: "{x: -a * x(t - tau), y: x, z: 1}" });
     expectAt(errorOf(t4), t4, "z:", "equation for 'z', which is not a state");
     const t5 = model({ equations: "{x: -a * x(t - tau)}" });

@@ -9,6 +9,7 @@ import { dirname, resolve as resolvePath } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { GradoptError, type SourceLocation } from "../errors.js";
 import type { Locate } from "./expr/lexer.js";
+import type { Expr } from "./expr/ast.js";
 import { parseExpression } from "./expr/parser.js";
 import { resolve } from "./expr/resolve.js";
 
@@ -207,15 +208,21 @@ class SpecReader {
       v = Number(node.value);
       if (Number.isNaN(v)) {
         const source = this.expr(node, what);
-        const e = resolve(parseExpression(source.text, source.locate), {
-          states: [],
-          params: new Map(),
-          allowStates: false,
-          allowT: false,
-          context: `${what} (a constant)`,
-          locate: source.locate,
-          text: source.text,
-        });
+        let e: Expr;
+        try {
+          e = resolve(parseExpression(source.text, source.locate), {
+            states: [],
+            params: new Map(),
+            allowStates: false,
+            allowT: false,
+            context: `${what} (a constant)`,
+            locate: source.locate,
+            text: source.text,
+          });
+        } catch (err) {
+          if (!(err instanceof GradoptError)) throw err;
+          throw new GradoptError(err.code, `${what} must be a number or a constant expression: ${err.message}`, err.location);
+        }
         if (e.k !== "num") this.fail(node, `${what} must be a number or a constant expression, got '${source.text}'`);
         v = e.v;
       }

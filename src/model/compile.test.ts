@@ -142,6 +142,8 @@ describe("compiling a model", () => {
     expect(model.params().tau).toBe(0.4);
     expect(() => model.withParams({ taus: 1 }, "--set")).toThrow(/--set: unknown parameter 'taus'.*did you mean 'tau'/);
     expect(() => model.paramIndex("zz", "--wrt")).toThrow(GradoptError);
+    expect(() => model.paramIndex("initial.y", "--wrt")).toThrow(/no numeric initial value for 'y': add initial: \{y: value\}/);
+    expect(() => model.paramIndex("history.x", "--wrt")).toThrow(/the history of 'x' is an expression/);
   });
 
   it("compiles a right-hand side equal to the hand-written one", () => {

@@ -439,7 +439,13 @@ function makeModel(parts: Omit<CompiledModel, "paramIndex" | "withParams" | "par
     paramIndex(name: string, where = "parameter"): number {
       const i = index.get(name);
       if (i === undefined) {
-        throw new GradoptError("E_ARG", `${where}: unknown parameter '${name}' (known: ${parts.paramNames.join(", ")})${suggest(name, parts.paramNames)}`);
+        const [section, state] = name.split(".", 2) as [string, string | undefined];
+        let hint = suggest(name, parts.paramNames);
+        if (state !== undefined && parts.stateNames.includes(state)) {
+          if (section === "initial") hint = `; the model gives no numeric initial value for '${state}': add initial: {${state}: value} to make it a target`;
+          if (section === "history") hint = `; the history of '${state}' is an expression, not a number: its parameters are the targets`;
+        }
+        throw new GradoptError("E_ARG", `${where}: unknown parameter '${name}' (known: ${parts.paramNames.join(", ")})${hint}`);
       }
       return i;
     },

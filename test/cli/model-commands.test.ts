@@ -6,7 +6,7 @@ import { loadModel, modelGradient, solveModel } from "../../src/index.js";
 import { runCli } from "./run-cli.js";
 
 const ex = (name: string) => join(import.meta.dirname, "../../examples", name);
-const EXAMPLES = ["seed-3state.yaml", "mackey-glass.yaml", "infection.yaml", "hutchinson.yaml", "logistic-fit.yaml", "ddetst-b2.yaml", "ddetst-d1.yaml"];
+const EXAMPLES = ["seed-3state.yaml", "mackey-glass.yaml", "infection.yaml", "hutchinson.yaml", "logistic-fit.yaml", "ddetst-b2.yaml", "ddetst-d1.yaml", "neutral.yaml"];
 
 interface SolveJson {
   t: number[];
@@ -48,6 +48,11 @@ describe("gradopt solve", () => {
       expect(d1.states.y1![k]).toBeCloseTo(Math.log(t), 7);
       expect(d1.states.y2![k]).toBeCloseTo(1 / t, 7);
     });
+  });
+
+  it("a neutral model (a delayed derivative) matches its exact solution sin t", async () => {
+    const j = (await runCli("solve", ex("neutral.yaml"), "--at", "0:5:0.5", "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    j.t.forEach((t, k) => expect(j.states.y![k]).toBeCloseTo(Math.sin(t), 7));
   });
 
   it("--at ranges, --set, --method and --csv (written whole, no temporary file left)", async () => {

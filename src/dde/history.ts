@@ -15,7 +15,7 @@ export class StepStore {
   private len = 0;
   private dropped = 0;
 
-  constructor(n: number, q: number, capacity = 64) {
+  constructor(n: number, q: number, capacity = 256) {
     this.n = n;
     this.q = q;
     this.stride = n * (q + 1);
@@ -39,9 +39,8 @@ export class StepStore {
   get tFirst(): number {
     return this.len > 0 ? this.ts[0]! : Infinity;
   }
-  get tLast(): number {
-    return this.len > 0 ? this.te[this.len - 1]! : -Infinity;
-  }
+  /** End of the last step (-Infinity when empty). */
+  tLast = -Infinity;
 
   startOf(k: number): number {
     return this.ts[k - this.dropped]!;
@@ -56,9 +55,13 @@ export class StepStore {
     const i = this.len++;
     this.ts[i] = t;
     this.te[i] = tEnd;
+    this.tLast = tEnd;
     const base = i * this.stride;
-    this.data.set(y.subarray(0, this.n), base);
-    this.data.set(coef.subarray(0, this.n * this.q), base + this.n);
+    const d = this.data;
+    const n = this.n;
+    for (let j = 0; j < n; j++) d[base + j] = y[j]!;
+    const nq = n * this.q;
+    for (let j = 0; j < nq; j++) d[base + n + j] = coef[j]!;
   }
 
   /** Drops steps that end before `tKeep` (window mode). */

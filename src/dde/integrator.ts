@@ -151,8 +151,13 @@ export function integrate(
     return Math.min(100 * h0, h1, cfg.hmax);
   }
 
+  const signal = cfg.signal;
+  const hmax = cfg.hmax;
+  const dt = cfg.dt;
+  const trackerActive = tracker.active;
+  const eventsActive = events.active;
   while (status === "success" && t < tEnd) {
-    if (cfg.signal?.aborted) {
+    if (signal?.aborted) {
       fail("aborted", `aborted at t = ${t}`);
       break;
     }
@@ -163,7 +168,7 @@ export function integrate(
     const nextIdx = list.nextAfter(t);
     const bp = list.items[nextIdx];
     const target = bp && bp.t < tEnd ? bp.t : tEnd;
-    let hh = Math.min(h, cfg.hmax);
+    let hh = Math.min(h, hmax);
     const landing = t + 1.1 * hh >= target;
     const tnew = landing ? target : t + hh;
     hh = tnew - t;
@@ -175,8 +180,10 @@ export function integrate(
     // stages; sweeps on the step's own extension when a lag falls inside it
     lag.curT = t;
     lag.curH = hh;
-    lag.curY.set(y);
-    lag.curK1.set(K.subarray(0, n));
+    for (let j = 0; j < n; j++) {
+      lag.curY[j] = y[j]!;
+      lag.curK1[j] = K[j]!;
+    }
     lag.curMode = store.size > 0 ? CurrentMode.Extrapolate : CurrentMode.Linear;
     lag.inStep = false;
     lag.minLag = 0;
@@ -209,7 +216,7 @@ export function integrate(
         fail(lagStatus(), lagMessage());
         break;
       }
-      if (!converged && stepper.finite() && cfg.dt === undefined) {
+      if (!converged && stepper.finite() && dt === undefined) {
         h = hh * 0.5;
         stats.rejected++;
         lastRejected = true;
@@ -229,7 +236,7 @@ export function integrate(
         );
       continue;
     }
-    if (err > 1 && cfg.dt === undefined) {
+    if (err > 1 && dt === undefined) {
       stats.rejected++;
       h = hh * Math.max(0.2, 0.9 * err ** -expoReject);
       lastRejected = true;
@@ -242,7 +249,7 @@ export function integrate(
       denseReady = true;
     }
     let landedOnBreak = landing && target < tEnd;
-    if (tracker.active) {
+    if (trackerActive) {
       const root = tracker.find(t, hh, y, stepper.coef, stepper.q, scale);
       if (root && root.t < tnew - 1e-12 * scale) {
         list.addTracked(
@@ -267,7 +274,7 @@ export function integrate(
     nonFinite = 0;
     const last = store.end - 1;
     let tStop = tnew;
-    if (events.active) {
+    if (eventsActive) {
       const te = events.check(t, hh, y, stepper.coef, stepper.q, stepper.ynew);
       if (te !== null) {
         tStop = te;
@@ -291,7 +298,7 @@ export function integrate(
     t = tnew;
     y.set(stepper.ynew);
     if (!saveat && cfg.everyStep) emit(t, y);
-    if (tab.fsal && !landedOnBreak) K.copyWithin(0, (s - 1) * n, s * n);
+    if (tab.fsal && !landedOnBreak) for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
     else {
       lag.curMode = CurrentMode.Linear;
       if (!stepper.evalRhs(t, y, 0, false)) {
@@ -301,7 +308,7 @@ export function integrate(
     }
     let fac = 0.9 * Math.max(err, 1e-10) ** -beta1 * errOld ** beta2;
     fac = Math.min(lastRejected ? 1 : 10, Math.max(0.2, fac));
-    h = cfg.dt ?? (landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac);
+    h = dt ?? (landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac);
     errOld = Math.max(err, 1e-4);
     lastRejected = false;
     if (cfg.window < Infinity) store.trimBefore(t - cfg.window);

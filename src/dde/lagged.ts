@@ -104,8 +104,8 @@ export class LagEvaluator {
       return true;
     }
     const store = this.store;
-    const tn = store.size > 0 ? store.tLast : t0;
-    if (s <= tn && store.size > 0) {
+    const tLast = store.tLast;
+    if (s <= tLast) {
       const k = store.locate(s, this.hints[j]!, left);
       if (k < 0) return false;
       this.hints[j] = k;
@@ -113,7 +113,7 @@ export class LagEvaluator {
       if (neutral) store.deriv(k, s, zd, off);
       return true;
     }
-    if (s <= tn) {
+    if (tLast === -Infinity && s <= t0) {
       // s === t0 before any step: y(t0+), slope of the first step
       for (let i = 0; i < n; i++) z[off + i] = this.y0[i]!;
       if (neutral) for (let i = 0; i < n; i++) zd[off + i] = this.curK1[i]!;

@@ -49,6 +49,7 @@ export function runTransform(
   let state: unknown = transform.init(x);
   let iterations = 0;
   let fPrev = Infinity;
+  let lastStep = 0; // ||update||_inf of the step that led here
   let status: OptimStatus | undefined;
   let detail: string | undefined;
   for (;;) {
@@ -70,7 +71,7 @@ export function runTransform(
       iteration: iterations,
       f: set.sign * f,
       gradNorm: gnorm,
-      step: NaN,
+      step: lastStep,
       evaluations: obj.evaluations,
     });
     if (
@@ -124,6 +125,7 @@ export function runTransform(
       stepInf = Math.max(stepInf, Math.abs(step[i]!));
     }
     project(x);
+    lastStep = stepInf;
     iterations++;
     if (set.xtol > 0 && stepInf <= set.xtol * Math.max(1, infNorm(x))) {
       status = "step_tolerance";

@@ -20,7 +20,8 @@ export let rendererSeen: string | undefined;
  */
 export function webglRenderer(): string | undefined {
   try {
-    const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
+    const canvas =
+      typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
     const gl = (canvas.getContext("webgl2") ?? canvas.getContext("webgl")) as WebGLRenderingContext | null;
     if (!gl) return undefined;
     const info = gl.getExtension("WEBGL_debug_renderer_info");
@@ -32,7 +33,8 @@ export function webglRenderer(): string | undefined {
   }
 }
 
-const isSoftwareRenderer = (name: string): boolean => /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
+const isSoftwareRenderer = (name: string): boolean =>
+  /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
 
 async function tryBackend(name: BrowserBackend): Promise<boolean> {
   try {

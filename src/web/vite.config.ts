@@ -2,8 +2,8 @@
  * Vite build of the web playground: `npx vite build --config src/web/vite.config.ts` writes web-dist/ at the repo root.
  * Relative base './' so the folder works on any static host. Besides the bundle it emits what the app fetches at run
  * time: the tfjs wasm binaries (wasm/), the bundled classifier (models/fashion-cnn/) and a sample of the bundled
- * Fashion-MNIST subset (data/samples.bin + data/samples.json). Node built-ins that library modules import for their
- * file-reading helpers are aliased to shims that throw a clear error if a browser code path ever calls them.
+ * Fashion-MNIST subset (data/samples.bin + data/samples.json). Node built-ins (and pngjs) that library modules import
+ * for their file helpers are aliased to shims that throw a clear error if a browser code path ever calls them.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -63,10 +63,15 @@ async function collectAssets(): Promise<StaticAsset[]> {
   // GRADOPT_WEB_MODELS_DIR bundles another models/ folder (one sub-folder per model, fashion-cnn/ is the one shown).
   const modelsDir = process.env.GRADOPT_WEB_MODELS_DIR ?? join(repoRoot, "models");
   for (const f of listFiles(modelsDir).filter((f) => /\.(json|bin)$/.test(f))) {
-    assets.push({ fileName: `models/${f.split("\\").join("/")}`, source: () => readFileSync(join(modelsDir, f)) });
+    assets.push({
+      fileName: `models/${f.split("\\").join("/")}`,
+      source: () => readFileSync(join(modelsDir, f)),
+    });
   }
   const samples = await loadSamples().catch((err: unknown) => {
-    console.warn(`playground: no sample images bundled (${err instanceof Error ? err.message : String(err)})`);
+    console.warn(
+      `playground: no sample images bundled (${err instanceof Error ? err.message : String(err)})`,
+    );
     return undefined;
   });
   if (samples) {
@@ -89,7 +94,11 @@ function playgroundAssets(): Plugin {
         const path = (req.url ?? "").split("?")[0]!.replace(/^\/+/, "");
         const asset = assets.find((a) => a.fileName === path);
         if (!asset) return next();
-        const type = path.endsWith(".wasm") ? "application/wasm" : path.endsWith(".json") ? "application/json" : "application/octet-stream";
+        const type = path.endsWith(".wasm")
+          ? "application/wasm"
+          : path.endsWith(".json")
+            ? "application/json"
+            : "application/octet-stream";
         res.setHeader("Content-Type", type);
         res.end(asset.source());
       });
@@ -116,6 +125,7 @@ export default defineConfig({
       { find: /^(node:)?os$/, replacement: shim("os") },
       { find: /^(node:)?child_process$/, replacement: shim("child_process") },
       { find: /^(node:)?worker_threads$/, replacement: shim("worker_threads") },
+      { find: /^pngjs$/, replacement: shim("pngjs") },
     ],
   },
   define: {

@@ -11,7 +11,10 @@ let root: string;
 let server: RunningServer;
 
 /** A raw GET (fetch would normalise '..' out of the path before sending it). */
-function get(path: string, method = "GET"): Promise<{ status: number; type: string | undefined; body: string }> {
+function get(
+  path: string,
+  method = "GET",
+): Promise<{ status: number; type: string | undefined; body: string }> {
   const url = new URL(server.url);
   return new Promise((ok, fail) => {
     const req = request({ host: url.hostname, port: url.port, path, method }, (res) => {
@@ -61,7 +64,11 @@ describe("gradopt serve's static server", () => {
 
   it("answers 404 for missing files and paths that climb out of the root", async () => {
     expect((await get("/nope.js")).status).toBe(404);
-    for (const p of ["/../gradopt-serve-secret.txt", "/%2e%2e/gradopt-serve-secret.txt", "/sub/..%2f..%2fgradopt-serve-secret.txt"]) {
+    for (const p of [
+      "/../gradopt-serve-secret.txt",
+      "/%2e%2e/gradopt-serve-secret.txt",
+      "/sub/..%2f..%2fgradopt-serve-secret.txt",
+    ]) {
       const r = await get(p);
       expect(r.status, p).toBe(404);
       expect(r.body).not.toContain("secret");
@@ -86,6 +93,8 @@ describe("gradopt serve's static server", () => {
 
   it("names the port when it is taken", async () => {
     const port = Number(new URL(server.url).port);
-    await expect(startStaticServer({ root, port })).rejects.toThrow(new RegExp(`port ${port} is already in use`));
+    await expect(startStaticServer({ root, port })).rejects.toThrow(
+      new RegExp(`port ${port} is already in use`),
+    );
   });
 });

@@ -67,7 +67,9 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
 
 function handle(root: string, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== "GET" && req.method !== "HEAD") {
-    res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("method not allowed\n");
+    res
+      .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
+      .end("method not allowed\n");
     return;
   }
   const file = resolveStaticPath(root, req.url ?? "/");
@@ -97,13 +99,20 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
   const host = opts.host ?? "127.0.0.1";
   const root = resolve(opts.root);
   if (!existsSync(join(root, "index.html"))) {
-    throw new GradoptError("E_IO", `no built web app in ${root} (index.html missing); build it with 'npm run build:web'`);
+    throw new GradoptError(
+      "E_IO",
+      `no built web app in ${root} (index.html missing); build it with 'npm run build:web'`,
+    );
   }
   const server = createServer((req, res) => handle(root, req, res));
   return new Promise((ok, fail) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       const why = err.code === "EADDRINUSE" ? `port ${opts.port} is already in use` : err.message;
-      fail(new GradoptError("E_IO", `cannot listen on ${host}:${opts.port ?? 0}: ${why}`, undefined, { cause: err }));
+      fail(
+        new GradoptError("E_IO", `cannot listen on ${host}:${opts.port ?? 0}: ${why}`, undefined, {
+          cause: err,
+        }),
+      );
     });
     server.listen(opts.port ?? 0, host, () => {
       const addr = server.address() as AddressInfo;
@@ -124,11 +133,19 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
 export function buildWebApp(outDir = defaultWebRoot): boolean {
   const viteBin = join(packageRoot, "node_modules", "vite", "bin", "vite.js");
   if (!existsSync(viteBin) || !existsSync(webViteConfig)) return false;
-  const r = spawnSync(process.execPath, [viteBin, "build", "--config", webViteConfig, "--outDir", outDir, "--emptyOutDir"], {
-    cwd: packageRoot,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (r.status !== 0) throw new GradoptError("E_INTERNAL", `building the web app failed (vite exited with ${r.status ?? r.signal})`);
+  const r = spawnSync(
+    process.execPath,
+    [viteBin, "build", "--config", webViteConfig, "--outDir", outDir, "--emptyOutDir"],
+    {
+      cwd: packageRoot,
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  if (r.status !== 0)
+    throw new GradoptError(
+      "E_INTERNAL",
+      `building the web app failed (vite exited with ${r.status ?? r.signal})`,
+    );
   return true;
 }
 
@@ -164,7 +181,11 @@ export function register(program: Command): void {
       }
     }
     const running = await startStaticServer({ root, port, host: opts.host });
-    emit(opts, { url: running.url, root }, () => `gradopt playground: ${running.url}  (serving ${root}; Ctrl-C stops)`);
+    emit(
+      opts,
+      { url: running.url, root },
+      () => `gradopt playground: ${running.url}  (serving ${root}; Ctrl-C stops)`,
+    );
     await new Promise<void>((done) => {
       const stop = () => void running.close().then(done);
       process.once("SIGINT", stop);

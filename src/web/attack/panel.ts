@@ -7,7 +7,16 @@
 import { errorMessage, fmt, h } from "../ui/dom.js";
 import { renderPlot, PALETTE } from "../ui/plot.js";
 import { WorkerClient } from "../workers/rpc.js";
-import type { AttackMode, AttackReply, AttackRequest, InitReply, InitRequest, RobustProgress, RobustReply, RobustRequest } from "./types.js";
+import type {
+  AttackMode,
+  AttackReply,
+  AttackRequest,
+  InitReply,
+  InitRequest,
+  RobustProgress,
+  RobustReply,
+  RobustRequest,
+} from "./types.js";
 
 interface Samples {
   n: number;
@@ -20,16 +29,31 @@ interface Samples {
 }
 
 async function loadSamples(base: URL): Promise<Samples> {
-  const meta = (await (await fetch(new URL("data/samples.json", base))).json()) as Omit<Samples, "pixels" | "labels">;
+  const meta = (await (await fetch(new URL("data/samples.json", base))).json()) as Omit<
+    Samples,
+    "pixels" | "labels"
+  >;
   const res = await fetch(new URL("data/samples.bin", base));
   if (!res.ok) throw new Error(`data/samples.bin: HTTP ${res.status}`);
   const bin = new Uint8Array(await res.arrayBuffer());
   const size = meta.height * meta.width * meta.channels;
-  return { ...meta, pixels: bin.subarray(0, meta.n * size), labels: bin.subarray(meta.n * size, meta.n * size + meta.n) };
+  return {
+    ...meta,
+    pixels: bin.subarray(0, meta.n * size),
+    labels: bin.subarray(meta.n * size, meta.n * size + meta.n),
+  };
 }
 
 /** Draws a [0,1] grayscale/RGB image, or a signed perturbation mapped to gray ± (scaled by `amplify`). */
-function drawImage(canvas: HTMLCanvasElement, data: ArrayLike<number>, w: number, hgt: number, channels: number, signed = false, amplify = 1): void {
+function drawImage(
+  canvas: HTMLCanvasElement,
+  data: ArrayLike<number>,
+  w: number,
+  hgt: number,
+  channels: number,
+  signed = false,
+  amplify = 1,
+): void {
   canvas.width = w;
   canvas.height = hgt;
   const ctx = canvas.getContext("2d")!;
@@ -46,7 +70,13 @@ function drawImage(canvas: HTMLCanvasElement, data: ArrayLike<number>, w: number
 }
 
 /** Reads an uploaded picture into the model's input size: grayscale, optionally inverted (dark object on white paper). */
-async function imageFromFile(file: File, w: number, hgt: number, channels: number, invert: boolean): Promise<Float32Array> {
+async function imageFromFile(
+  file: File,
+  w: number,
+  hgt: number,
+  channels: number,
+  invert: boolean,
+): Promise<Float32Array> {
   const bitmap = await createImageBitmap(file);
   const canvas = document.createElement("canvas");
   canvas.width = w;
@@ -86,7 +116,8 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     wasmBase: new URL("wasm/", base).href,
     backend: forced === "webgl" || forced === "wasm" || forced === "cpu" ? forced : undefined,
   };
-  const newWorker = (name: string) => new WorkerClient(new Worker(new URL("./attack.worker.ts", import.meta.url), { type: "module", name }));
+  const newWorker = (name: string) =>
+    new WorkerClient(new Worker(new URL("./attack.worker.ts", import.meta.url), { type: "module", name }));
 
   let samples: Samples | undefined;
   let info: InitReply | undefined;
@@ -106,13 +137,23 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     h("h2", {}, "Image", h("span", { class: "hint" }, "bundled Fashion-MNIST test images")),
     gallery,
     h("div", { class: "row small" }, h("label", { for: "atk-upload" }, "Or upload a picture"), upload),
-    h("div", { class: "row small" }, h("label", { for: "atk-invert" }, invert, " invert (dark object on a light background)")),
+    h(
+      "div",
+      { class: "row small" },
+      h("label", { for: "atk-invert" }, invert, " invert (dark object on a light background)"),
+    ),
   );
 
   // ---- controls card
   const attackSelect = h("select", { id: "atk-attack" });
   const modeInputs = (["untargeted", "targeted", "reverse"] as AttackMode[]).map((m) =>
-    h("input", { type: "radio", name: "atk-mode", id: `atk-mode-${m}`, value: m, checked: m === "untargeted" }),
+    h("input", {
+      type: "radio",
+      name: "atk-mode",
+      id: `atk-mode-${m}`,
+      value: m,
+      checked: m === "untargeted",
+    }),
   );
   const targetSelect = h("select", { id: "atk-target", disabled: true });
   const eps = h("input", { type: "range", id: "atk-eps", min: 0, max: 0.5, step: 0.005, value: 0.1 });
@@ -134,7 +175,12 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
         h("label", { for: "atk-mode-untargeted" }, modeInputs[0], "untargeted"),
         h("label", { for: "atk-mode-targeted" }, modeInputs[1], "targeted →"),
         targetSelect,
-        h("label", { for: "atk-mode-reverse", title: "x − eps·sign(∇loss): makes the true class more likely" }, modeInputs[2], "reverse step"),
+        h(
+          "label",
+          { for: "atk-mode-reverse", title: "x − eps·sign(∇loss): makes the true class more likely" },
+          modeInputs[2],
+          "reverse step",
+        ),
       ),
     ),
     h("div", { class: "row" }, h("label", { for: "atk-eps" }, "eps (L∞, pixels in [0, 1])"), epsValue),
@@ -142,8 +188,16 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
   );
 
   // ---- result card
-  const canvases = { clean: h("canvas", { width: 28, height: 28, id: "atk-clean" }), delta: h("canvas", { width: 28, height: 28, id: "atk-delta" }), adv: h("canvas", { width: 28, height: 28, id: "atk-adv" }) };
-  const captions = { clean: h("figcaption", { id: "atk-clean-pred" }), delta: h("figcaption", { id: "atk-delta-info" }), adv: h("figcaption", { id: "atk-adv-pred", "aria-live": "polite" }) };
+  const canvases = {
+    clean: h("canvas", { width: 28, height: 28, id: "atk-clean" }),
+    delta: h("canvas", { width: 28, height: 28, id: "atk-delta" }),
+    adv: h("canvas", { width: 28, height: 28, id: "atk-adv" }),
+  };
+  const captions = {
+    clean: h("figcaption", { id: "atk-clean-pred" }),
+    delta: h("figcaption", { id: "atk-delta-info" }),
+    adv: h("figcaption", { id: "atk-adv-pred", "aria-live": "polite" }),
+  };
   const bars = h("div", { class: "bars", id: "atk-bars" });
   const liveStatus = h("div", { class: "stats", id: "atk-status", role: "status" });
   canvases.clean.setAttribute("aria-label", "original image");
@@ -160,14 +214,32 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       h("figure", {}, canvases.delta, captions.delta),
       h("figure", {}, canvases.adv, captions.adv),
     ),
-    h("div", { class: "row", style: "margin:10px 0 4px" }, h("span", { class: "legend-inline" }, h("span", {}, h("i", { style: "background:#94a3b8" }), "original"), h("span", {}, h("i", { style: "background:#c81e1e" }), "attacked"))),
+    h(
+      "div",
+      { class: "row", style: "margin:10px 0 4px" },
+      h(
+        "span",
+        { class: "legend-inline" },
+        h("span", {}, h("i", { style: "background:#94a3b8" }), "original"),
+        h("span", {}, h("i", { style: "background:#c81e1e" }), "attacked"),
+      ),
+    ),
     bars,
     liveStatus,
   );
 
   // ---- robust accuracy card
-  const robustCount = h("select", { id: "rob-count" }, ...[100, 200, 300, 500].map((n) => h("option", { value: n, selected: n === 200 }, String(n))));
-  const robustEps = h("input", { type: "text", id: "rob-eps", value: "0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3", size: 28 });
+  const robustCount = h(
+    "select",
+    { id: "rob-count" },
+    ...[100, 200, 300, 500].map((n) => h("option", { value: n, selected: n === 200 }, String(n))),
+  );
+  const robustEps = h("input", {
+    type: "text",
+    id: "rob-eps",
+    value: "0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3",
+    size: 28,
+  });
   const robustAttacks = h("span", { class: "seg", id: "rob-attacks" });
   const robustRun = h("button", { type: "button", class: "primary", id: "rob-run" }, "Compute curve");
   const robustStop = h("button", { type: "button", id: "rob-stop", disabled: true }, "Stop");
@@ -177,9 +249,29 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
   const robustCard = h(
     "div",
     { class: "card" },
-    h("h2", {}, "Robust accuracy", h("span", { class: "hint" }, "accuracy on attacked inputs, true labels, computed in a worker")),
-    h("div", { class: "row" }, h("label", { for: "rob-count" }, "Images"), robustCount, h("label", { for: "rob-eps" }, "eps"), robustEps),
-    h("div", { class: "row" }, h("span", { class: "small" }, "Attacks:"), robustAttacks, h("span", { class: "spacer" }), robustRun, robustStop),
+    h(
+      "h2",
+      {},
+      "Robust accuracy",
+      h("span", { class: "hint" }, "accuracy on attacked inputs, true labels, computed in a worker"),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h("label", { for: "rob-count" }, "Images"),
+      robustCount,
+      h("label", { for: "rob-eps" }, "eps"),
+      robustEps,
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h("span", { class: "small" }, "Attacks:"),
+      robustAttacks,
+      h("span", { class: "spacer" }),
+      robustRun,
+      robustStop,
+    ),
     robustProgress,
     robustPlot,
     robustStatus,
@@ -188,12 +280,24 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
   const unavailableNote = h("div", { class: "unavailable", id: "atk-unavailable", hidden: true });
   host.append(
     unavailableNote,
-    h("div", { class: "grid2" }, h("div", { class: "stack" }, imageCard, controlsCard), h("div", { class: "stack" }, resultCard, robustCard)),
+    h(
+      "div",
+      { class: "grid2" },
+      h("div", { class: "stack" }, imageCard, controlsCard),
+      h("div", { class: "stack" }, resultCard, robustCard),
+    ),
   );
-  renderPlot(robustPlot, [], { title: "Robust accuracy against eps", xLabel: "eps", yLabel: "accuracy", yDomain: [0, 1], emptyText: "compute the curve to see accuracy fall with eps" });
+  renderPlot(robustPlot, [], {
+    title: "Robust accuracy against eps",
+    xLabel: "eps",
+    yLabel: "accuracy",
+    yDomain: [0, 1],
+    emptyText: "not computed yet",
+  });
 
   const classes = () => info?.classes ?? samples?.classes ?? [];
-  const mode = (): AttackMode => (modeInputs.find((m) => m.checked)?.value as AttackMode | undefined) ?? "untargeted";
+  const mode = (): AttackMode =>
+    (modeInputs.find((m) => m.checked)?.value as AttackMode | undefined) ?? "untargeted";
   const isIterative = () => info?.attacks.find((a) => a.name === attackSelect.value)?.iterative ?? false;
 
   function setUnavailable(text: string): void {
@@ -208,17 +312,33 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     const image = new Float32Array(size);
     for (let k = 0; k < size; k++) image[k] = samples.pixels[i * size + k]! / 255;
     current = { image, label: samples.labels[i]!, known: true, name: `sample ${i}` };
-    for (const b of Array.from(gallery.querySelectorAll("button"))) b.setAttribute("aria-pressed", String(b.dataset.index === String(i)));
+    for (const b of Array.from(gallery.querySelectorAll("button")))
+      b.setAttribute("aria-pressed", String(b.dataset.index === String(i)));
     requestAttack();
   }
 
-  function renderBars(clean: Float32Array, adv: Float32Array, label: number, target: number | undefined): void {
+  function renderBars(
+    clean: Float32Array,
+    adv: Float32Array,
+    label: number,
+    target: number | undefined,
+  ): void {
     bars.replaceChildren(
       ...classes().flatMap((name, k) => [
-        h("span", { class: k === label ? "bar-label true" : "bar-label" }, name, k === label ? " ✓" : "", k === target ? " ◎" : ""),
+        h(
+          "span",
+          { class: k === label ? "bar-label true" : "bar-label" },
+          name,
+          k === label ? " ✓" : "",
+          k === target ? " ◎" : "",
+        ),
         h(
           "div",
-          { class: "bar", role: "img", "aria-label": `${name}: original ${(clean[k]! * 100).toFixed(1)}%, attacked ${(adv[k]! * 100).toFixed(1)}%` },
+          {
+            class: "bar",
+            role: "img",
+            "aria-label": `${name}: original ${(clean[k]! * 100).toFixed(1)}%, attacked ${(adv[k]! * 100).toFixed(1)}%`,
+          },
           h("span", { class: "clean", style: `width:${(clean[k]! * 100).toFixed(1)}%` }),
           h("span", { class: "adv", style: `width:${(adv[k]! * 100).toFixed(1)}%` }),
         ),
@@ -252,12 +372,27 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     for (let i = 0; i < delta.length; i++) delta[i] = res.adversarial[i]! - current.image[i]!;
     const amplify = req.eps > 0 ? 1 / req.eps : 1;
     drawImage(canvases.delta, delta, w, hgt, c, true, amplify);
-    const truth = current.known ? `true: ${classes()[current.label]}` : "uploaded (label = its clean prediction)";
-    captions.clean.replaceChildren(h("div", {}, "Original"), predictionText(res.cleanProbs, current.label, current.known), h("div", { class: "muted" }, truth));
-    captions.delta.replaceChildren(h("div", {}, `Perturbation ×${fmt(amplify, 3)}`), h("div", { class: "muted" }, `max |δ| = ${res.linf.toFixed(3)}`));
-    captions.adv.replaceChildren(h("div", {}, m === "reverse" ? "Reverse step" : "Attacked"), predictionText(res.advProbs, current.label, current.known));
+    const truth = current.known
+      ? `true: ${classes()[current.label]}`
+      : "uploaded (label = its clean prediction)";
+    captions.clean.replaceChildren(
+      h("div", {}, "Original"),
+      predictionText(res.cleanProbs, current.label, current.known),
+      h("div", { class: "muted" }, truth),
+    );
+    captions.delta.replaceChildren(
+      h("div", {}, `Perturbation ×${fmt(amplify, 3)}`),
+      h("div", { class: "muted" }, `max |δ| = ${res.linf.toFixed(3)}`),
+    );
+    captions.adv.replaceChildren(
+      h("div", {}, m === "reverse" ? "Reverse step" : "Attacked"),
+      predictionText(res.advProbs, current.label, current.known),
+    );
     renderBars(res.cleanProbs, res.advProbs, current.label, m === "targeted" ? req.target : undefined);
-    const zero = res.zeroGradFraction !== undefined ? ` · zero-gradient pixels ${(res.zeroGradFraction * 100).toFixed(1)}%` : "";
+    const zero =
+      res.zeroGradFraction !== undefined
+        ? ` · zero-gradient pixels ${(res.zeroGradFraction * 100).toFixed(1)}%`
+        : "";
     liveStatus.textContent = `${req.attack}${isIterative() ? ` (${req.steps} steps)` : ""}, ${m}, eps ${req.eps.toFixed(3)} on ${current.name}: ${fmt(res.ms, 3)} ms on ${info.backend}${zero}`;
   }
 
@@ -288,12 +423,16 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       .filter(Boolean)
       .map(Number);
     if (epsilons.length === 0 || epsilons.some((e) => !Number.isFinite(e) || e < 0 || e > 1)) {
-      robustStatus.replaceChildren(h("span", { class: "status-bad" }, "eps: give numbers in [0, 1] separated by commas"));
+      robustStatus.replaceChildren(
+        h("span", { class: "status-bad" }, "eps: give numbers in [0, 1] separated by commas"),
+      );
       robustEps.setAttribute("aria-invalid", "true");
       return;
     }
     robustEps.removeAttribute("aria-invalid");
-    const attacks = Array.from(robustAttacks.querySelectorAll("input")).filter((i) => i.checked).map((i) => i.value);
+    const attacks = Array.from(robustAttacks.querySelectorAll("input"))
+      .filter((i) => i.checked)
+      .map((i) => i.value);
     if (attacks.length === 0) {
       robustStatus.textContent = "check at least one attack";
       return;
@@ -306,7 +445,12 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     robustStatus.textContent = "starting …";
     try {
       await batch.call<InitReply>("init", init);
-      const req: RobustRequest = { count: Number(robustCount.value), epsilons: [...new Set(epsilons)].sort((a, b) => a - b), attacks, steps: Math.max(1, Math.floor(Number(steps.value) || 10)) };
+      const req: RobustRequest = {
+        count: Number(robustCount.value),
+        epsilons: [...new Set(epsilons)].sort((a, b) => a - b),
+        attacks,
+        steps: Math.max(1, Math.floor(Number(steps.value) || 10)),
+      };
       const res = await batch.call<RobustReply>("robust", req, (p: RobustProgress) => {
         robustProgress.value = p.done / p.total;
         robustStatus.textContent = `${p.attack}: ${p.done} / ${p.total} images`;
@@ -314,14 +458,31 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       renderPlot(
         robustPlot,
         [
-          { name: "clean", x: [req.epsilons[0]!, req.epsilons[req.epsilons.length - 1]!], y: [res.cleanAccuracy, res.cleanAccuracy], color: "#94a3b8", dashed: true },
-          ...res.curves.map((c, i) => ({ name: c.attack, x: c.points.map((p) => p.eps), y: c.points.map((p) => p.accuracy), kind: "line+points" as const, color: PALETTE[(i + 1) % PALETTE.length] })),
+          {
+            name: "clean",
+            x: [req.epsilons[0]!, req.epsilons[req.epsilons.length - 1]!],
+            y: [res.cleanAccuracy, res.cleanAccuracy],
+            color: "#94a3b8",
+            dashed: true,
+          },
+          ...res.curves.map((c, i) => ({
+            name: c.attack,
+            x: c.points.map((p) => p.eps),
+            y: c.points.map((p) => p.accuracy),
+            kind: "line+points" as const,
+            color: PALETTE[(i + 1) % PALETTE.length],
+          })),
         ],
         { title: "Robust accuracy against eps", xLabel: "eps", yLabel: "accuracy", yDomain: [0, 1] },
       );
       robustStatus.textContent =
         `${res.count} images, clean accuracy ${(res.cleanAccuracy * 100).toFixed(1)}%, ${fmt(res.ms / 1000, 3)} s · ` +
-        res.curves.map((c) => `${c.attack}: ${c.points.map((p) => `${p.eps}→${(p.accuracy * 100).toFixed(1)}%`).join(" ")}`).join(" · ");
+        res.curves
+          .map(
+            (c) =>
+              `${c.attack}: ${c.points.map((p) => `${p.eps}→${(p.accuracy * 100).toFixed(1)}%`).join(" ")}`,
+          )
+          .join(" · ");
     } catch (err) {
       robustStatus.replaceChildren(h("span", { class: "status-bad" }, `✖ ${errorMessage(err)}`));
     } finally {
@@ -380,8 +541,27 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     const shown = Math.min(60, samples.n);
     for (let i = 0; i < shown; i++) {
       const canvas = h("canvas", { width: samples.width, height: samples.height });
-      drawImage(canvas, Array.from(samples.pixels.subarray(i * size, (i + 1) * size), (v) => v / 255), samples.width, samples.height, samples.channels);
-      gallery.append(h("button", { type: "button", "data-index": i, "aria-pressed": "false", "aria-label": `sample ${i}: ${samples.classes[samples.labels[i]!]}`, title: samples.classes[samples.labels[i]!], onclick: () => selectSample(i) }, canvas));
+      drawImage(
+        canvas,
+        Array.from(samples.pixels.subarray(i * size, (i + 1) * size), (v) => v / 255),
+        samples.width,
+        samples.height,
+        samples.channels,
+      );
+      gallery.append(
+        h(
+          "button",
+          {
+            type: "button",
+            "data-index": i,
+            "aria-pressed": "false",
+            "aria-label": `sample ${i}: ${samples.classes[samples.labels[i]!]}`,
+            title: samples.classes[samples.labels[i]!],
+            onclick: () => selectSample(i),
+          },
+          canvas,
+        ),
+      );
     }
     try {
       live = newWorker("gradopt-attack");
@@ -393,12 +573,21 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       return;
     }
     badge.textContent = `tfjs: ${info.backend}`;
-    badge.title = `TensorFlow.js backend of the attack workers: ${info.backend}. WebGL renderer: ${info.renderer ?? "none"}` +
+    badge.title =
+      `TensorFlow.js backend of the attack workers: ${info.backend}. WebGL renderer: ${info.renderer ?? "none"}` +
       (info.backend !== "webgl" && info.renderer ? " (a software renderer, slower than wasm)" : "");
     for (const a of info.attacks) attackSelect.append(h("option", { value: a.name }, a.label));
-    for (const [k, name] of info.classes.entries()) targetSelect.append(h("option", { value: k, selected: k === 0 }, name));
+    for (const [k, name] of info.classes.entries())
+      targetSelect.append(h("option", { value: k, selected: k === 0 }, name));
     for (const a of info.attacks) {
-      robustAttacks.append(h("label", {}, h("input", { type: "checkbox", value: a.name, checked: a.name === "fgsm" || a.name === "pgd" }), a.label));
+      robustAttacks.append(
+        h(
+          "label",
+          {},
+          h("input", { type: "checkbox", value: a.name, checked: a.name === "fgsm" || a.name === "pgd" }),
+          a.label,
+        ),
+      );
     }
     steps.disabled = !isIterative();
     selectSample(0);

@@ -1,23 +1,33 @@
 /**
  * The DDE panel's bridge to the library: compile the editor's YAML (src/model), solve (src/dde), and the bundled
- * examples. Library modules are found with import.meta.glob so the app still builds, and says plainly what is missing,
- * while a piece has not landed. Companion files (a `data:` CSV) live in the in-memory file system of the fs shim.
+ * examples. Companion files (a `data:` CSV) live in the in-memory file system of the fs shim, so the library's own
+ * relative-path lookup finds them. Imports are static: one chunk keeps the library's module order exactly as in Node.
  */
 import { setVirtualFiles, VIRTUAL_DIR } from "../shims/vfs.js";
-import type { CompiledModel, DataSeries, DdeEngine, ModelView, SolveView } from "./types.js";
-import type * as ModelCompile from "../../model/compile.js";
+import {
+  MODEL_FILE,
+  type CompiledModel,
+  type DataSeries,
+  type DdeEngine,
+  type ModelView,
+  type SolveView,
+} from "./types.js";
+import { compileModel, type CompiledModel as LibModel } from "../../model/compile.js";
+import { solve } from "../../dde/solve.js";
 
-/** The file name the editor's text has in messages (GradoptError locations carry it). */
-export const MODEL_FILE = "model.yaml";
-
-type SolveFn = (problem: unknown, options?: Record<string, unknown>) => unknown;
-
-const compileModules = import.meta.glob<typeof ModelCompile>("../../model/compile.ts");
-const solverModules = import.meta.glob<Record<string, unknown>>("../../dde/index.ts");
+export { MODEL_FILE };
 
 const exampleTexts = {
-  ...import.meta.glob<string>("../../../examples/*.{yaml,yml,csv}", { query: "?raw", import: "default", eager: true }),
-  ...import.meta.glob<string>("../examples/*.{yaml,yml,csv}", { query: "?raw", import: "default", eager: true }),
+  ...import.meta.glob<string>("../../../examples/*.{yaml,yml,csv}", {
+    query: "?raw",
+    import: "default",
+    eager: true,
+  }),
+  ...import.meta.glob<string>("../examples/*.{yaml,yml,csv}", {
+    query: "?raw",
+    import: "default",
+    eager: true,
+  }),
 };
 
 export interface Example {
@@ -42,11 +52,13 @@ export function bundledExamples(): { models: Example[]; files: Record<string, st
     models.push({ name, title: described ? `${declared ?? name}: ${described}` : (declared ?? name), text });
   }
   // Models with data first (they show the fit), then alphabetical.
-  models.sort((a, b) => Number(/\bdata:/.test(b.text)) - Number(/\bdata:/.test(a.text)) || a.name.localeCompare(b.name));
+  models.sort(
+    (a, b) => Number(/\bdata:/.test(b.text)) - Number(/\bdata:/.test(a.text)) || a.name.localeCompare(b.name),
+  );
   return { models, files };
 }
 
-function dataSeries(m: ModelCompile.CompiledModel): DataSeries[] {
+function dataSeries(m: LibModel): DataSeries[] {
   const out: DataSeries[] = [];
   for (const term of m.cost) {
     if (term.kind !== "data") continue;
@@ -69,7 +81,7 @@ function dataSeries(m: ModelCompile.CompiledModel): DataSeries[] {
 }
 
 /** Builds the panel's view of a compiled model and a re-solver bound to it. */
-function wrap(m: ModelCompile.CompiledModel, solve: SolveFn): CompiledModel {
+function wrap(m: LibModel): CompiledModel {
   const own = new Set(m.modelParams);
   const paramNames = m.paramNames.filter((n) => own.has(n));
   const defaults = m.params();
@@ -91,37 +103,29 @@ function wrap(m: ModelCompile.CompiledModel, solve: SolveFn): CompiledModel {
       // Output on an even grid (dense output, so the curve is smooth however large the steps are).
       const saveat = Float64Array.from({ length: points + 1 }, (_, k) => t0 + ((t1 - t0) * k) / points);
       const start = performance.now();
-      const sol = solve(model.problem, { rtol: opts.rtol ?? 1e-6, atol: opts.atol ?? 1e-8, saveat }) as {
-        ok: boolean;
-        status: string;
-        message: string;
-        t: Float64Array;
-        y: Float64Array[];
-        stats: { steps: number; rejected: number; rhsEvals: number };
-      };
+      const sol = solve(model.problem, { rtol: opts.rtol ?? 1e-6, atol: opts.atol ?? 1e-8, saveat });
       const ms = performance.now() - start;
-      return { ok: sol.ok, status: sol.status, message: sol.message, t: sol.t, y: sol.y, stats: sol.stats, ms };
+      return {
+        ok: sol.ok,
+        status: sol.status,
+        message: sol.message,
+        t: sol.t,
+        y: sol.y,
+        stats: sol.stats,
+        ms,
+      };
     },
   };
 }
 
 export type EngineLoad = { engine: DdeEngine; fitUnavailable?: string } | { unavailable: string };
 
-/** Loads compile + solve; says which library piece is missing when one is. */
+/** The engine (async so that a build without the solver could say so; today every piece is bundled). */
 export async function loadDdeEngine(): Promise<EngineLoad> {
-  const compileLoader = compileModules["../../model/compile.ts"];
-  const solverLoader = solverModules["../../dde/index.ts"];
-  const missing: string[] = [];
-  if (!compileLoader) missing.push("the model compiler (src/model)");
-  if (!solverLoader) missing.push("the DDE solver (src/dde)");
-  if (!compileLoader || !solverLoader) return { unavailable: `Unavailable in this build: ${missing.join(" and ")} has not landed yet.` };
-  const [compileMod, solverMod] = await Promise.all([compileLoader(), solverLoader()]);
-  const solve = solverMod.solve as SolveFn | undefined;
-  if (typeof solve !== "function") return { unavailable: "Unavailable in this build: src/dde does not export solve() yet." };
   const engine: DdeEngine = {
     compile(text, files) {
       setVirtualFiles(files);
-      return wrap(compileMod.compileModel({ text, file: MODEL_FILE, dir: VIRTUAL_DIR }), solve);
+      return wrap(compileModel({ text, file: MODEL_FILE, dir: VIRTUAL_DIR }));
     },
   };
   return { engine };

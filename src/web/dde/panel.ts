@@ -33,7 +33,9 @@ function markerFor(err: unknown): EditorMarker {
   const message = errorMessage(err);
   if (loc?.file && loc.file !== MODEL_FILE) {
     const file = loc.file.replace(`${VIRTUAL_DIR}/`, "");
-    return { message: `${file}${loc.line ? `:${loc.line}` : ""}${loc.column ? `:${loc.column}` : ""}: ${message}` };
+    return {
+      message: `${file}${loc.line ? `:${loc.line}` : ""}${loc.column ? `:${loc.column}` : ""}: ${message}`,
+    };
   }
   return { line: loc?.line ?? 1, column: loc?.column, message };
 }
@@ -53,14 +55,29 @@ export function mountDdePanel(host: HTMLElement): void {
   for (const ex of examples.models) exampleSelect.append(h("option", { value: ex.name }, ex.title));
   const solveButton = h("button", { type: "button", class: "primary", id: "dde-solve" }, "Solve");
   const autoSolve = h("input", { type: "checkbox", id: "dde-auto", checked: true });
-  const rtolSelect = h("select", { id: "dde-rtol" }, ...["1e-3", "1e-6", "1e-9"].map((v) => h("option", { value: v, selected: v === "1e-6" }, v)));
+  const rtolSelect = h(
+    "select",
+    { id: "dde-rtol" },
+    ...["1e-3", "1e-6", "1e-9"].map((v) => h("option", { value: v, selected: v === "1e-6" }, v)),
+  );
   const csvInput = h("input", { type: "file", id: "dde-csv", accept: ".csv,text/csv", class: "small" });
-  const editor: Editor = createEditor({ id: "dde-editor", label: "Model (YAML)", onInput: () => scheduleCompile(), onSubmit: () => compileAndSolve() });
+  const editor: Editor = createEditor({
+    id: "dde-editor",
+    label: "Model (YAML)",
+    onInput: () => scheduleCompile(),
+    onSubmit: () => compileAndSolve(),
+  });
   const modelCard = h(
     "div",
     { class: "card" },
     h("h2", {}, "Model", h("span", { class: "hint" }, "YAML, the same format as model files")),
-    h("div", { class: "row" }, h("label", { for: "dde-example" }, "Example"), exampleSelect, h("span", { class: "spacer" })),
+    h(
+      "div",
+      { class: "row" },
+      h("label", { for: "dde-example" }, "Example"),
+      exampleSelect,
+      h("span", { class: "spacer" }),
+    ),
     h("div", { class: "row", style: "margin-bottom:8px" }),
     editor.root,
     h(
@@ -72,7 +89,12 @@ export function mountDdePanel(host: HTMLElement): void {
       h("label", { class: "small", for: "dde-rtol" }, "rtol"),
       rtolSelect,
     ),
-    h("div", { class: "row small" }, h("label", { for: "dde-csv" }, "Data CSV for a ", h("code", {}, "data:"), " term"), csvInput),
+    h(
+      "div",
+      { class: "row small" },
+      h("label", { for: "dde-csv" }, "Data CSV for a ", h("code", {}, "data:"), " term"),
+      csvInput,
+    ),
   );
 
   // ---- results
@@ -90,7 +112,11 @@ export function mountDdePanel(host: HTMLElement): void {
   );
 
   // ---- fit card
-  const optimizerSelect = h("select", { id: "fit-optimizer" }, ...["lbfgsb", "lbfgs", "lm", "adam", "gd"].map((v) => h("option", { value: v }, v)));
+  const optimizerSelect = h(
+    "select",
+    { id: "fit-optimizer" },
+    ...["lbfgsb", "lbfgs", "lm", "adam", "gd"].map((v) => h("option", { value: v }, v)),
+  );
   const maxIter = h("input", { type: "number", id: "fit-maxiter", value: 100, min: 1, max: 5000, step: 1 });
   const fitButton = h("button", { type: "button", class: "primary", id: "fit-run" }, "Fit");
   const stopButton = h("button", { type: "button", id: "fit-stop", disabled: true }, "Stop");
@@ -99,7 +125,12 @@ export function mountDdePanel(host: HTMLElement): void {
   const fitCard = h(
     "div",
     { class: "card" },
-    h("h2", {}, "Fit", h("span", { class: "hint" }, "minimise the model's cost over the checked parameters (in a worker)")),
+    h(
+      "h2",
+      {},
+      "Fit",
+      h("span", { class: "hint" }, "minimise the model's cost over the checked parameters (in a worker)"),
+    ),
     h(
       "div",
       { class: "row" },
@@ -117,13 +148,19 @@ export function mountDdePanel(host: HTMLElement): void {
   const unavailableNote = h("div", { class: "unavailable", id: "dde-unavailable", hidden: true });
   host.append(
     unavailableNote,
-    h("div", { class: "grid2" }, h("div", { class: "stack" }, modelCard), h("div", { class: "stack" }, plotCard, paramsCard, fitCard)),
+    h(
+      "div",
+      { class: "grid2" },
+      h("div", { class: "stack" }, modelCard),
+      h("div", { class: "stack" }, plotCard, paramsCard, fitCard),
+    ),
   );
   renderPlot(plotHost, [], { title: "State trajectories", xLabel: "t", emptyText: "loading the solver…" });
   renderCost();
 
   // ---- behaviour
-  const currentParams = (): Record<string, number> => Object.fromEntries(controls.map((c) => [c.name, Number(c.number.value)]));
+  const currentParams = (): Record<string, number> =>
+    Object.fromEntries(controls.map((c) => [c.name, Number(c.number.value)]));
   const rtol = () => Number(rtolSelect.value);
 
   function files(): Record<string, string> {
@@ -142,9 +179,28 @@ export function mountDdePanel(host: HTMLElement): void {
       const value = keep[name] ?? paramValues[i]!;
       const { min, max, step } = sliderRange(paramValues[i]!);
       const id = `param-${i}`;
-      const range = h("input", { type: "range", id, min, max: Math.max(max, value), step, value, "aria-label": `${name} slider` });
-      const number = h("input", { type: "number", id: `${id}-value`, value, step: "any", "aria-label": `${name} value` });
-      const fit = h("input", { type: "checkbox", id: `${id}-fit`, checked: prevFit.get(name) ?? true, "aria-label": `fit ${name}` });
+      const range = h("input", {
+        type: "range",
+        id,
+        min,
+        max: Math.max(max, value),
+        step,
+        value,
+        "aria-label": `${name} slider`,
+      });
+      const number = h("input", {
+        type: "number",
+        id: `${id}-value`,
+        value,
+        step: "any",
+        "aria-label": `${name} value`,
+      });
+      const fit = h("input", {
+        type: "checkbox",
+        id: `${id}-fit`,
+        checked: prevFit.get(name) ?? true,
+        "aria-label": `fit ${name}`,
+      });
       const label = h("label", { for: id, title: name }, fit, " ", name);
       range.value = String(value);
       range.addEventListener("input", () => {
@@ -163,7 +219,8 @@ export function mountDdePanel(host: HTMLElement): void {
       return { name, range, number, label, fit };
     });
     paramsGrid.replaceChildren(...controls.flatMap((c) => [c.label, c.range, c.number]));
-    if (controls.length === 0) paramsGrid.append(h("span", { class: "muted" }, "this model has no parameters"));
+    if (controls.length === 0)
+      paramsGrid.append(h("span", { class: "muted" }, "this model has no parameters"));
   }
 
   function setParams(values: Record<string, number>, fitted = false): void {
@@ -173,7 +230,7 @@ export function mountDdePanel(host: HTMLElement): void {
       if (v > Number(c.range.max)) c.range.max = String(v);
       if (v < Number(c.range.min)) c.range.min = String(v);
       c.range.value = String(v);
-      c.number.value = String(Number(v.toPrecision(8)));
+      c.number.value = String(Number(v.toPrecision(6)));
       c.label.classList.toggle("fitted", fitted);
     }
   }
@@ -182,12 +239,26 @@ export function mountDdePanel(host: HTMLElement): void {
     if (!model) return;
     const { stateNames, data } = model.view;
     const series: Series[] = [];
-    if (sol) stateNames.forEach((s, i) => series.push({ name: s, x: sol.t, y: sol.y[i]!, color: PALETTE[i % PALETTE.length] }));
+    if (sol)
+      stateNames.forEach((s, i) =>
+        series.push({ name: s, x: sol.t, y: sol.y[i]!, color: PALETTE[i % PALETTE.length] }),
+      );
     for (const d of data) {
       const i = stateNames.indexOf(d.state);
-      series.push({ name: d.label, x: d.t, y: d.y, kind: "points", color: PALETTE[(i < 0 ? stateNames.length : i) % PALETTE.length] });
+      series.push({
+        name: d.label,
+        x: d.t,
+        y: d.y,
+        kind: "points",
+        color: PALETTE[(i < 0 ? stateNames.length : i) % PALETTE.length],
+      });
     }
-    renderPlot(plotHost, series, { title: `Solution of ${model.view.name ?? "the model"}`, xLabel: "t", yLabel: "state", xDomain: model.view.tspan });
+    renderPlot(plotHost, series, {
+      title: `Solution of ${model.view.name ?? "the model"}`,
+      xLabel: "t",
+      yLabel: "state",
+      xDomain: model.view.tspan,
+    });
   }
 
   function solveNow(): void {
@@ -219,7 +290,9 @@ export function mountDdePanel(host: HTMLElement): void {
       // Keep slider positions across edits unless the parameter list changed; a changed default in the text wins.
       buildControls(m, sameModel && !namesChanged ? keep : {});
       fitButton.disabled = fitting || !m.view.hasCost;
-      fitButton.title = m.view.hasCost ? "" : "this model has no cost: add a cost: section (e.g. a data: term) to fit";
+      fitButton.title = m.view.hasCost
+        ? ""
+        : "this model has no cost: add a cost: section (e.g. a data: term) to fit";
       solveNow();
     } catch (err) {
       editor.setMarker(markerFor(err));
@@ -242,13 +315,27 @@ export function mountDdePanel(host: HTMLElement): void {
   }
 
   function renderCost(): void {
-    renderPlot(costHost, costHistory.length ? [{ name: "cost", x: costHistory.map((c) => c.it), y: costHistory.map((c) => c.cost), kind: "line+points", color: PALETTE[1] }] : [], {
-      title: "Cost against iteration",
-      xLabel: "iteration",
-      yLabel: "cost",
-      logY: costHistory.length > 0 && costHistory.every((c) => c.cost > 0),
-      emptyText: "run a fit to watch the cost fall",
-    });
+    renderPlot(
+      costHost,
+      costHistory.length
+        ? [
+            {
+              name: "cost",
+              x: costHistory.map((c) => c.it),
+              y: costHistory.map((c) => c.cost),
+              kind: "line+points",
+              color: PALETTE[1],
+            },
+          ]
+        : [],
+      {
+        title: "Cost against iteration",
+        xLabel: "iteration",
+        yLabel: "cost",
+        logY: costHistory.length > 0 && costHistory.every((c) => c.cost > 0),
+        emptyText: "no fit yet",
+      },
+    );
   }
 
   async function runFit(): Promise<void> {
@@ -264,7 +351,9 @@ export function mountDdePanel(host: HTMLElement): void {
     costHistory = [];
     renderCost();
     fitStatus.textContent = `fitting ${wrt.join(", ")} with ${optimizerSelect.value} …`;
-    fitClient ??= new WorkerClient(new Worker(new URL("./fit.worker.ts", import.meta.url), { type: "module", name: "gradopt-fit" }));
+    fitClient ??= new WorkerClient(
+      new Worker(new URL("./fit.worker.ts", import.meta.url), { type: "module", name: "gradopt-fit" }),
+    );
     const req: FitRequest = {
       text: editor.getText(),
       files: files(),
@@ -287,7 +376,8 @@ export function mountDdePanel(host: HTMLElement): void {
       });
       setParams(res.params, true);
       solveNow();
-      if (costHistory.length === 0 || costHistory[costHistory.length - 1]!.cost !== res.cost) costHistory.push({ it: res.iterations, cost: res.cost });
+      if (costHistory.length === 0 || costHistory[costHistory.length - 1]!.cost !== res.cost)
+        costHistory.push({ it: res.iterations, cost: res.cost });
       renderCost();
       const ok = res.converged;
       fitStatus.replaceChildren(
@@ -340,7 +430,11 @@ export function mountDdePanel(host: HTMLElement): void {
         setUnavailable(res.unavailable);
         solveButton.disabled = true;
         fitButton.disabled = true;
-        renderPlot(plotHost, [], { title: "State trajectories", xLabel: "t", emptyText: "the DDE solver is unavailable in this build" });
+        renderPlot(plotHost, [], {
+          title: "State trajectories",
+          xLabel: "t",
+          emptyText: "the DDE solver is unavailable in this build",
+        });
         return;
       }
       engine = res.engine;

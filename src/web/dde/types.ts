@@ -1,5 +1,8 @@
 /** What the DDE panel needs from the library, in the panel's own words (engine.ts maps the library onto it). */
 
+/** The file name the editor's text has in messages (GradoptError locations carry it). */
+export const MODEL_FILE = "model.yaml";
+
 export interface DataSeries {
   state: string;
   t: number[];

@@ -11,7 +11,11 @@ import { compileModel } from "../../model/compile.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const text = readFileSync(join(here, "hutchinson-fit.yaml"), "utf8").replace(/^cost:[\s\S]*$/m, "");
-const model = compileModel({ text, file: "hutchinson-fit.yaml", dir: here }).withParams({ r: 1.4, K: 1, tau: 1 });
+const model = compileModel({ text, file: "hutchinson-fit.yaml", dir: here }).withParams({
+  r: 1.4,
+  K: 1,
+  tau: 1,
+});
 const times = Array.from({ length: 31 }, (_, k) => k * 0.5);
 const sol = solve(model.problem, { rtol: 1e-10, atol: 1e-12, saveat: times });
 if (!sol.ok) throw new Error(`solve failed: ${sol.message}`);

@@ -2,7 +2,10 @@
 import { unavailable } from "./unavailable.js";
 import { noSuchFile, readVirtual } from "./vfs.js";
 
-export function readFileSync(path: string | URL, options?: string | { encoding?: string }): string | Uint8Array {
+export function readFileSync(
+  path: string | URL,
+  options?: string | { encoding?: string },
+): string | Uint8Array {
   const text = readVirtual(String(path));
   if (text === undefined) throw noSuchFile(String(path));
   const encoding = typeof options === "string" ? options : options?.encoding;
@@ -32,4 +35,14 @@ export const promises = {
   rename: unavailable("fs.promises.rename"),
   rm: unavailable("fs.promises.rm"),
 };
-export default { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, existsSync, renameSync, rmSync, promises };
+export default {
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  existsSync,
+  renameSync,
+  rmSync,
+  promises,
+};

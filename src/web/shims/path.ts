@@ -44,5 +44,16 @@ export function relative(from: string, to: string): string {
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/");
 }
-export const posix = { sep, delimiter, normalize, join, isAbsolute, resolve, dirname, basename, extname, relative };
+export const posix = {
+  sep,
+  delimiter,
+  normalize,
+  join,
+  isAbsolute,
+  resolve,
+  dirname,
+  basename,
+  extname,
+  relative,
+};
 export default posix;

@@ -8,7 +8,8 @@ const files = new Map<string, string>();
 
 export function setVirtualFiles(entries: Record<string, string>): void {
   files.clear();
-  for (const [name, text] of Object.entries(entries)) files.set(name.startsWith("/") ? name : `${VIRTUAL_DIR}/${name}`, text);
+  for (const [name, text] of Object.entries(entries))
+    files.set(name.startsWith("/") ? name : `${VIRTUAL_DIR}/${name}`, text);
 }
 
 export function readVirtual(path: string): string | undefined {
@@ -16,5 +17,7 @@ export function readVirtual(path: string): string | undefined {
 }
 
 export function noSuchFile(path: string): Error & { code: string } {
-  return Object.assign(new Error(`ENOENT: no such file '${path}' (upload it as a data CSV)`), { code: "ENOENT" });
+  return Object.assign(new Error(`ENOENT: no such file '${path}' (upload it as a data CSV)`), {
+    code: "ENOENT",
+  });
 }

@@ -4,7 +4,11 @@ type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event)
 type Child = Node | string | number | null | undefined | false;
 
 /** Creates an element: attributes (on* become listeners; true sets an empty attribute), then children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -63,6 +67,7 @@ export function fmt(v: number, digits = 4): string {
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (typeof err === "object" && err !== null && "message" in err) return String((err as { message: unknown }).message);
+  if (typeof err === "object" && err !== null && "message" in err)
+    return String((err as { message: unknown }).message);
   return String(err);
 }

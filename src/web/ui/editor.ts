@@ -21,10 +21,20 @@ export interface Editor {
   focusAt(line: number, column?: number): void;
 }
 
-export function createEditor(opts: { id: string; label: string; onInput: () => void; onSubmit?: () => void }): Editor {
+export function createEditor(opts: {
+  id: string;
+  label: string;
+  onInput: () => void;
+  onSubmit?: () => void;
+}): Editor {
   const gutter = h("div", { class: "gutter", "aria-hidden": "true" });
   const backdrop = h("pre", { class: "backdrop", "aria-hidden": "true" });
-  const message = h("div", { class: "editor-message", id: `${opts.id}-message`, role: "status", "aria-live": "polite" });
+  const message = h("div", {
+    class: "editor-message",
+    id: `${opts.id}-message`,
+    role: "status",
+    "aria-live": "polite",
+  });
   const textarea = h("textarea", {
     id: opts.id,
     class: "code",
@@ -44,7 +54,16 @@ export function createEditor(opts: { id: string; label: string; onInput: () => v
   function render(): void {
     const lines = textarea.value.split("\n");
     gutter.replaceChildren(
-      ...lines.map((_, i) => h("div", { class: marker?.line === i + 1 ? "ln err" : "ln", title: marker?.line === i + 1 ? marker.message : undefined }, String(i + 1))),
+      ...lines.map((_, i) =>
+        h(
+          "div",
+          {
+            class: marker?.line === i + 1 ? "ln err" : "ln",
+            title: marker?.line === i + 1 ? marker.message : undefined,
+          },
+          String(i + 1),
+        ),
+      ),
     );
     backdrop.innerHTML =
       lines
@@ -53,7 +72,7 @@ export function createEditor(opts: { id: string; label: string; onInput: () => v
           const col = Math.max(0, Math.min(line.length, (marker.column ?? 1) - 1));
           // Underline from the column to the end of the token (at least one character, even past the line's end).
           const rest = line.slice(col);
-          const len = Math.max(1, (/^[^\s,:{}[\]]+/.exec(rest)?.[0].length ?? 1));
+          const len = Math.max(1, /^[^\s,:{}[\]]+/.exec(rest)?.[0].length ?? 1);
           const mark = escape(line.slice(col, col + len)) || " ";
           return `<span class="err-line">${escape(line.slice(0, col))}<mark class="err-mark">${mark}</mark>${escape(line.slice(col + len))}</span>`;
         })
@@ -92,12 +111,23 @@ export function createEditor(opts: { id: string; label: string; onInput: () => v
       textarea.setAttribute("aria-invalid", m ? "true" : "false");
       root.classList.toggle("has-error", !!m);
       message.replaceChildren();
-      if (m && m.line === undefined) message.append(h("span", { class: "err-icon", "aria-hidden": "true" }, "✖"), " ", m.message);
+      if (m && m.line === undefined)
+        message.append(h("span", { class: "err-icon", "aria-hidden": "true" }, "✖"), " ", m.message);
       else if (m) {
         const line = m.line!;
         const where = `line ${line}${m.column ? `, column ${m.column}` : ""}`;
-        const jump = h("button", { type: "button", class: "link", onclick: () => editor.focusAt(line, m.column) }, where);
-        message.append(h("span", { class: "err-icon", "aria-hidden": "true" }, "✖"), " ", jump, ": ", m.message);
+        const jump = h(
+          "button",
+          { type: "button", class: "link", onclick: () => editor.focusAt(line, m.column) },
+          where,
+        );
+        message.append(
+          h("span", { class: "err-icon", "aria-hidden": "true" }, "✖"),
+          " ",
+          jump,
+          ": ",
+          m.message,
+        );
       }
       render();
     },
@@ -110,7 +140,10 @@ export function createEditor(opts: { id: string; label: string; onInput: () => v
       textarea.setSelectionRange(pos, pos);
       const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 20;
       const target = (line - 1) * lineHeight;
-      if (target < textarea.scrollTop || target > textarea.scrollTop + textarea.clientHeight - 2 * lineHeight) {
+      if (
+        target < textarea.scrollTop ||
+        target > textarea.scrollTop + textarea.clientHeight - 2 * lineHeight
+      ) {
         textarea.scrollTop = Math.max(0, target - textarea.clientHeight / 3);
       }
       syncScroll();

@@ -4,7 +4,18 @@
  */
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#475569", "#9333ea"];
+export const PALETTE = [
+  "#2563eb",
+  "#dc2626",
+  "#059669",
+  "#d97706",
+  "#7c3aed",
+  "#db2777",
+  "#0891b2",
+  "#65a30d",
+  "#475569",
+  "#9333ea",
+];
 
 export interface Series {
   name: string;
@@ -32,15 +43,22 @@ const M = { top: 30, right: 16, bottom: 44, left: 62 };
 
 /** The last drawing per host, redrawn when the host's width changes (text stays 12 px at any width). */
 const lastDrawn = new WeakMap<HTMLElement, { series: Series[]; opts: PlotOptions; width: number }>();
-const resizer = typeof ResizeObserver === "undefined" ? undefined : new ResizeObserver((entries) => {
-  for (const e of entries) {
-    const host = e.target as HTMLElement;
-    const last = lastDrawn.get(host);
-    if (last && Math.abs(host.clientWidth - last.width) > 4) renderPlot(host, last.series, last.opts);
-  }
-});
+const resizer =
+  typeof ResizeObserver === "undefined"
+    ? undefined
+    : new ResizeObserver((entries) => {
+        for (const e of entries) {
+          const host = e.target as HTMLElement;
+          const last = lastDrawn.get(host);
+          if (last && Math.abs(host.clientWidth - last.width) > 4) renderPlot(host, last.series, last.opts);
+        }
+      });
 
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   if (text !== undefined) e.textContent = text;
@@ -54,7 +72,8 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -99,7 +118,11 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
     }
   }
   const [x0, x1] = opts.xDomain ?? extent(xs, [0, 1]);
-  let [y0, y1] = opts.yDomain ? (logY ? [Math.log10(opts.yDomain[0]), Math.log10(opts.yDomain[1])] : opts.yDomain) : extent(ys, [0, 1]);
+  let [y0, y1] = opts.yDomain
+    ? logY
+      ? [Math.log10(opts.yDomain[0]), Math.log10(opts.yDomain[1])]
+      : opts.yDomain
+    : extent(ys, [0, 1]);
   if (!opts.yDomain) {
     const pad = (y1 - y0) * 0.05;
     y0 -= pad;
@@ -126,9 +149,24 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
     axes.append(el("text", { x: M.left - 6, y: y + 4, "text-anchor": "end" }, tickLabel(t)));
   }
   axes.append(el("rect", { x: M.left, y: M.top, width: pw, height: ph, class: "frame" }));
-  if (opts.xLabel) axes.append(el("text", { x: M.left + pw / 2, y: H - 8, "text-anchor": "middle", class: "label" }, opts.xLabel));
+  if (opts.xLabel)
+    axes.append(
+      el("text", { x: M.left + pw / 2, y: H - 8, "text-anchor": "middle", class: "label" }, opts.xLabel),
+    );
   if (opts.yLabel) {
-    axes.append(el("text", { x: 14, y: M.top + ph / 2, "text-anchor": "middle", class: "label", transform: `rotate(-90 14 ${M.top + ph / 2})` }, opts.yLabel));
+    axes.append(
+      el(
+        "text",
+        {
+          x: 14,
+          y: M.top + ph / 2,
+          "text-anchor": "middle",
+          class: "label",
+          transform: `rotate(-90 14 ${M.top + ph / 2})`,
+        },
+        opts.yLabel,
+      ),
+    );
   }
   svg.append(grid, axes);
 
@@ -158,7 +196,16 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
         d += `${pen ? "L" : "M"}${sx(s.x[k]!).toFixed(1)},${sy(y).toFixed(1)}`;
         pen = true;
       }
-      plotArea.append(el("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": s.dashed ? "6 4" : "none", "stroke-linejoin": "round" }));
+      plotArea.append(
+        el("path", {
+          d,
+          fill: "none",
+          stroke: color,
+          "stroke-width": 2,
+          "stroke-dasharray": s.dashed ? "6 4" : "none",
+          "stroke-linejoin": "round",
+        }),
+      );
     }
     if (kind !== "line") {
       const g = el("g", { fill: color, stroke: "#fff", "stroke-width": 1 });
@@ -173,7 +220,15 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
     item.append(
       kind === "points"
         ? el("circle", { cx: 8, cy: -4, r: 4, fill: color })
-        : el("line", { x1: 0, x2: 16, y1: -4, y2: -4, stroke: color, "stroke-width": 3, "stroke-dasharray": s.dashed ? "5 3" : "none" }),
+        : el("line", {
+            x1: 0,
+            x2: 16,
+            y1: -4,
+            y2: -4,
+            stroke: color,
+            "stroke-width": 3,
+            "stroke-dasharray": s.dashed ? "5 3" : "none",
+          }),
     );
     item.append(el("text", { x: 21, y: 0 }, s.name));
     legend.append(item);
@@ -181,7 +236,13 @@ export function renderPlot(host: HTMLElement, series: Series[], opts: PlotOption
   });
   svg.append(legend);
   if (series.length === 0 || xs.length === 0) {
-    svg.append(el("text", { x: M.left + pw / 2, y: M.top + ph / 2, "text-anchor": "middle", class: "empty" }, opts.emptyText ?? "nothing to show yet"));
+    svg.append(
+      el(
+        "text",
+        { x: M.left + pw / 2, y: M.top + ph / 2, "text-anchor": "middle", class: "empty" },
+        opts.emptyText ?? "nothing to show yet",
+      ),
+    );
   }
   host.replaceChildren(svg);
 }

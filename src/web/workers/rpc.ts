@@ -49,7 +49,8 @@ function toWire(err: unknown): WireError {
 function transferables(data: unknown): Transferable[] {
   const out = new Set<ArrayBuffer>();
   const visit = (v: unknown, depth: number) => {
-    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteLength === v.buffer.byteLength)
+      out.add(v.buffer);
     else if (v && typeof v === "object" && depth < 2) for (const x of Object.values(v)) visit(x, depth + 1);
   };
   visit(data, 0);
@@ -79,7 +80,10 @@ export function serve(handlers: Record<string, Handler>): void {
 /** Page side. */
 export class WorkerClient {
   private nextId = 1;
-  private pending = new Map<number, { ok: (v: unknown) => void; fail: (e: unknown) => void; progress?: (d: unknown) => void }>();
+  private pending = new Map<
+    number,
+    { ok: (v: unknown) => void; fail: (e: unknown) => void; progress?: (d: unknown) => void }
+  >();
 
   constructor(private readonly worker: Worker) {
     worker.addEventListener("message", (ev: MessageEvent<Reply>) => {
@@ -94,16 +98,27 @@ export class WorkerClient {
       }
     });
     worker.addEventListener("error", (ev: ErrorEvent) => {
-      const err = new RemoteError({ message: `worker failed: ${ev.message || "could not load the worker script"}` });
+      const err = new RemoteError({
+        message: `worker failed: ${ev.message || "could not load the worker script"}`,
+      });
       for (const p of this.pending.values()) p.fail(err);
       this.pending.clear();
     });
   }
 
-  call<T>(type: string, payload: unknown, progress?: (data: never) => void, transfer: Transferable[] = []): Promise<T> {
+  call<T>(
+    type: string,
+    payload: unknown,
+    progress?: (data: never) => void,
+    transfer: Transferable[] = [],
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((ok, fail) => {
-      this.pending.set(id, { ok: ok as (v: unknown) => void, fail, progress: progress as ((d: unknown) => void) | undefined });
+      this.pending.set(id, {
+        ok: ok as (v: unknown) => void,
+        fail,
+        progress: progress as ((d: unknown) => void) | undefined,
+      });
       this.worker.postMessage({ id, type, payload }, transfer);
     });
   }

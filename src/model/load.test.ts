@@ -56,6 +56,13 @@ describe("model file errors name the file, line and column", () => {
     expect(err.location?.line).toBe(5);
   });
 
+  it("YAML that splits an unquoted expression gets a hint", () => {
+    const t1 = model({ equations: "{x: -a * x(t - tau), y: max(x, y)}" });
+    expectAt(errorOf(t1), t1, "y)}", "'y)' is not a state name; if it is part of an expression, quote the expression");
+    const t2 = model({ equations: "\n  x: -a * x(t - tau)\n  y: x > 0 ? x : y" });
+    expect(errorOf(t2).message).toContain("quote an expression that contains ': '");
+  });
+
   it("unknown name inside an expression (plain scalar)", () => {
     const text = model({ equations: "\n  x: -a * x(t - tau)\n  y: x - bogus * y" });
     expectAt(errorOf(text), text, "bogus", "unknown name 'bogus'");

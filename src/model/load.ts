@@ -102,7 +102,8 @@ class SpecReader {
     const err = doc.errors[0];
     if (err) {
       const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      throw new GradoptError("E_YAML", `YAML: ${message}`, this.at(err.pos[0]));
+      const hint = err.code === "BLOCK_AS_IMPLICIT_KEY" ? " (quote an expression that contains ': ', e.g. \"c ? a : b\")" : "";
+      throw new GradoptError("E_YAML", `YAML: ${message}${hint}`, this.at(err.pos[0]));
     }
     const root = doc.contents;
     if (!isMap(root)) this.fail(root, "a model file must be a YAML mapping with states, params, equations, history and tspan");
@@ -285,6 +286,9 @@ class SpecReader {
     if (!isMap(node)) this.fail(node, `${section} must be a mapping state: expression`);
     return (node as YAMLMap<YamlNode, YamlNode | null>).items.map((pair) => {
       const name = this.keyName(pair);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim())) {
+        this.fail(pair.key as YamlNode, `'${name}' is not a state name; if it is part of an expression, quote the expression: in a {...} mapping ', ' splits unquoted text`);
+      }
       return { name, value: this.expr(pair.value, `${section} of '${name}'`, pair.key as YamlNode), loc: this.loc(pair.key as YamlNode) };
     });
   }

@@ -305,7 +305,33 @@ export async function runAttackPart(ctx: PartContext): Promise<AttackSummary> {
     revAll.dispose();
     end();
 
-    const curves = Object.fromEntries(Object.entries(robust).map(([k, v]) => [k.toUpperCase(), v.points]));
+    // The adversarially trained model shipped beside the default one, under the strongest attack (full mode only).
+    let robustModel: AttackSummary["robustModel"];
+    const robustDir = bundledModelDir("fashion-cnn-robust");
+    if (!ctx.quick && !ctx.model && existsSync(join(robustDir, "model.json"))) {
+      end = progress.step(
+        `attack: PGD (${sz.pgdSteps} steps) on the adversarially trained ${rel(robustDir)}`,
+      );
+      const other = await TfjsClassifier.load(robustDir, {
+        onWarning: (m) => warnings.push(`${rel(robustDir)}: ${m}`),
+      });
+      try {
+        const res = await run(other, x, data.labels, pgd({ steps: sz.pgdSteps }), {
+          epsilons: sz.epsilons,
+          onProgress: (done, total) => progress.tick("PGD", done, total),
+        });
+        robustModel = { model: rel(robustDir), attack: "pgd", steps: sz.pgdSteps, points: robustness(res) };
+        res.dispose();
+      } finally {
+        other.dispose();
+      }
+      end(robustModel.points.map((p) => `${p.eps}: ${formatPercent(p.accuracy)}`).join(", "));
+    }
+
+    const curves: Record<string, RobustnessPoint[]> = Object.fromEntries(
+      Object.entries(robust).map(([k, v]) => [k.toUpperCase(), v.points]),
+    );
+    if (robustModel) curves["PGD, adversarially trained CNN"] = robustModel.points;
     report.chart(
       accuracyChart(curves, { title: `Accuracy on ${n} images under attack` }),
       `Fraction of the first ${n} bundled test images still classified correctly (true labels) at each L∞ budget eps. ` +
@@ -316,11 +342,13 @@ export async function runAttackPart(ctx: PartContext): Promise<AttackSummary> {
         "eps",
         ...Object.keys(robust).map((k) => `${k.toUpperCase()} accuracy`),
         ...Object.keys(robust).map((k) => `${k.toUpperCase()} success`),
+        ...(robustModel ? ["PGD accuracy, adversarially trained CNN"] : []),
       ],
       rows: sz.epsilons.map((eps, i): Cell[] => [
         eps,
         ...Object.values(robust).map((r) => formatPercent(r.points[i]!.accuracy)),
         ...Object.values(robust).map((r) => formatPercent(r.points[i]!.attackSuccessRate)),
+        ...(robustModel ? [formatPercent(robustModel.points[i]!.accuracy)] : []),
       ]),
       caption:
         "Success: the fraction of initially correctly classified images the attack turned into a wrong class.",
@@ -357,6 +385,7 @@ export async function runAttackPart(ctx: PartContext): Promise<AttackSummary> {
         meanTrueConfidenceAfter: meanTrueAfter,
         accuracyAfter: accAfterReverse,
       },
+      ...(robustModel ? { robustModel } : {}),
       warnings,
       findings: {
         accuracyDecreasesWithEps,

@@ -46,17 +46,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   const ctx: PartContext = { report, progress, quick, limit: options.limit, model: options.model };
 
+  const timings: DemoSummary["timings"] = {};
   let dde: DemoSummary["dde"];
   if (options.dde === false) {
     dde = { available: false, reason: "skipped (--no-dde)" };
   } else {
     report.heading("Part 1 — optimising through a delay-differential system");
+    const t = Date.now();
     try {
       dde = await runDdePart(ctx);
     } catch (err) {
       dde = unavailable(report, "The delay-differential part", err);
       progress.info(`DDE part unavailable: ${dde.reason}`);
     }
+    timings.dde = (Date.now() - t) / 1000;
   }
 
   let attack: DemoSummary["attack"];
@@ -64,12 +67,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     attack = { available: false, reason: "skipped (--no-attack)" };
   } else {
     report.heading("Part 2 — the fast gradient sign method on an image classifier");
+    const t = Date.now();
     try {
       attack = await runAttackPart(ctx);
     } catch (err) {
       attack = unavailable(report, "The attack part", err);
       progress.info(`attack part unavailable: ${attack.reason}`);
     }
+    timings.attack = (Date.now() - t) / 1000;
   }
 
   const seconds = (Date.now() - t0) / 1000;
@@ -78,6 +83,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     createdAt: new Date().toISOString(),
     quick,
     seconds,
+    timings,
     dde,
     attack,
     files: { report: reportFile, summary: summaryFile },

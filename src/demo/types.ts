@@ -116,6 +116,8 @@ export interface AttackSummary {
     meanTrueConfidenceAfter: number;
     accuracyAfter: number;
   };
+  /** The adversarially trained bundled model under PGD (full mode, when shipped). */
+  robustModel?: { model: string; attack: string; steps: number; points: RobustnessPoint[] } | undefined;
   /** Sanity-check warnings of the attack library (gradient masking, zero gradients, ...). */
   warnings: string[];
   findings: {
@@ -129,7 +131,9 @@ export interface DemoSummary {
   gradopt: string;
   createdAt: string;
   quick: boolean;
+  /** Wall-clock seconds of the whole run (before writing the report) and of each part. */
   seconds: number;
+  timings: { dde?: number; attack?: number };
   dde: DdeSummary | Unavailable | { available: false; reason: "skipped (--no-dde)" };
   attack: AttackSummary | Unavailable;
   files: { report: string; summary: string };

@@ -51,10 +51,10 @@ function sizes(ctx: PartContext): Sizes {
   if (ctx.quick)
     return { n: ctx.limit ?? 64, epsilons: [0, 0.05, 0.1, 0.2], bimSteps: 5, pgdSteps: 5, samples: 2 };
   return {
-    n: ctx.limit ?? 500,
+    n: ctx.limit ?? 300,
     epsilons: [0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2],
     bimSteps: 10,
-    pgdSteps: 20,
+    pgdSteps: 10,
     samples: 3,
   };
 }

@@ -12,7 +12,7 @@ export interface DemoOptions {
   attack?: boolean;
   /** Classifier directory (TensorFlow.js model.json) for part 2 (default: the bundled models/fashion-cnn). */
   model?: string;
-  /** Images for the robust-accuracy curves (default: 500, quick: 100). */
+  /** Images for the robust-accuracy curves (default: 300, quick: 64). */
   limit?: number;
   /** Inline images and charts into report.html (default) or write them into report_files/ beside it. */
   inlineAssets?: boolean;

@@ -71,7 +71,7 @@ export function register(program: Command): void {
       .option("--no-dde", "skip the delay-differential part")
       .option("--no-attack", "skip the attack part")
       .option("--model <dir>", "classifier for the attack part (default: the bundled models/fashion-cnn)")
-      .option("--limit <n>", "images for the robust-accuracy curves (default 500; 100 with --quick)")
+      .option("--limit <n>", "images for the robust-accuracy curves (default 300; 64 with --quick)")
       .option("--no-inline", "write images and charts into DIR/report_files/ instead of inlining them")
       .option("--quiet", "no progress on stderr"),
   ).action(async (flags: DemoFlags) => {

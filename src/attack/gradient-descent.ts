@@ -14,7 +14,7 @@ import { chain, projectLinfBallBox, scaleByLearningRate, scaleBySign, trace, typ
 import { recordGradientStats, type AttackBatch, type FixedEpsilonAttack } from "./base.js";
 import type { Criterion } from "./criteria.js";
 import { normalizePerSample, perSample, projectToBallAndBounds, type Distance } from "./distances.js";
-import { adversarialGradient } from "./loss.js";
+import { adversarialGradient, adversarialLoss } from "./loss.js";
 import { tensorOps } from "./tensor-ops.js";
 
 export interface GradientDescentOptions {
@@ -173,19 +173,23 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
       const last = step === o.steps;
       // The gradient at xa also gives the logits at xa: check the criterion before stepping.
       const out = tf.tidy(() => {
+        if (last) {
+          // The final check needs the logits only: a forward pass, no gradient.
+          const logits = model.logits(xa);
+          return { adv: crit.isAdversarial(logits), loss: adversarialLoss(logits, crit) };
+        }
         const g = adversarialGradient(model, xa, crit);
         const adv = crit.isAdversarial(g.logits);
-        if (last) return { adv, loss: g.loss, grad: g.grad };
         const [u, s] = transform.update(direction(o, g.grad), state as never);
         const next = project(o, tf.add(xa, u), x0, eps, bounds);
         return { adv, loss: g.loss, grad: g.grad, next, state: s as unknown as tf.TensorContainer };
-      }) as { adv: tf.Tensor; loss: tf.Tensor; grad: tf.Tensor; next?: tf.Tensor; state?: unknown };
-      stats.gradientEvaluations += 1;
-      if (firstStats) {
-        recordGradientStats(stats, out.grad);
+      }) as { adv: tf.Tensor; loss: tf.Tensor; grad?: tf.Tensor; next?: tf.Tensor; state?: unknown };
+      if (out.grad) {
+        stats.gradientEvaluations += 1;
+        if (firstStats) recordGradientStats(stats, out.grad);
         firstStats = false;
+        out.grad.dispose();
       }
-      out.grad.dispose();
       const adv = out.adv.dataSync() as Uint8Array;
       const loss = out.loss.dataSync() as Float32Array;
       if (step === 0 && restart === 0) lossFirst = Float32Array.from(loss);

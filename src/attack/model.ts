@@ -24,6 +24,11 @@ export interface ClassifierOptions {
   batchSize?: number;
   /** "auto" (default): detect a final softmax and drop it. "logits": trust the output. "probabilities": use log(p). */
   output?: "auto" | "logits" | "probabilities";
+  /**
+   * Under a gradient tape, run Conv2D and BatchNormalization layers through ops whose gradients skip the weights
+   * (default true; the same values, checked in the tests). false: tfjs-layers' own calls.
+   */
+  gradientFastPath?: boolean;
   /** Where warnings go (default: collected in `warnings` and printed to stderr). */
   onWarning?: (message: string) => void;
 }
@@ -270,7 +275,7 @@ function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClas
       if (call) swaps.push([layer, call]);
     }
   };
-  visit(model.layers);
+  if (options.gradientFastPath ?? true) visit(model.layers);
   const plain = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
   // The replacements pay off only under a gradient tape; plain inference keeps tfjs's fused kernels.
   const apply = (x: tf.Tensor) => (swaps.length > 0 && tapeIsOn() ? withInferenceCalls(swaps, () => plain(x)) : plain(x));

@@ -8,3 +8,4 @@ export * from "./train/index.js";
 export * from "./dde/gradient/index.js";
 export * from "./dde/fit/index.js";
 export * from "./optim/index.js";
+export * as attack from "./attack/index.js";

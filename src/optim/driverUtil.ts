@@ -1,4 +1,5 @@
 /** Bookkeeping shared by the minimisers: defaults, stopping tests, trace, result assembly. */
+import { assertArg } from "../errors.js";
 import { Objective, type ObjectiveFn } from "./objective.js";
 import {
   isConverged,
@@ -18,6 +19,20 @@ export interface Settings {
 }
 
 export function settings(o: CommonOptions, defaultMaxIter = 15000): Settings {
+  for (const key of ["gtol", "ftol", "xtol"] as const) {
+    const v = o[key];
+    assertArg(
+      v === undefined || (v >= 0 && Number.isFinite(v)),
+      () => `options.${key} must be a finite number >= 0, got ${v}`,
+    );
+  }
+  for (const key of ["maxIter", "maxEval"] as const) {
+    const v = o[key];
+    assertArg(
+      v === undefined || (Number.isInteger(v) && v >= 0),
+      () => `options.${key} must be an integer >= 0, got ${v}`,
+    );
+  }
   return {
     sign: o.maximize ? -1 : 1,
     gtol: o.gtol ?? 1e-5,

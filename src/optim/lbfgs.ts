@@ -8,6 +8,7 @@
  *
  * @see J. Nocedal, S. J. Wright (2006), Numerical Optimization, 2nd ed., Algorithms 7.4 and 7.5.
  */
+import { assertArg } from "../errors.js";
 import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
 import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
@@ -25,7 +26,11 @@ const EPS = 2.220446049250313e-16;
 export function lbfgs(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsOptions = {}): OptimResult {
   const x = checkStart(x0, "lbfgs");
   const n = x.length;
-  const m = Math.max(1, Math.floor(options.memory ?? 10));
+  const m = options.memory ?? 10;
+  assertArg(
+    Number.isInteger(m) && m >= 1,
+    () => `options.memory must be an integer >= 1, got ${options.memory}`,
+  );
   const set = settings(options);
   const obj = makeObjective(fg, n, set);
   const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;

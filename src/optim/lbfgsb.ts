@@ -17,6 +17,7 @@
  */
 import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { BreakpointHeap, dotK, matVec, solveInPlace } from "./dense.js";
+import { assertArg } from "../errors.js";
 import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
 import { dot, infNorm } from "./lbfgs.js";
 import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
@@ -43,7 +44,11 @@ export function lbfgsb(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsbOp
     if (!Number.isFinite(l[i]!) || !Number.isFinite(u[i]!)) boxed = false;
     x[i] = Math.min(Math.max(x[i]!, l[i]!), u[i]!); // start from the projection of x0
   }
-  const m = Math.max(1, Math.floor(options.memory ?? 10));
+  const m = options.memory ?? 10;
+  assertArg(
+    Number.isInteger(m) && m >= 1,
+    () => `options.memory must be an integer >= 1, got ${options.memory}`,
+  );
   const set = settings(options);
   const obj = makeObjective(fg, n, set);
   const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
@@ -350,6 +355,7 @@ class Workspace {
   readonly w: Float64Array;
   readonly v: Float64Array;
   readonly v2: Float64Array;
+  readonly v3: Float64Array;
   readonly A: Float64Array;
   readonly N: Float64Array;
   nFree = 0;
@@ -365,6 +371,7 @@ class Workspace {
     this.w = new Float64Array(2 * m);
     this.v = new Float64Array(2 * m);
     this.v2 = new Float64Array(2 * m);
+    this.v3 = new Float64Array(2 * m);
     this.A = new Float64Array(4 * m * m);
     this.N = new Float64Array(4 * m * m);
   }
@@ -490,7 +497,7 @@ function subspaceMinimize(
 
   // u = M Wᵀ r; A = WᵀZZᵀW = WᵀW − Σ_{i bound} w_i w_iᵀ (or Σ_{i free} when fewer are free).
   mem.wtv(r, v);
-  const Mv = matVec(mem.M, v, new Float64Array(k2), k2);
+  const Mv = matVec(mem.M, v, work.v3, k2);
   const nBound = n - work.nFree;
   if (nBound <= work.nFree) {
     mem.wtw(A);

@@ -249,3 +249,20 @@ describe("bad input and failing objectives", () => {
     expect(r.f).toBeLessThanOrEqual(24.2);
   });
 });
+
+describe("option validation", () => {
+  it("names the bad option", () => {
+    expect(() => minimize(quadratic, [0, 0, 0], { gtol: -1 })).toThrow(
+      /options.gtol must be a finite number >= 0/,
+    );
+    expect(() => minimize(quadratic, [0, 0, 0], { maxIter: 2.5 })).toThrow(
+      /options.maxIter must be an integer/,
+    );
+    expect(() => minimize(quadratic, [0, 0, 0], { memory: 0 })).toThrow(
+      /options.memory must be an integer >= 1/,
+    );
+    expect(() => minimize(quadratic, [0, 0, 0], { method: "lbfgs", project: (x) => x })).toThrow(
+      /'project' is for/,
+    );
+  });
+});

@@ -5,6 +5,7 @@
 export { loadModel, compileModel, type CompiledModel, type DelayInfo } from "./compile.js";
 export { readModelSpec, type ModelSpec, type ModelInput, type ExprSource, type CostTermSpec } from "./load.js";
 export { parseObservations, type Observations } from "./csv.js";
+export { setModelParams } from "./save.js";
 export {
   solveModel,
   modelGradient,

@@ -129,6 +129,20 @@ describe("gradopt fit", () => {
     expect(j.cost).toBeLessThan(70);
   });
 
+  it("--save writes the model with the fitted values; its data path still resolves", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gradopt-cli-"));
+    const saved = join(dir, "fitted.yaml");
+    const r = await runCli("fit", ex("logistic-fit.yaml"), "--wrt", "r,K,tau,history.N", "--optimizer", "lm", "--save", saved, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const j = r.json<{ params: Record<string, number>; cost: number }>();
+    const text = readFileSync(saved, "utf8");
+    expect(text).toContain("# Fitting a delayed logistic growth model");
+    const m = loadModel(saved);
+    expect(m.params()).toMatchObject(j.params);
+    expect(solveModel(m, { rtol: 1e-10, atol: 1e-12 }).cost).toBeCloseTo(j.cost, 4);
+    expect(readdirSync(dir)).toEqual(["fitted.yaml"]);
+  });
+
   it("fits with the user's own gradient formula", async () => {
     const r = await runCli("fit", ex("seed-3state.yaml"), "--gradient", "user", "--wrt", "c", "--json");
     expect(r.code, r.stderr).toBe(0);

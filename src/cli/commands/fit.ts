@@ -5,7 +5,10 @@
 import type { Command } from "commander";
 import type { FitOptimizer } from "../../dde/fit/fit.js";
 import { GradoptError } from "../../errors.js";
-import { fitModelFile, prepareModel, type FitModelFileResult } from "../../model/index.js";
+import { readFileSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import { fitModelFile, prepareModel, setModelParams, type FitModelFileResult } from "../../model/index.js";
+import { writeFileAtomic } from "../../report/atomic.js";
 import { emit, parseBounds, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
 import { fmt, modelFlags, parseNames, positive, table } from "./model-output.js";
 
@@ -24,6 +27,7 @@ interface FitFlags extends GlobalOptions {
   rtol?: string;
   atol?: string;
   set?: string;
+  save?: string;
   progress: boolean;
 }
 
@@ -49,6 +53,7 @@ export function register(program: Command): void {
       .option("--rtol <r>", "relative tolerance of the solves (default 1e-8)")
       .option("--atol <a>", "absolute tolerance (default rtol/100)")
       .option("--set <assignments>", "starting values: name=value,...")
+      .option("--save <file>", "write the model file with the fitted values (comments kept)")
       .option("--no-progress", "no progress line on stderr"),
   ).action((file: string, flags: FitFlags) => runFit(file, flags));
 }
@@ -99,6 +104,11 @@ function runFit(file: string, flags: FitFlags): void {
     progress?.done();
   }
   const r = result;
+  if (flags.save) {
+    if (!Number.isFinite(r.cost)) throw new GradoptError("E_SOLVER", `--save: nothing written, the fit has no finite cost (${r.message})`);
+    const rebase = { from: dirname(resolvePath(file)), to: dirname(resolvePath(flags.save)) };
+    writeFileAtomic(flags.save, setModelParams(readFileSync(file, "utf8"), r.params, file, rebase));
+  }
   const json = {
     params: r.params,
     cost: r.cost,
@@ -110,7 +120,7 @@ function runFit(file: string, flags: FitFlags): void {
     optimizer: r.optimizer,
     message: r.message,
   };
-  emit(flags, json, () => human(r));
+  emit(flags, json, () => human(r) + (flags.save ? `\nwrote the fitted model to ${flags.save}` : ""));
   if (!Number.isFinite(r.cost)) {
     process.stderr.write(`gradopt: ${model.file}: the fit found no point where the model can be solved (${r.message})\n`);
     process.exitCode = 1;

@@ -200,6 +200,30 @@ describe("model file errors name the file, line and column", () => {
   });
 });
 
+describe("positions are exact in every scalar style", () => {
+  it("points at an unknown name wherever it sits in a random expression", () => {
+    const token = fc.constantFrom("x", "a", "1.5", "sin(y)", "x(t - tau)", "(a + y)", "max(x, y)");
+    const op = fc.constantFrom(" + ", " - ", " * ", " / ");
+    const style = fc.constantFrom("plain", "double", "single", "literal", "folded");
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), fc.array(op, { minLength: 6, maxLength: 6 }), fc.nat(), style, (tokens, ops, at, st) => {
+        const parts = tokens.slice();
+        parts.splice(at % (parts.length + 1), 0, "qqz");
+        const multiline = st === "literal" || st === "folded";
+        const expr = parts.map((p, i) => (i === 0 ? "" : multiline && i % 2 === 0 ? ops[i - 1]!.trimEnd() + "\n    " : ops[i - 1]!) + p).join("");
+        const scalar =
+          st === "double" ? `"${expr}"` : st === "single" ? `'${expr}'` : st === "literal" ? `|\n    ${expr}` : st === "folded" ? `>\n    ${expr}` : expr;
+        if (st === "plain" && /[,:]/.test(expr)) return; // a plain scalar cannot hold these in every position
+        const text = model({ equations: `\n  x: -a * x(t - tau)\n  y: ${scalar}` });
+        const err = errorOf(text);
+        expect(err.message).toContain("unknown name 'qqz'");
+        expect([err.location?.line, err.location?.column]).toEqual(posOf(text, "qqz"));
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+});
+
 describe("robustness of the loader", () => {
   it("throws only GradoptError on arbitrary YAML-ish text", () => {
     const pieces = fc.constantFrom(

@@ -1,12 +1,13 @@
 /**
  * The classifier architecture gradopt bundles and benchmarks against PyTorch (bench/peers/torch_train.py builds the
- * same one). Default: conv 3x3x32 -> relu -> maxpool 2 -> conv 3x3x64 -> relu -> maxpool 2 -> dense 128 -> relu ->
+ * same one). Default: conv 3x3x16 -> relu -> maxpool 2 -> conv 3x3x32 -> relu -> maxpool 2 -> dense 128 -> relu ->
  * dense 10. The last layer outputs LOGITS (no softmax): attacks need the logit-space loss, and softmax probabilities
  * saturate (see notes/attacks.md).
  *
- * Why this size: on tfjs-wasm one training step of the deeper conv32-conv32-pool-conv64-conv64-pool variant costs
- * 2.6x more CPU, and tfjs's batch-norm gradient (Tile-heavy) another 2.5x, measured (scripts in bench/); the
- * two-conv net reaches the 91% target in a few epochs. `convsPerStage: 2, batchNorm: true` builds the bigger one.
+ * Why this size: the bundled models had to be trained on two heavily shared cores. Measured CPU per training step
+ * (batch 128, tfjs-wasm): this net 143 ms; filters [32, 64] 424 ms; conv32-conv32-pool-conv64-conv64-pool 2.6x that,
+ * and tfjs's batch-norm gradient (Tile-heavy) another 2.5x. `filters`, `convsPerStage`, `batchNorm` build the bigger
+ * variants.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -25,7 +26,7 @@ export interface CnnOptions {
 
 /** Builds the conv32-conv32-pool-conv64-conv64-pool-dense128-dense10 logits model, seeded. */
 export function buildCnn(options: CnnOptions = {}): tf.LayersModel {
-  const { inputShape = [28, 28, 1], classes = 10, filters = [32, 64], convsPerStage = 1, dense = 128, seed = 1, batchNorm = false } = options;
+  const { inputShape = [28, 28, 1], classes = 10, filters = [16, 32], convsPerStage = 1, dense = 128, seed = 1, batchNorm = false } = options;
   let s = seed * 1000;
   const init = () => tf.initializers.heNormal({ seed: s++ });
   const model = tf.sequential({ name: "fashion_cnn" });

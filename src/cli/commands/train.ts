@@ -130,13 +130,17 @@ export function register(program: Command): void {
       },
     });
 
-    let test: { examples: number; loss: number; accuracy: number; robustAccuracy?: number } | null = null;
+    let test: { examples: number; loss: number; accuracy: number; robust?: { attack: string; steps: number; eps: number; examples: number; accuracy: number } } | null = null;
     const hasTest = existsSync(join(dir, "t10k-images-idx3-ubyte.gz")) || existsSync(join(dir, "t10k-images-idx3-ubyte"));
     if (f.test && hasTest) {
       const testData = loadDataset(dir, { split: "test" });
       const logits: Logits = (x) => result.model.apply(x, { training: false }) as import("@tensorflow/tfjs").Tensor2D;
       test = { examples: testData.shape[0], ...evaluateLoss(logits, testData) };
-      if (adversarial) test.robustAccuracy = robustAccuracy(logits, testData, { method: "pgd", eps: adversarial.eps, steps: 10, stepSize: adversarial.eps / 4 });
+      // A quick robustness read-out (PGD-10 on the first 1000 test images); `gradopt attack` does the full evaluation.
+      if (adversarial) {
+        const few = loadDataset(dir, { split: "test", limit: 1000 });
+        test.robust = { attack: "pgd", steps: 10, eps: adversarial.eps, examples: few.shape[0], accuracy: robustAccuracy(logits, few, { method: "pgd", eps: adversarial.eps, steps: 10, stepSize: adversarial.eps / 4 }) };
+      }
       await saveClassifier(result.model, f.out, {
         classNames: data.classNames,
         trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend },
@@ -152,7 +156,7 @@ export function register(program: Command): void {
         [
           `trained ${result.steps} steps on ${result.trainExamples} examples in ${result.seconds.toFixed(0)} s (${backend})`,
           last ? `final: loss ${last.loss.toFixed(4)} acc ${last.accuracy.toFixed(4)}${last.valAccuracy === null ? "" : `, validation acc ${last.valAccuracy.toFixed(4)}`}` : "",
-          test ? `test (${test.examples} images): accuracy ${test.accuracy.toFixed(4)}${test.robustAccuracy === undefined ? "" : `, PGD-10 robust accuracy ${test.robustAccuracy.toFixed(4)}`}` : "",
+          test ? `test (${test.examples} images): accuracy ${test.accuracy.toFixed(4)}${test.robust ? `; PGD-10 accuracy at eps ${test.robust.eps} on ${test.robust.examples} images: ${test.robust.accuracy.toFixed(4)}` : ""}` : "",
           `saved ${f.out}/model.json`,
         ]
           .filter(Boolean)

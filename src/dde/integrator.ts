@@ -7,7 +7,7 @@ import type { BreakpointList } from "./breakpoints.js";
 import type { EventWatcher } from "./events.js";
 import type { StepStore } from "./history.js";
 import { CurrentMode, type LagEvaluator } from "./lagged.js";
-import type { RKStepper } from "./stepper.js";
+import { nextDouble, type RKStepper } from "./stepper.js";
 import type { DiscontinuityTracker } from "./track.js";
 import type { SolveStats, SolveStatus } from "./types.js";
 
@@ -171,6 +171,9 @@ export function integrate(
     let hh = Math.min(h, hmax);
     const landing = t + 1.1 * hh >= target;
     const tnew = landing ? target : t + hh;
+    // a declared jump of f in t: the step ending there sees f's left value, the next one its right value
+    const userJump = landing && target < tEnd && (bp!.origin === "jump" || bp!.origin === "tstop");
+    stepper.endTime = userJump ? nextDouble(tnew, -1) : NaN;
     hh = tnew - t;
     if (hh < hmin(t)) {
       fail("step-size-underflow", `step size underflow at t = ${t} (h = ${hh})`);
@@ -301,7 +304,7 @@ export function integrate(
     if (tab.fsal && !landedOnBreak) for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
     else {
       lag.curMode = CurrentMode.Linear;
-      if (!stepper.evalRhs(t, y, 0, false)) {
+      if (!stepper.evalRhs(userJump ? nextDouble(t, 1) : t, y, 0, false)) {
         fail(lagStatus(), lagMessage());
         break;
       }

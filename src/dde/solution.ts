@@ -6,6 +6,7 @@ import { GradoptError } from "../errors.js";
 import type { BreakpointInfo } from "./breakpoints.js";
 import type { StepStore } from "./history.js";
 import type { LagEvaluator } from "./lagged.js";
+import { nextDouble } from "./stepper.js";
 import type { DDEProblem, DDESolution, EventRecord, SolveStats, SolveStatus } from "./types.js";
 
 export interface SolutionParts {
@@ -25,6 +26,8 @@ export interface SolutionParts {
   lag: LagEvaluator;
   method: string;
   dense: "full" | "window";
+  /** Declared jumps of f in t (problem.jumps, tstops) inside the span. */
+  userJumps: number[];
 }
 
 export class Solution implements DDESolution {
@@ -48,6 +51,7 @@ export class Solution implements DDESolution {
   readonly p: Float64Array;
   private readonly store: StepStore;
   private readonly lag: LagEvaluator;
+  private readonly userJumps: Set<number>;
   private readonly ybuf: Float64Array;
   private readonly zbuf: Float64Array;
   private readonly zdbuf: Float64Array;
@@ -71,6 +75,7 @@ export class Solution implements DDESolution {
     this.dense = parts.dense;
     this.store = parts.store;
     this.lag = parts.lag;
+    this.userJumps = new Set(parts.userJumps);
     const m = parts.problem.delays.length;
     this.ybuf = new Float64Array(this.n);
     this.zbuf = new Float64Array(Math.max(1, m * this.n));
@@ -130,7 +135,9 @@ export class Solution implements DDESolution {
     }
     const y = this.eval(t, this.ybuf, side);
     this.lagged(t, this.zbuf, this.zdbuf, side);
-    this.problem.f(t, y, this.zbuf, this.p, out, this.zdbuf);
+    // at a declared jump of f in t, f itself is asked just beside it
+    const tf = this.userJumps.has(t) ? nextDouble(t, side === "left" ? -1 : 1) : t;
+    this.problem.f(tf, y, this.zbuf, this.p, out, this.zdbuf);
     return out;
   }
 

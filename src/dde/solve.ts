@@ -142,6 +142,7 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
     lag,
     method: method.name,
     dense,
+    userJumps: list.items.filter((b) => b.origin === "jump" || b.origin === "tstop").map((b) => b.t),
   });
 }
 

@@ -28,6 +28,11 @@ export class RKStepper {
   private readonly denseFlat: Float64Array;
   private readonly rows: Float64Array[];
   rhsEvals = 0;
+  /**
+   * Time at which stages with c = 1 are evaluated, when it must differ from t + h: just below a declared jump of f in t,
+   * so that the step sees f's left-hand value there (NaN: use t + h).
+   */
+  endTime = NaN;
 
   constructor(
     tab: ButcherTableau,
@@ -85,7 +90,8 @@ export class RKStepper {
         for (let j = 0; j < n; j++) ytmp[j] += ha * K[off + j]!;
       }
       const c = this.cAll[i]!;
-      if (!this.evalRhs(c === 1 ? t + h : t + c * h, ytmp, i, c === 1)) return false;
+      const ti = c === 1 ? (Number.isNaN(this.endTime) ? t + h : this.endTime) : t + c * h;
+      if (!this.evalRhs(ti, ytmp, i, c === 1)) return false;
     }
     return true;
   }
@@ -148,4 +154,15 @@ export class RKStepper {
     for (let j = 0; j < this.n; j++) if (!Number.isFinite(this.ynew[j]!)) return false;
     return true;
   }
+}
+
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+
+/** The adjacent double towards -Infinity (dir -1) or +Infinity (dir +1). */
+export function nextDouble(x: number, dir: -1 | 1): number {
+  if (x === 0) return dir * Number.MIN_VALUE;
+  f64[0] = x;
+  i64[0] += x > 0 === dir > 0 ? 1n : -1n;
+  return f64[0]!;
 }

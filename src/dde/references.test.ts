@@ -14,6 +14,7 @@ import {
   ddetstH2,
   enzymeKinetics,
   hairerInfection,
+  hoppensteadtWaltman,
   mackeyGlass,
 } from "./test/problems.js";
 
@@ -82,6 +83,16 @@ describe("DDETST H2 (neutral, state-dependent, lag vanishing at 0 and pi/2): u =
       m(),
       tol,
     );
+  });
+});
+
+describe("dde23 exam5 (Hoppensteadt-Waltman, equation switches at declared jumps): y(10) = 0.06302089869", () => {
+  it.each(methods)("%s", (_n, m, tol) => {
+    check(hoppensteadtWaltman(), [[10, [0.06302089869]]], m(), Math.max(tol, 1e-11));
+  });
+  it("to the published 11 digits with DOP853", () => {
+    const sol = solve(hoppensteadtWaltman(), { method: dop853(), rtol: 1e-12, atol: 1e-12 });
+    expect(Math.abs(sol.eval(10)[0]! - 0.06302089869)).toBeLessThan(1e-11);
   });
 });
 

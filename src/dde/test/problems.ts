@@ -190,3 +190,29 @@ export function enzymeKinetics(): DDEProblem {
     p: P0,
   };
 }
+
+/**
+ * dde23 tutorial exam5 (Oberle & Pesch 1981, Example 4.4; Hoppensteadt-Waltman infection model), r = 0.5,
+ * c = 1/sqrt(2): the equation switches at the declared jumps 1 - c, 1, 2 - c; phi = 10 on [0, 10].
+ * Published reference y(10) = 0.06302089869.
+ */
+export function hoppensteadtWaltman(): DDEProblem {
+  const r = 0.5;
+  const c = Math.SQRT1_2;
+  const emu = Math.exp(r / 10);
+  return {
+    n: 1,
+    f: (t, y, z, _p, dy) => {
+      const u = y[0]!;
+      if (t <= 1 - c) dy[0] = -r * u * 0.4 * (1 - t);
+      else if (t <= 1) dy[0] = -r * u * (0.4 * (1 - t) + 10 - emu * u);
+      else if (t <= 2 - c) dy[0] = -r * u * (10 - emu * u);
+      else dy[0] = -r * emu * u * (z[0]! - u);
+    },
+    delays: [constant(1)],
+    history: constHistory([10]),
+    jumps: [1 - c, 1, 2 - c],
+    tspan: [0, 10],
+    p: P0,
+  };
+}

@@ -38,7 +38,7 @@ describe("wasm Conv2DBackpropInput (transposed convolution via XNNPACK)", () => 
     it(`matches the cpu backend: ${c.name}`, () => {
       const out = tf.tidy(() => {
         tf.setBackend("wasm");
-        const y = tf.conv2d(tf.zeros(c.x as unknown as number[]) as tf.Tensor4D, tf.zeros(c.f as unknown as number[]) as tf.Tensor4D, c.strides as never, c.pad as never);
+        const y = tf.conv2d(tf.zeros([...c.x]) as tf.Tensor4D, tf.zeros([...c.f]) as tf.Tensor4D, c.strides as never, c.pad as never);
         return y.shape;
       });
       const dy = tf.randomNormal(out, 0, 1, "float32", 1);

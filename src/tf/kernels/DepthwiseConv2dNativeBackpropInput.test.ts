@@ -9,7 +9,7 @@ function depthwiseGrad(backend: string, x: tf.Tensor4D, f: tf.Tensor4D, w: tf.Te
     const xb = tf.tensor4d(x.dataSync(), x.shape);
     const fb = tf.tensor4d(f.dataSync(), f.shape);
     const wb = tf.tensor(w.dataSync(), w.shape);
-    const g = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(tf.depthwiseConv2d(xx, fb, strides, pad, "NHWC", dilations), wb)));
+    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(xx as tf.Tensor4D, fb, strides, pad, "NHWC", dilations), wb)));
     return g(xb).dataSync() as Float32Array;
   });
 }
@@ -28,8 +28,8 @@ describe("wasm DepthwiseConv2dNativeBackpropInput (missing from tfjs-backend-was
   });
   for (const c of cases) {
     it(`matches the cpu backend: ${c.name}`, () => {
-      const x = tf.randomNormal(c.x as unknown as number[], 0, 1, "float32", 5) as tf.Tensor4D;
-      const f = tf.randomNormal(c.f as unknown as number[], 0, 1, "float32", 6) as tf.Tensor4D;
+      const x = tf.randomNormal([...c.x], 0, 1, "float32", 5) as tf.Tensor4D;
+      const f = tf.randomNormal([...c.f], 0, 1, "float32", 6) as tf.Tensor4D;
       const outShape = tf.tidy(() => tf.depthwiseConv2d(x, f, c.strides, c.pad, "NHWC", c.dilations).shape);
       const w = tf.randomNormal(outShape, 0, 1, "float32", 7);
       const ref = depthwiseGrad("cpu", x, f, w, c.strides, c.pad, c.dilations);

@@ -8,7 +8,7 @@ function poolGrad(backend: string, x: tf.Tensor4D, w: tf.Tensor, filter: [number
   return tf.tidy(() => {
     const xb = tf.tensor4d(x.dataSync(), x.shape);
     const wb = tf.tensor(w.dataSync(), w.shape);
-    const g = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(xx, filter, strides, pad), wb)));
+    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, filter, strides, pad), wb)));
     return g(xb).dataSync() as Float32Array;
   });
 }
@@ -28,7 +28,7 @@ describe("wasm MaxPoolGrad (JS over the wasm heap)", () => {
   });
   for (const c of cases) {
     it(`matches the cpu backend: ${c.name}`, () => {
-      const x = tf.randomNormal(c.x as unknown as number[], 0, 1, "float32", 3) as tf.Tensor4D;
+      const x = tf.randomNormal([...c.x], 0, 1, "float32", 3) as tf.Tensor4D;
       const outShape = tf.tidy(() => tf.maxPool(x, c.filter as never, c.strides as never, c.pad).shape);
       const w = tf.randomNormal(outShape, 0, 1, "float32", 4);
       const args = [c.filter, c.strides, c.pad] as unknown as [[number, number], [number, number], "same" | "valid"];

@@ -1,7 +1,8 @@
 /**
  * The first-order driver: runs any gradient Transform (sgd, momentum, adam, signSgd, ...) on a Float64Array objective,
  * with an optional projection after every step (bounds, a ball), stopping rules, a callback and an AbortSignal.
- * These methods do not decrease f monotonically, so the best point seen is returned.
+ * These methods do not decrease f monotonically, so the best point seen is returned. A step that lands where the
+ * objective fails is halved (up to `maxBackoffs` times) rather than ending the run.
  */
 import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { finish, makeObjective, settings, startFailure } from "./driverUtil.js";
@@ -18,6 +19,9 @@ export interface FirstOrderOptions extends CommonOptions {
   project?: Projection;
   /** Default 1000 for first-order methods. */
   maxIter?: number;
+  /** When a step lands where the objective throws or is not finite, retry half of it up to this many times
+   * (default 50; the 50th is a step of 2^-50 of the original) before stopping with the failure's status. */
+  maxBackoffs?: number;
 }
 
 export function runTransform(
@@ -50,16 +54,31 @@ export function runTransform(
   let iterations = 0;
   let fPrev = Infinity;
   let lastStep = 0; // ||update||_inf of the step that led here
+  const xPrev = new Float64Array(n);
+  const lastUpdate = new Float64Array(n);
+  const maxBackoffs = options.maxBackoffs ?? 50;
+  let backoffs = 0;
   let status: OptimStatus | undefined;
   let detail: string | undefined;
   for (;;) {
     const f = obj.evaluate(x, g);
     if (!Number.isFinite(f) || !Objective.finite(g)) {
       if (iterations === 0) return startFailure(method, x, obj, traceRows);
+      if (backoffs < maxBackoffs && obj.evaluations < set.maxEval) {
+        // The step landed where the objective fails: retry half of it (the transform's state is kept).
+        backoffs++;
+        for (let i = 0; i < n; i++) {
+          lastUpdate[i] = 0.5 * lastUpdate[i]!;
+          x[i] = xPrev[i]! + lastUpdate[i]!;
+        }
+        project(x);
+        continue;
+      }
       status = obj.lastFailureKind ?? "non_finite";
       detail = `at iteration ${iterations}, ${obj.lastFailure ?? "the gradient has a non-finite entry"}; returning the best point seen`;
       break;
     }
+    backoffs = 0;
     const gnorm = boxed ? projectedGradientNorm(x, g, l, u) : infNorm(g);
     if (f < best.f) {
       best.f = f;
@@ -120,6 +139,8 @@ export function runTransform(
     const [step, next] = transform.update(upd, state, x) as [Float64Array, unknown];
     state = next;
     let stepInf = 0;
+    xPrev.set(x);
+    lastUpdate.set(step);
     for (let i = 0; i < n; i++) {
       x[i] = x[i]! + step[i]!;
       stepInf = Math.max(stepInf, Math.abs(step[i]!));

@@ -219,6 +219,35 @@ describe("bad input and failing objectives", () => {
     },
   );
 
+  it("adam halves a step that lands where the objective fails, and still converges", () => {
+    let failures = 0;
+    const r = minimize(
+      (x, g) => {
+        if (x[0]! > 2) {
+          failures++;
+          throw new Error("solver failed");
+        }
+        g[0] = 2 * (x[0]! - 1.99);
+        return (x[0]! - 1.99) ** 2;
+      },
+      [0],
+      { method: "adam", learningRate: 0.1, maxIter: 3000, gtol: 1e-6 },
+    );
+    expect(failures).toBeGreaterThan(0);
+    expect(r.status, r.message).toBe("gradient_tolerance");
+    expect(r.x[0]).toBeCloseTo(1.99, 5);
+  });
+
+  it("maximize with bounds finds the corner maximum of Rosenbrock and reports it un-negated", () => {
+    const r = minimize(extendedRosenbrock, [-1.2, 1], {
+      bounds: { lower: [-2, -2], upper: [0.5, 2] },
+      maximize: true,
+    });
+    expect(r.method).toBe("lbfgsb");
+    expect(Array.from(r.x)).toEqual([-2, -2]);
+    expect(r.f).toBe(3609); // (1 + 2)² + 100 (−2 − 4)²
+  });
+
   it("an objective that fails everywhere beyond the start returns the best point with a clear status", () => {
     let calls = 0;
     const r = minimize(

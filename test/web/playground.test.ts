@@ -154,6 +154,12 @@ describe.skipIf(skip)("web playground in chromium", () => {
       if (await page.locator("#fit-run[disabled]").count()) {
         expect.fail(`the fit is unavailable: ${await page.textContent("#panel-dde")}`);
       }
+      // The model has a cost: J and the exact dJ/dparam are shown and move with the sliders.
+      expect(await page.textContent("#dde-cost")).toMatch(/cost J = [\d.e+-]+/);
+      expect(await page.textContent("#param-0-grad")).toMatch(/∂J\/∂\w+ = -?[\d.e+-]+/);
+      const costBefore = Number(
+        /cost J = ([\d.e+-]+)/.exec((await page.textContent("#dde-cost")) ?? "")?.[1],
+      );
       await page.click("#fit-run");
       await page.waitForFunction(
         () =>
@@ -164,6 +170,8 @@ describe.skipIf(skip)("web playground in chromium", () => {
       );
       const status = (await page.textContent("#fit-status")) ?? "";
       expect(status).toMatch(/cost/);
+      const costAfter = Number(/cost J = ([\d.e+-]+)/.exec((await page.textContent("#dde-cost")) ?? "")?.[1]);
+      expect(costAfter).toBeLessThan(costBefore / 10);
       expect(await page.locator("#fit-cost-plot svg circle").count()).toBeGreaterThan(1);
       await shot(page, "dde-fit-desktop");
     });
@@ -193,6 +201,42 @@ describe.skipIf(skip)("web playground in chromium", () => {
       const adv = await page.textContent("#atk-adv-pred .pred");
       expect(adv?.split(" · ")[0]).not.toBe(clean?.split(" · ")[0]);
       await shot(page, "attack-desktop");
+
+      // Probability of a class in the bars: "Name: original x%, attacked y%".
+      const probs = async (name: string) => {
+        const label =
+          (await page.locator(`#atk-bars [aria-label^="${name}:"]`).getAttribute("aria-label")) ?? "";
+        const m = /original ([\d.]+)%, attacked ([\d.]+)%/.exec(label);
+        return { clean: Number(m?.[1]), attacked: Number(m?.[2]) };
+      };
+      const trueClass = clean!.split(" · ")[0]!;
+      const waitFor = (pattern: string) =>
+        page.waitForFunction(
+          (p) => (document.querySelector("#atk-status")?.textContent ?? "").includes(p),
+          pattern,
+          { timeout: 20_000 },
+        );
+
+      // The reverse step raises the true class's confidence.
+      await page.check("#atk-mode-reverse");
+      await page.locator("#atk-eps").fill("0.05");
+      await waitFor("reverse, eps 0.050");
+      const rev = await probs(trueClass);
+      expect(rev.attacked).toBeGreaterThan(rev.clean);
+      expect((await page.textContent("#atk-adv-pred .pred"))?.split(" · ")[0]).toBe(trueClass);
+
+      // A targeted BIM pushes the chosen class up.
+      await page.selectOption("#atk-attack", "bim");
+      await page.check("#atk-mode-targeted");
+      await page.selectOption("#atk-target", { label: "Sandal" });
+      const target = "Sandal";
+      await page.locator("#atk-eps").fill("0.1");
+      await waitFor("targeted, eps 0.100");
+      const tgt = await probs(target);
+      expect(tgt.attacked).toBeGreaterThan(tgt.clean);
+      await shot(page, "attack-targeted-desktop");
+      await page.selectOption("#atk-attack", "fgsm");
+      await page.check("#atk-mode-untargeted");
 
       // The robust-accuracy curve over 100 bundled images.
       await page.selectOption("#rob-count", "100");

@@ -14,6 +14,7 @@ import {
 } from "./types.js";
 import { compileModel, type CompiledModel as LibModel } from "../../model/compile.js";
 import { solve } from "../../dde/solve.js";
+import { costGradient } from "../../dde/gradient/costGradient.js";
 
 export { MODEL_FILE };
 
@@ -105,7 +106,7 @@ function wrap(m: LibModel): CompiledModel {
       const start = performance.now();
       const sol = solve(model.problem, { rtol: opts.rtol ?? 1e-6, atol: opts.atol ?? 1e-8, saveat });
       const ms = performance.now() - start;
-      return {
+      const out: SolveView = {
         ok: sol.ok,
         status: sol.status,
         message: sol.message,
@@ -114,6 +115,22 @@ function wrap(m: LibModel): CompiledModel {
         stats: sol.stats,
         ms,
       };
+      if (sol.ok && m.cost.length > 0) {
+        try {
+          // J and dJ/dp by the library's exact gradient (forward sensitivities or adjoint, its choice).
+          const wrt = paramNames.map((name) => model.paramIndex(name));
+          const g = costGradient(model.problem, model.cost, {
+            wrt,
+            rtol: opts.rtol ?? 1e-6,
+            atol: opts.atol ?? 1e-8,
+          });
+          out.cost = g.cost;
+          out.gradient = Object.fromEntries(paramNames.map((name, k) => [name, g.gradient[k]!]));
+        } catch (err) {
+          out.costError = err instanceof Error ? err.message : String(err);
+        }
+      }
+      return out;
     },
   };
 }

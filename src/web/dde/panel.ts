@@ -13,6 +13,7 @@ import type { CompiledModel, DdeEngine, FitProgress, FitRequest, FitResultView, 
 
 interface ParamControl {
   name: string;
+  grad: HTMLElement;
   range: HTMLInputElement;
   number: HTMLInputElement;
   label: HTMLLabelElement;
@@ -201,7 +202,12 @@ export function mountDdePanel(host: HTMLElement): void {
         checked: prevFit.get(name) ?? true,
         "aria-label": `fit ${name}`,
       });
-      const label = h("label", { for: id, title: name }, fit, " ", name);
+      const grad = h("span", {
+        class: "grad",
+        id: `${id}-grad`,
+        title: `dJ/d${name}: the cost's exact derivative here`,
+      });
+      const label = h("label", { for: id, title: name }, fit, " ", name, grad);
       range.value = String(value);
       range.addEventListener("input", () => {
         number.value = range.value;
@@ -216,7 +222,7 @@ export function mountDdePanel(host: HTMLElement): void {
         range.value = String(v);
         resolveSoon();
       });
-      return { name, range, number, label, fit };
+      return { name, range, number, label, fit, grad };
     });
     paramsGrid.replaceChildren(...controls.flatMap((c) => [c.label, c.range, c.number]));
     if (controls.length === 0)
@@ -271,7 +277,15 @@ export function mountDdePanel(host: HTMLElement): void {
         h("span", { class: cls }, sol.ok ? "✔ solved" : `✖ ${sol.status}`),
         ` in ${fmt(sol.ms, 3)} ms · ${sol.stats.steps} steps, ${sol.stats.rejected} rejected, ${sol.stats.rhsEvals} rhs evaluations`,
         sol.ok ? "" : ` · ${sol.message}`,
+        sol.cost !== undefined
+          ? h("span", { class: "cost", id: "dde-cost" }, ` · cost J = ${fmt(sol.cost, 6)}`)
+          : "",
+        sol.costError ? ` · cost: ${sol.costError}` : "",
       );
+      for (const c of controls) {
+        const g = sol.gradient?.[c.name];
+        c.grad.textContent = g === undefined ? "" : `∂J/∂${c.name} = ${Number.isNaN(g) ? "kink" : fmt(g, 3)}`;
+      }
     } catch (err) {
       stats.replaceChildren(h("span", { class: "status-bad" }, `✖ ${errorMessage(err)}`));
     }
@@ -371,7 +385,7 @@ export function mountDdePanel(host: HTMLElement): void {
     });
     try {
       const res = await fitClient.call<FitResultView>("fit", req, (p: FitProgress) => {
-        costHistory.push({ it: p.iteration, cost: p.cost });
+        if (Number.isFinite(p.cost)) costHistory.push({ it: p.iteration, cost: p.cost });
         onProgress(p);
       });
       setParams(res.params, true);

@@ -29,6 +29,11 @@ export interface SolveView {
   y: Float64Array[];
   stats: { steps: number; rejected: number; rhsEvals: number };
   ms: number;
+  /** The model's cost J at these parameters, and dJ/d(parameter) by the library's exact gradient (models with a cost). */
+  cost?: number;
+  gradient?: Record<string, number>;
+  /** Why the cost or gradient is missing when the model has a cost. */
+  costError?: string;
 }
 
 export interface FitRequest {

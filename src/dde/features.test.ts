@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GradoptError } from "../errors.js";
-import { dp5, solve, type DDEProblem } from "./index.js";
+import { dop853, dp5, solve, type DDEProblem } from "./index.js";
 import { ddetstH2, lagOne } from "./test/problems.js";
 
 /** y' = -y(t-1) + [t >= 0.5], phi = 1: y = 1 - t on [0, 0.5], then y = 1/2 on [0.5, 1] (f jumps in t at 0.5). */
@@ -58,5 +58,36 @@ describe("declared jumps, tstops, tolerances", () => {
     const sol = solve(prob);
     expect(sol.eval(-0.5)[0]).toBe(Math.cos(-0.5));
     expect(sol.derivative(-0.5)[0]).toBeCloseTo(-Math.sin(-0.5), 6); // central difference of phi
+  });
+});
+
+describe("steps longer than the delay, blow-up", () => {
+  it("takes steps much longer than a small delay (fixed-point sweeps on the step's own extension)", () => {
+    const small: DDEProblem = {
+      ...lagOne(10),
+      delays: [{ lag: () => 0.01, kind: "constant" }],
+      history: { value: (t, _p, o) => (o[0] = Math.exp(-t)) },
+    };
+    const sol = solve(small, { rtol: 1e-8, atol: 1e-8 });
+    const ref = solve(small, { method: dop853(), rtol: 1e-12, atol: 1e-12 });
+    expect(sol.status).toBe("success");
+    expect(sol.stats.steps).toBeLessThan(300); // 10 / 0.01 = 1000 steps if capped at the delay
+    expect(Math.abs(sol.eval(10)[0]! - ref.eval(10)[0]!)).toBeLessThan(1e-6);
+    expect(Math.abs(sol.eval(7.3)[0]! - ref.eval(7.3)[0]!)).toBeLessThan(1e-6);
+  });
+
+  it("reports step-size underflow (or a non-finite value) near a blow-up, with where", () => {
+    // y' = y^2, y(0) = 2: y = 2 / (1 - 2t) blows up at t = 1/2
+    const blowUp: DDEProblem = {
+      ...lagOne(2),
+      f: (_t, y, _z, _p, dy) => (dy[0] = y[0]! * y[0]!),
+      history: { value: (_t, _p, o) => (o[0] = 2) },
+    };
+    const sol = solve(blowUp);
+    expect(["step-size-underflow", "non-finite"]).toContain(sol.status);
+    expect(sol.ok).toBe(false);
+    expect(sol.message).toMatch(/at t = 0\.(49|50)/);
+    expect(Math.abs(sol.tEnd - 0.5)).toBeLessThan(1e-5); // the numerical blow-up time is the true one up to ~1/y
+    expect(sol.eval(0.25)[0]).toBeCloseTo(4, 4);
   });
 });

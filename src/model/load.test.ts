@@ -207,7 +207,7 @@ describe("positions are exact in every scalar style", () => {
     const style = fc.constantFrom("plain", "double", "single", "literal", "folded");
     fc.assert(
       fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), fc.array(op, { minLength: 6, maxLength: 6 }), fc.nat(), style, (tokens, ops, at, st) => {
-        const parts = tokens.slice();
+        const parts: string[] = tokens.slice();
         parts.splice(at % (parts.length + 1), 0, "qqz");
         const multiline = st === "literal" || st === "folded";
         const expr = parts.map((p, i) => (i === 0 ? "" : multiline && i % 2 === 0 ? ops[i - 1]!.trimEnd() + "\n    " : ops[i - 1]!) + p).join("");

@@ -252,6 +252,8 @@ export function integrate(
       denseReady = true;
     }
     let landedOnBreak = landing && target < tEnd;
+    // f itself may jump at the point (its lagged y, a neutral y', or f in t): then the next step needs f's right value
+    let fJumps = landedOnBreak && (userJump || bp!.order <= 1);
     if (trackerActive) {
       const root = tracker.find(t, hh, y, stepper.coef, stepper.q, scale);
       if (root && root.t < tnew - 1e-12 * scale) {
@@ -268,6 +270,7 @@ export function integrate(
           t,
         );
         landedOnBreak = true;
+        fJumps ||= root.order <= 1;
       }
     }
 
@@ -301,7 +304,7 @@ export function integrate(
     t = tnew;
     y.set(stepper.ynew);
     if (!saveat && cfg.everyStep) emit(t, y);
-    if (tab.fsal && !landedOnBreak) for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
+    if (tab.fsal && !fJumps) for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
     else {
       lag.curMode = CurrentMode.Linear;
       if (!stepper.evalRhs(userJump ? nextDouble(t, 1) : t, y, 0, false)) {

@@ -190,7 +190,8 @@ function endsInSoftmax(layer: LayerWithActivation): boolean {
 /**
  * Inference-mode replacements for the layers that dominate an input-gradient step, swapped in only during our own
  * forward pass (the user's model is untouched). tfjs-layers runs every Conv2D through fused.conv2d, whose custom
- * gradient computes the FILTER gradient too (wasted work when only the input gradient is wanted); and the gradient of
+ * gradient computes the FILTER gradient too (wasted work when only the input gradient is wanted), Dense likewise through
+ * fused.matMul; and the gradient of
  * BatchNormalization tiles its scale to the full activation shape. Here a Conv2D is conv2d + bias + activation (ops
  * whose gradients are lazy per input) and an inference-mode BatchNormalization is x * scale + shift with broadcasting.
  */
@@ -228,12 +229,22 @@ function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
         return l.activation ? l.activation.apply(y) : y;
       });
   }
+  if (cls === "Dense" && l.kernel) {
+    return (inputs) =>
+      tf.tidy(() => {
+        const x = one(inputs);
+        if (x.rank !== 2) return Object.getPrototypeOf(layer).call.call(layer, inputs, {}) as tf.Tensor;
+        let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, l.kernel!.read() as tf.Tensor2D);
+        if (l.bias) y = tf.add(y, l.bias.read());
+        return l.activation ? l.activation.apply(y) : y;
+      });
+  }
   if (cls === "BatchNormalization" && l.movingMean && l.movingVariance) {
     return (inputs) =>
       tf.tidy(() => {
         const x = one(inputs);
         const axis = l.axis! < 0 ? l.axis! + x.rank : l.axis!;
-        if (axis !== x.rank - 1) return l.call.call(layer, inputs, { training: false }) as tf.Tensor;
+        if (axis !== x.rank - 1) return Object.getPrototypeOf(layer).call.call(layer, inputs, { training: false }) as tf.Tensor;
         let scale = tf.rsqrt(tf.add(l.movingVariance!.read(), l.epsilon ?? 1e-3));
         if (l.gamma) scale = tf.mul(scale, l.gamma.read());
         let shift = tf.neg(tf.mul(l.movingMean!.read(), scale));

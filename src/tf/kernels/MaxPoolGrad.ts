@@ -35,6 +35,10 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   const g = backend.typedArrayFromHeap(dy);
   const out = backend.typedArrayFromHeap(dx);
   out.fill(0);
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && padTop === 0 && padLeft === 0 && 2 * oh <= ih && 2 * ow <= iw) {
+    pool2x2(x, g, out, n, ih, iw, c, oh, ow);
+    return dx;
+  }
   if (maxVal.length < c) {
     maxVal = new Float32Array(c);
     maxIdx = new Int32Array(c);
@@ -71,6 +75,45 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
     }
   }
   return dx;
+}
+
+/** The common 2x2 / stride 2 / no-padding case: windows do not overlap, so each dx element is written at most once. */
+function pool2x2(x: Float32Array, g: Float32Array, out: Float32Array, n: number, ih: number, iw: number, c: number, oh: number, ow: number): void {
+  const row = iw * c;
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      for (let yc = 0; yc < ow; yc++) {
+        const p00 = ((b * ih + 2 * yr) * iw + 2 * yc) * c;
+        const p01 = p00 + c;
+        const p10 = p00 + row;
+        const p11 = p10 + c;
+        const gBase = ((b * oh + yr) * ow + yc) * c;
+        for (let k = 0; k < c; k++) {
+          // First maximum in row-major window order (strict >), as the cpu backend.
+          let m = -Infinity;
+          let at = -1;
+          let v = x[p00 + k]!;
+          if (v > m) {
+            m = v;
+            at = p00 + k;
+          }
+          v = x[p01 + k]!;
+          if (v > m) {
+            m = v;
+            at = p01 + k;
+          }
+          v = x[p10 + k]!;
+          if (v > m) {
+            m = v;
+            at = p10 + k;
+          }
+          v = x[p11 + k]!;
+          if (v > m) at = p11 + k;
+          if (at >= 0) out[at] = g[gBase + k]!;
+        }
+      }
+    }
+  }
 }
 
 export const maxPoolGradConfig: KernelConfig = {

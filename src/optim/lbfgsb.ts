@@ -206,6 +206,9 @@ class CompactMemory {
   readonly M: Float64Array;
   private readonly K: Float64Array;
   private readonly alpha: Float64Array;
+  /** S and Y columns in chronological order (set by prepare()). */
+  private readonly Schron: Float64Array[] = [];
+  private readonly Ychron: Float64Array[] = [];
 
   constructor(
     private readonly n: number,
@@ -262,9 +265,13 @@ class CompactMemory {
     return this.YY[this.slot(a) * this.m + this.slot(b)]!;
   }
 
-  /** Forms M = K⁻¹; false when K is singular (then the caller drops the memory). */
+  /** Forms M = K⁻¹ (and the chronological views of S and Y); false when K is singular (then drop the memory). */
   prepare(): boolean {
     const k = this.count;
+    for (let c = 0; c < k; c++) {
+      this.Ychron[c] = this.Y[this.slot(c)]!;
+      this.Schron[c] = this.S[this.slot(c)]!;
+    }
     if (k === 0) return true;
     const k2 = 2 * k;
     const { K, M, theta } = this;
@@ -310,10 +317,10 @@ class CompactMemory {
   /** w_i = [Y_c[i] for c; θ S_c[i] for c] into out (2k). */
   row(i: number, out: Float64Array): void {
     const k = this.count;
+    const { Ychron, Schron, theta } = this;
     for (let c = 0; c < k; c++) {
-      const j = this.slot(c);
-      out[c] = this.Y[j]![i]!;
-      out[k + c] = this.theta * this.S[j]![i]!;
+      out[c] = Ychron[c]![i]!;
+      out[k + c] = theta * Schron[c]![i]!;
     }
   }
 
@@ -502,9 +509,11 @@ function subspaceMinimize(
   if (nBound <= work.nFree) {
     mem.wtw(A);
     if (nBound > 0) for (let i = 0; i < n; i++) if (!free[i]) addOuter(A, mem, i, w, k2, -1);
+    symmetrize(A, k2);
   } else {
     A.fill(0, 0, k2 * k2);
     for (let i = 0; i < n; i++) if (free[i]) addOuter(A, mem, i, w, k2, 1);
+    symmetrize(A, k2);
   }
   // N = I − M A / θ; solve N z = M Wᵀ r.
   for (let a = 0; a < k2; a++) {
@@ -575,8 +584,14 @@ function addOuter(
   sign: number,
 ): void {
   mem.row(i, w);
+  // upper triangle only; symmetrize() mirrors it once all rows are added
   for (let a = 0; a < k2; a++) {
     const wa = sign * w[a]!;
-    for (let b = 0; b < k2; b++) A[a * k2 + b] = A[a * k2 + b]! + wa * w[b]!;
+    const row = a * k2;
+    for (let b = a; b < k2; b++) A[row + b] = A[row + b]! + wa * w[b]!;
   }
+}
+
+function symmetrize(A: Float64Array, k2: number): void {
+  for (let a = 0; a < k2; a++) for (let b = a + 1; b < k2; b++) A[b * k2 + a] = A[a * k2 + b]!;
 }

@@ -19,7 +19,8 @@ import { runOptimizer, type FitOptimizer } from "./optimizers.js";
 export type { FitOptimizer };
 
 /** Bounds per target name ([lo, hi], either may be +-Infinity), or arrays in the order of the targets. */
-export type FitBounds = Record<string, readonly [number, number]> | { lower?: ArrayLike<number>; upper?: ArrayLike<number> };
+export type FitBounds =
+  Record<string, readonly [number, number]> | { lower?: ArrayLike<number>; upper?: ArrayLike<number> };
 
 export interface FitProgress {
   iteration: number;
@@ -55,6 +56,11 @@ export interface FitOptions {
   onProgress?: (p: FitProgress) => boolean | void;
   signal?: AbortSignal;
   solver?: SolveFn;
+  /**
+   * Step budget of each model solve (default 100000): a trial point where the model becomes stiff or explosive fails
+   * fast (an infinitely bad point) instead of grinding through a million steps.
+   */
+  maxSolverSteps?: number;
 }
 
 export interface FitStart {
@@ -89,13 +95,20 @@ export function fitModel(problem: DDEProblem, cost: Cost, opts: FitOptions = {})
   const nt = indices.length;
   if (nt === 0) throw new GradoptError("E_ARG", "fit: nothing to fit (wrt is empty)");
   const { lower, upper } = resolveBounds(opts.bounds, names);
-  const optimizer: FitOptimizer = opts.optimizer ?? (lower.some(Number.isFinite) || upper.some(Number.isFinite) ? "lbfgsb" : "lbfgs");
+  const optimizer: FitOptimizer =
+    opts.optimizer ?? (lower.some(Number.isFinite) || upper.some(Number.isFinite) ? "lbfgsb" : "lbfgs");
   if (optimizer === "lbfgs" && (lower.some(Number.isFinite) || upper.some(Number.isFinite)))
-    throw new GradoptError("E_ARG", 'fit: bounds need optimizer "lbfgsb" (or "lm", "adam", "gd", which project onto them)');
-  if (opts.gradient === "user" && !opts.userGradient) throw new GradoptError("E_ARG", 'fit: gradient "user" needs the userGradient formulas');
+    throw new GradoptError(
+      "E_ARG",
+      'fit: bounds need optimizer "lbfgsb" (or "lm", "adam", "gd", which project onto them)',
+    );
+  if (opts.gradient === "user" && !opts.userGradient)
+    throw new GradoptError("E_ARG", 'fit: gradient "user" needs the userGradient formulas');
   const rtol = opts.rtol ?? 1e-8;
   const atol = opts.atol ?? rtol / 100;
-  const solver = opts.solver ?? defaultSolve;
+  const maxSteps = opts.maxSolverSteps ?? 100_000;
+  const baseSolver = opts.solver ?? defaultSolve;
+  const solver: SolveFn = (pr, o) => baseSolver(pr, { maxSteps, ...(opts.signal ? { signal: opts.signal } : {}), ...o });
   const base = Float64Array.from(problem.p);
   const withX = (x: Float64Array): DDEProblem => {
     const p = Float64Array.from(base);
@@ -116,7 +129,13 @@ export function fitModel(problem: DDEProblem, cost: Cost, opts: FitOptions = {})
       g.set(evaluateUserGradient(sol, opts.userGradient!, names, pr.p));
       return evaluateCost(sol, cost, pr.p);
     }
-    const res = costGradient(pr, cost, { wrt: Array.from(indices), rtol, atol, solver, ...(opts.method ? { method: opts.method } : {}) });
+    const res = costGradient(pr, cost, {
+      wrt: Array.from(indices),
+      rtol,
+      atol,
+      solver,
+      ...(opts.method ? { method: opts.method } : {}),
+    });
     for (let k = 0; k < nt; k++) {
       const side = res.oneSided?.[names[k]!];
       // At a kink the mean of the one-sided derivatives (a subgradient's midpoint) keeps the optimiser moving.
@@ -125,23 +144,52 @@ export function fitModel(problem: DDEProblem, cost: Cost, opts: FitOptions = {})
     return res.cost;
   };
 
-  const starts = startingPoints(Float64Array.from(indices, (i) => base[i]!), lower, upper, opts.multiStart ?? 0, opts.seed ?? 1);
+  const starts = startingPoints(
+    Float64Array.from(indices, (i) => base[i]!),
+    lower,
+    upper,
+    opts.multiStart ?? 0,
+    opts.seed ?? 1,
+  );
   const runs: { r: OptimLike; x0: Float64Array }[] = [];
   starts.forEach((x0, s) => {
     if (opts.signal?.aborted) return;
     const progress = (info: { iteration: number; x: Float64Array; f: number; gradNorm: number }) => {
-      const row: FitProgress = { iteration: info.iteration, cost: info.f, gradNorm: info.gradNorm, params: named(info.x), start: s };
+      const row: FitProgress = {
+        iteration: info.iteration,
+        cost: info.f,
+        gradNorm: info.gradNorm,
+        params: named(info.x),
+        start: s,
+      };
       trace.push(row);
       return opts.onProgress?.(row) === true;
     };
     const r =
       optimizer === "lm"
-        ? runLM(problem, cost, withX, x0, lower, upper, indices, { rtol, atol, solver, maxIter: opts.maxIter, signal: opts.signal, progress })
-        : runOptimizer(optimizer, fg, x0, { lower, upper, maxIter: opts.maxIter, gtol: opts.gtol, learningRate: opts.learningRate, signal: opts.signal, progress });
+        ? runLM(problem, cost, withX, x0, lower, upper, indices, {
+            rtol,
+            atol,
+            solver,
+            maxIter: opts.maxIter,
+            signal: opts.signal,
+            progress,
+          })
+        : runOptimizer(optimizer, fg, x0, {
+            lower,
+            upper,
+            maxIter: opts.maxIter,
+            gtol: opts.gtol,
+            learningRate: opts.learningRate,
+            signal: opts.signal,
+            progress,
+          });
     runs.push({ r, x0 });
   });
   if (runs.length === 0) throw new GradoptError("E_ARG", "fit: aborted before the first start");
-  const ranked = [...runs].sort((a, b) => (Number.isFinite(a.r.f) ? a.r.f : Infinity) - (Number.isFinite(b.r.f) ? b.r.f : Infinity));
+  const ranked = [...runs].sort(
+    (a, b) => (Number.isFinite(a.r.f) ? a.r.f : Infinity) - (Number.isFinite(b.r.f) ? b.r.f : Infinity),
+  );
   const best = ranked[0]!.r;
   return {
     params: named(best.x),
@@ -155,7 +203,13 @@ export function fitModel(problem: DDEProblem, cost: Cost, opts: FitOptions = {})
     message: best.message,
     optimizer,
     trace,
-    starts: runs.map(({ r, x0 }) => ({ x0: named(x0), cost: r.f, status: r.status, converged: r.converged, iterations: r.iterations })),
+    starts: runs.map(({ r, x0 }) => ({
+      x0: named(x0),
+      cost: r.f,
+      status: r.status,
+      converged: r.converged,
+      iterations: r.iterations,
+    })),
   };
 }
 
@@ -183,7 +237,10 @@ function runLM(
 ): OptimLike {
   const res = residualList(cost);
   if (!res || res.length === 0)
-    throw new GradoptError("E_ARG", 'fit: optimizer "lm" needs a least-squares cost (data terms only, with at least one observation)');
+    throw new GradoptError(
+      "E_ARG",
+      'fit: optimizer "lm" needs a least-squares cost (data terms only, with at least one observation)',
+    );
   const n = problem.n;
   const nt = indices.length;
   const y = new Float64Array(n);
@@ -199,7 +256,13 @@ function runLM(
           if (!sol.ok) return null;
           return { r: Float64Array.from(res, (q) => (sol.eval(q.t, y)[q.state]! - q.value) / q.sigma) };
         }
-        const g = costGradient(pr, [], { wrt: Array.from(indices), method: "forward", rtol: o.rtol, atol: o.atol, solver: o.solver });
+        const g = costGradient(pr, [], {
+          wrt: Array.from(indices),
+          method: "forward",
+          rtol: o.rtol,
+          atol: o.atol,
+          solver: o.solver,
+        });
         const sol = g.solution;
         const J = new Float64Array(res.length * nt);
         const rv = Float64Array.from(res, (q, i) => {
@@ -225,40 +288,62 @@ function runLM(
   return { ...r, lmEvaluations: evals };
 }
 
-function resolveBounds(bounds: FitBounds | undefined, names: string[]): { lower: Float64Array; upper: Float64Array } {
+function resolveBounds(
+  bounds: FitBounds | undefined,
+  names: string[],
+): { lower: Float64Array; upper: Float64Array } {
   const lower = new Float64Array(names.length).fill(-Infinity);
   const upper = new Float64Array(names.length).fill(Infinity);
   if (!bounds) return { lower, upper };
   if ("lower" in bounds || "upper" in bounds) {
     const b = bounds as { lower?: ArrayLike<number>; upper?: ArrayLike<number> };
-    for (const [arr, out, what] of [[b.lower, lower, "lower"], [b.upper, upper, "upper"]] as const) {
+    for (const [arr, out, what] of [
+      [b.lower, lower, "lower"],
+      [b.upper, upper, "upper"],
+    ] as const) {
       if (!arr) continue;
-      if (arr.length !== names.length) throw new GradoptError("E_ARG", `bounds.${what}: ${arr.length} values for ${names.length} targets`);
+      if (arr.length !== names.length)
+        throw new GradoptError("E_ARG", `bounds.${what}: ${arr.length} values for ${names.length} targets`);
       for (let k = 0; k < names.length; k++) out[k] = arr[k]!;
     }
   } else {
     for (const [name, lohi] of Object.entries(bounds as Record<string, readonly [number, number]>)) {
       const k = names.indexOf(name);
-      if (k < 0) throw new GradoptError("E_ARG", `bounds: "${name}" is not a fitted parameter (fitting: ${names.join(", ")})`);
+      if (k < 0)
+        throw new GradoptError(
+          "E_ARG",
+          `bounds: "${name}" is not a fitted parameter (fitting: ${names.join(", ")})`,
+        );
       lower[k] = lohi[0];
       upper[k] = lohi[1];
     }
   }
   for (let k = 0; k < names.length; k++)
-    if (!(lower[k]! <= upper[k]!)) throw new GradoptError("E_ARG", `bounds: ${names[k]} has lower ${lower[k]} above upper ${upper[k]}`);
+    if (!(lower[k]! <= upper[k]!))
+      throw new GradoptError("E_ARG", `bounds: ${names[k]} has lower ${lower[k]} above upper ${upper[k]}`);
   return { lower, upper };
 }
 
 /** The model's own start (clipped to the bounds), then `extra` seeded uniform draws in the bounds. */
-function startingPoints(x0: Float64Array, lower: Float64Array, upper: Float64Array, extra: number, seed: number): Float64Array[] {
+function startingPoints(
+  x0: Float64Array,
+  lower: Float64Array,
+  upper: Float64Array,
+  extra: number,
+  seed: number,
+): Float64Array[] {
   const first = Float64Array.from(x0, (v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
   const out = [first];
   if (extra > 0) {
     for (let k = 0; k < x0.length; k++)
       if (!Number.isFinite(lower[k]!) || !Number.isFinite(upper[k]!))
-        throw new GradoptError("E_ARG", "fit: multiStart draws points in the bounds, so every fitted parameter needs finite bounds");
+        throw new GradoptError(
+          "E_ARG",
+          "fit: multiStart draws points in the bounds, so every fitted parameter needs finite bounds",
+        );
     const rand = mulberry32(seed);
-    for (let s = 0; s < extra; s++) out.push(Float64Array.from(x0, (_, k) => lower[k]! + rand() * (upper[k]! - lower[k]!)));
+    for (let s = 0; s < extra; s++)
+      out.push(Float64Array.from(x0, (_, k) => lower[k]! + rand() * (upper[k]! - lower[k]!)));
   }
   return out;
 }

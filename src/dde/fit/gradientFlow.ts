@@ -42,7 +42,11 @@ export interface GradientFlowResult {
   gradientEvaluations: number;
 }
 
-export function gradientFlow(problem: DDEProblem, cost: Cost, opts: GradientFlowOptions = {}): GradientFlowResult {
+export function gradientFlow(
+  problem: DDEProblem,
+  cost: Cost,
+  opts: GradientFlowOptions = {},
+): GradientFlowResult {
   const { names, indices } = resolveTargets(problem, opts.wrt);
   const nt = indices.length;
   const eta = opts.eta ?? 1;
@@ -51,7 +55,8 @@ export function gradientFlow(problem: DDEProblem, cost: Cost, opts: GradientFlow
   const upper = new Float64Array(nt).fill(Infinity);
   for (const [name, [lo, hi]] of Object.entries(opts.bounds ?? {})) {
     const k = names.indexOf(name);
-    if (k < 0) throw new GradoptError("E_ARG", `gradientFlow: bounds name "${name}" is not a flowed parameter`);
+    if (k < 0)
+      throw new GradoptError("E_ARG", `gradientFlow: bounds name "${name}" is not a flowed parameter`);
     lower[k] = lo;
     upper[k] = hi;
   }
@@ -63,7 +68,13 @@ export function gradientFlow(problem: DDEProblem, cost: Cost, opts: GradientFlow
     const p = Float64Array.from(base);
     for (let k = 0; k < nt; k++) p[indices[k]!] = Math.min(upper[k]!, Math.max(lower[k]!, theta[k]!));
     evals++;
-    return costGradient({ ...problem, p }, cost, { wrt: Array.from(indices), rtol, atol: opts.atol ?? rtol / 100, solver, ...(opts.method ? { method: opts.method } : {}) });
+    return costGradient({ ...problem, p }, cost, {
+      wrt: Array.from(indices),
+      rtol,
+      atol: opts.atol ?? rtol / 100,
+      solver,
+      ...(opts.method ? { method: opts.method } : {}),
+    });
   };
   const x0 = Float64Array.from(indices, (i, k) => Math.min(upper[k]!, Math.max(lower[k]!, base[i]!)));
   const flow: DDEProblem = {

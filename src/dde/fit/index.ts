@@ -12,4 +12,10 @@ export {
   type FitStart,
 } from "./fit.js";
 export { gradientFlow, type GradientFlowOptions, type GradientFlowResult } from "./gradientFlow.js";
-export { levenbergMarquardt, type LMOptions, type LMResult, type ResidualFn, type Residuals } from "./levenbergMarquardt.js";
+export {
+  levenbergMarquardt,
+  type LMOptions,
+  type LMResult,
+  type ResidualFn,
+  type Residuals,
+} from "./levenbergMarquardt.js";

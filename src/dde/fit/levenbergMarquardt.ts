@@ -26,14 +26,28 @@ export interface LMOptions {
   /** Stop when the relative decrease of F is below ftol for a successful step (default 1e-14). */
   ftol?: number;
   maxIter?: number;
-  onIteration?: (info: { iteration: number; x: Float64Array; f: number; gradNorm: number; evaluations: number }) => boolean | void;
+  onIteration?: (info: {
+    iteration: number;
+    x: Float64Array;
+    f: number;
+    gradNorm: number;
+    evaluations: number;
+  }) => boolean | void;
   signal?: AbortSignal;
 }
 
 export interface LMResult {
   x: Float64Array;
   f: number;
-  status: "gradient_tolerance" | "step_tolerance" | "function_tolerance" | "max_iterations" | "aborted" | "callback_stop" | "start_failed" | "no_progress";
+  status:
+    | "gradient_tolerance"
+    | "step_tolerance"
+    | "function_tolerance"
+    | "max_iterations"
+    | "aborted"
+    | "callback_stop"
+    | "start_failed"
+    | "no_progress";
   converged: boolean;
   iterations: number;
   evaluations: number;
@@ -46,13 +60,15 @@ export function levenbergMarquardt(fn: ResidualFn, x0: Float64Array, opts: LMOpt
   const lower = opts.lower;
   const upper = opts.upper;
   const clip = (v: Float64Array) => {
-    for (let i = 0; i < n; i++) v[i] = Math.min(upper ? upper[i]! : Infinity, Math.max(lower ? lower[i]! : -Infinity, v[i]!));
+    for (let i = 0; i < n; i++)
+      v[i] = Math.min(upper ? upper[i]! : Infinity, Math.max(lower ? lower[i]! : -Infinity, v[i]!));
   };
   const x = Float64Array.from(x0);
   clip(x);
   let evaluations = 1;
   let cur = fn(x, true);
-  if (!cur || !cur.J) return fail(x, "start_failed", "the residuals could not be computed at the starting point");
+  if (!cur || !cur.J)
+    return fail(x, "start_failed", "the residuals could not be computed at the starting point");
   const M = cur.r.length;
   const sumsq = (r: Float64Array) => r.reduce((a, b) => a + b * b, 0);
   let F = sumsq(cur.r);
@@ -176,11 +192,30 @@ export function levenbergMarquardt(fn: ResidualFn, x0: Float64Array, opts: LMOpt
   return done();
 
   function done(): LMResult {
-    const converged = status === "gradient_tolerance" || status === "step_tolerance" || status === "function_tolerance";
-    return { x: Float64Array.from(x), f: F, status, converged, iterations, evaluations, gradNorm: pgNorm(), message: message || status };
+    const converged =
+      status === "gradient_tolerance" || status === "step_tolerance" || status === "function_tolerance";
+    return {
+      x: Float64Array.from(x),
+      f: F,
+      status,
+      converged,
+      iterations,
+      evaluations,
+      gradNorm: pgNorm(),
+      message: message || status,
+    };
   }
   function fail(xx: Float64Array, st: LMResult["status"], msg: string): LMResult {
-    return { x: Float64Array.from(xx), f: Infinity, status: st, converged: false, iterations: 0, evaluations: 1, gradNorm: NaN, message: msg };
+    return {
+      x: Float64Array.from(xx),
+      f: Infinity,
+      status: st,
+      converged: false,
+      iterations: 0,
+      evaluations: 1,
+      gradNorm: NaN,
+      message: msg,
+    };
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * The optimisers a fit can use, behind one call: quasi-Newton from gradopt/optim, and first-order transforms (Adam,
- * gradient descent) driven by a projected loop that backs off from points where the objective fails.
+ * The optimisers a fit can use, behind one call: L-BFGS(-B) and projected gradient descent with backtracking from
+ * gradopt/optim's `minimize` (their line searches back off from points where the objective fails), and Adam driven by
+ * a projected loop here that halves a step landing on a failing point instead of stopping there.
  */
 import { adam } from "../../optim/aliases/adam.js";
-import { sgd } from "../../optim/aliases/sgd.js";
-import { lbfgs } from "../../optim/lbfgs.js";
+import { minimize } from "../../optim/minimize.js";
 import type { OptimResult } from "../../optim/status.js";
 import type { Transform } from "../../optim/transforms/types.js";
 import { GradoptError } from "../../errors.js";
@@ -23,33 +23,38 @@ export interface RunOptions {
 
 export type FG = (x: Float64Array, g: Float64Array) => number;
 
-export type RunResult = Pick<OptimResult, "x" | "f" | "converged" | "iterations" | "message"> & { status: string };
+export type RunResult = Pick<OptimResult, "x" | "f" | "converged" | "iterations" | "message"> & {
+  status: string;
+};
 
-export function runOptimizer(name: Exclude<FitOptimizer, "lm">, fg: FG, x0: Float64Array, o: RunOptions): RunResult {
+export function runOptimizer(
+  name: Exclude<FitOptimizer, "lm">,
+  fg: FG,
+  x0: Float64Array,
+  o: RunOptions,
+): RunResult {
   switch (name) {
     case "lbfgs":
-      return lbfgs(fg, x0, {
-        maxIter: o.maxIter ?? 200,
+    case "lbfgsb":
+    case "gd": {
+      return minimize(fg, x0, {
+        method: name,
+        ...(name === "lbfgs" ? {} : { bounds: { lower: o.lower, upper: o.upper } }),
+        maxIter: o.maxIter ?? (name === "gd" ? 1000 : 200),
         ...(o.gtol !== undefined ? { gtol: o.gtol } : {}),
+        ...(o.learningRate !== undefined && name === "gd" ? { learningRate: o.learningRate } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         callback: (info) => o.progress(info),
       });
-    case "lbfgsb":
-      return boundedQuasiNewton(fg, x0, o);
+    }
     case "adam":
       return firstOrder(adam(o.learningRate ?? 0.01), fg, x0, o, "adam");
-    case "gd":
-      return firstOrder(sgd(o.learningRate ?? 0.01), fg, x0, o, "gd");
     default:
-      throw new GradoptError("E_ARG", `fit: unknown optimizer "${String(name)}" (lbfgs, lbfgsb, adam, gd, lm)`);
+      throw new GradoptError(
+        "E_ARG",
+        `fit: unknown optimizer "${String(name)}" (lbfgs, lbfgsb, adam, gd, lm)`,
+      );
   }
-}
-
-function boundedQuasiNewton(fg: FG, x0: Float64Array, o: RunOptions): RunResult {
-  void fg;
-  void x0;
-  void o;
-  throw new GradoptError("E_ARG", 'fit: optimizer "lbfgsb" is not available yet');
 }
 
 /** Projected first-order loop: x <- clip(x + update(g)); a failed evaluation halves the last step (up to 20 times). */
@@ -78,7 +83,15 @@ function firstOrder<S>(tx: Transform<S>, fg: FG, x0: Float64Array, o: RunOptions
     }
   };
   let f = safeEval();
-  if (!Number.isFinite(f)) return { x, f, converged: false, iterations: 0, status: "objective_error", message: "the objective failed at the starting point" };
+  if (!Number.isFinite(f))
+    return {
+      x,
+      f,
+      converged: false,
+      iterations: 0,
+      status: "objective_error",
+      message: "the objective failed at the starting point",
+    };
   let status = "max_iterations";
   let it = 0;
   for (; it < maxIter; it++) {
@@ -128,5 +141,12 @@ function firstOrder<S>(tx: Transform<S>, fg: FG, x0: Float64Array, o: RunOptions
     bestF = f;
     best.set(x);
   }
-  return { x: best, f: bestF, converged: status === "gradient_tolerance", iterations: it, status, message: `${method}: ${status}` };
+  return {
+    x: best,
+    f: bestF,
+    converged: status === "gradient_tolerance",
+    iterations: it,
+    status,
+    message: `${method}: ${status}`,
+  };
 }

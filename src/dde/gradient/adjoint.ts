@@ -23,7 +23,10 @@ export interface AdjointResult {
 
 export function runAdjoint(ctx: GradContext, rtol: number, atol: number): AdjointResult {
   if (!ctx.constantLags)
-    throw new GradoptError("E_ARG", 'the adjoint method needs constant delays; use method "forward" for time- or state-dependent delays');
+    throw new GradoptError(
+      "E_ARG",
+      'the adjoint method needs constant delays; use method "forward" for time- or state-dependent delays',
+    );
   const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;
   const np = p.length;
   const N = n + nt;
@@ -111,7 +114,8 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       }
     }
     for (const it of integrals) {
-      const inside = (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
+      const inside =
+        (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
       if (!inside) continue;
       pointDy(it.q, t, y, pm, qy);
       pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
@@ -132,7 +136,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     constantLags: true,
     history: (_r, out) => out.fill(0),
     rhs,
-    breakpoints: [...ctx.discontinuities.map(toR), ...ctx.compiled.points.map((pt) => toR(pt.t))].filter((r) => r > 0 && r < R),
+    breakpoints: [...ctx.discontinuities.map(toR), ...ctx.compiled.points.map((pt) => toR(pt.t))].filter(
+      (r) => r > 0 && r < R,
+    ),
     stateJumps: ctx.points.map((pt) => ({
       t: toR(pt.t),
       apply: (x: Float64Array) => {

@@ -57,9 +57,16 @@ export class GradContext {
     readonly targets: Targets,
   ) {
     if (!solution.ok)
-      throw new GradoptError("E_SOLVER", `cannot differentiate: the forward solve failed (${solution.status}: ${solution.message})`);
+      throw new GradoptError(
+        "E_SOLVER",
+        `cannot differentiate: the forward solve failed (${solution.status}: ${solution.message})`,
+      );
     for (const d of problem.delays)
-      if (d.neutral) throw new GradoptError("E_ARG", "gradients through neutral delays (delayed derivatives) are not supported");
+      if (d.neutral)
+        throw new GradoptError(
+          "E_ARG",
+          "gradients through neutral delays (delayed derivatives) are not supported",
+        );
     const p = Float64Array.from(problem.p);
     this.p = p;
     this.n = problem.n;
@@ -106,7 +113,8 @@ export class GradContext {
       disc.add(it.to);
     }
     for (const jmp of this.jumps) disc.add(jmp.t);
-    if (this.constantLags) for (let j = 0; j < m; j++) disc.add(this.t0 + problem.delays[j]!.lag(this.t0, y0, p));
+    if (this.constantLags)
+      for (let j = 0; j < m; j++) disc.add(this.t0 + problem.delays[j]!.lag(this.t0, y0, p));
     this.discontinuities = [...disc].filter((b) => b > this.t0 && b <= this.T).sort((a, b) => a - b);
   }
 

@@ -24,7 +24,14 @@ export type CostTerm =
    * Weighted least squares: sum over k and observed columns c of ((y_{states[c]}(times[k]) - values[k*nc + c]) / sigma_c)^2.
    * NaN in `values` is a missing observation. `sigma` is one number or one per column.
    */
-  | { kind: "data"; times: number[]; states: number[]; values: Float64Array; sigma: number | Float64Array; label?: string };
+  | {
+      kind: "data";
+      times: number[];
+      states: number[];
+      values: Float64Array;
+      sigma: number | Float64Array;
+      label?: string;
+    };
 
 export type Cost = CostTerm[];
 

@@ -33,7 +33,11 @@ export function compileCost(cost: Cost, n: number, tspan: readonly [number, numb
   const points: PointTerm[] = [];
   const integrals: IntegralTerm[] = [];
   const within = (t: number, what: string) => {
-    if (!Number.isFinite(t) || t < t0 - 1e-12 * Math.max(1, Math.abs(t0)) || t > t1 + 1e-12 * Math.max(1, Math.abs(t1)))
+    if (
+      !Number.isFinite(t) ||
+      t < t0 - 1e-12 * Math.max(1, Math.abs(t0)) ||
+      t > t1 + 1e-12 * Math.max(1, Math.abs(t1))
+    )
       throw new GradoptError("E_ARG", `${what}: time ${t} lies outside tspan [${t0}, ${t1}]`);
     return Math.min(Math.max(t, t0), t1);
   };
@@ -49,7 +53,8 @@ export function compileCost(cost: Cost, n: number, tspan: readonly [number, numb
       case "integral": {
         const from = within(term.from ?? t0, where);
         const to = within(term.to ?? t1, where);
-        if (to < from) throw new GradoptError("E_ARG", `${where}: integral from ${from} to ${to} runs backwards`);
+        if (to < from)
+          throw new GradoptError("E_ARG", `${where}: integral from ${from} to ${to} runs backwards`);
         integrals.push({ q: term.q, from, to, term: idx });
         break;
       }
@@ -72,9 +77,13 @@ function dataPoints(term: DataTerm, n: number, where: string): { t: number; g: P
       `${where}: ${term.values.length} values for ${term.times.length} times x ${nc} columns (expected ${term.times.length * nc})`,
     );
   for (const s of term.states)
-    if (!Number.isInteger(s) || s < 0 || s >= n) throw new GradoptError("E_ARG", `${where}: state index ${s} out of range 0..${n - 1}`);
-  const sigma = Float64Array.from({ length: nc }, (_, c) => (typeof term.sigma === "number" ? term.sigma : term.sigma[c]!));
-  for (const s of sigma) if (!(s > 0)) throw new GradoptError("E_ARG", `${where}: sigma must be positive, got ${s}`);
+    if (!Number.isInteger(s) || s < 0 || s >= n)
+      throw new GradoptError("E_ARG", `${where}: state index ${s} out of range 0..${n - 1}`);
+  const sigma = Float64Array.from({ length: nc }, (_, c) =>
+    typeof term.sigma === "number" ? term.sigma : term.sigma[c]!,
+  );
+  for (const s of sigma)
+    if (!(s > 0)) throw new GradoptError("E_ARG", `${where}: sigma must be positive, got ${s}`);
   return term.times.map((t, k) => {
     const row = term.values.subarray(k * nc, (k + 1) * nc);
     const g: PointFunction = {
@@ -124,7 +133,12 @@ export function residualList(cost: Cost): Residual[] | null {
       for (let c = 0; c < nc; c++) {
         const v = term.values[k * nc + c]!;
         if (Number.isNaN(v)) continue;
-        out.push({ t, state: term.states[c]!, value: v, sigma: typeof term.sigma === "number" ? term.sigma : term.sigma[c]! });
+        out.push({
+          t,
+          state: term.states[c]!,
+          value: v,
+          sigma: typeof term.sigma === "number" ? term.sigma : term.sigma[c]!,
+        });
       }
     });
   }
@@ -133,10 +147,17 @@ export function residualList(cost: Cost): Residual[] | null {
 
 // 5-point Gauss-Legendre on [-1, 1]: exact for degree 9, beyond any dense-output interpolant's degree on one step.
 const GL_X = [0, -0.5384693101056831, 0.5384693101056831, -0.906179845938664, 0.906179845938664];
-const GL_W = [0.5688888888888889, 0.47862867049936625, 0.47862867049936625, 0.23692688505618908, 0.23692688505618908];
+const GL_W = [
+  0.5688888888888889, 0.47862867049936625, 0.47862867049936625, 0.23692688505618908, 0.23692688505618908,
+];
 
 /** Integrates h(t) over [a, b] by 5-point Gauss on the pieces cut by `grid` (the solver's steps and breaking points). */
-export function integrateOnGrid(a: number, b: number, grid: ArrayLike<number>, h: (t: number) => number): number {
+export function integrateOnGrid(
+  a: number,
+  b: number,
+  grid: ArrayLike<number>,
+  h: (t: number) => number,
+): number {
   if (!(b > a)) return 0;
   const cuts = [a];
   for (let i = 0; i < grid.length; i++) {
@@ -164,7 +185,11 @@ export function integrateOnGrid(a: number, b: number, grid: ArrayLike<number>, h
  * solver's own steps. Throws when the solution did not reach the end of the span (the cost is then undefined).
  */
 export function evaluateCost(solution: DDESolution, cost: Cost, p: Float64Array): number {
-  if (!solution.ok) throw new GradoptError("E_SOLVER", `cannot evaluate the cost: the solve failed (${solution.status}: ${solution.message})`);
+  if (!solution.ok)
+    throw new GradoptError(
+      "E_SOLVER",
+      `cannot evaluate the cost: the solve failed (${solution.status}: ${solution.message})`,
+    );
   const compiled = compileCost(cost, solution.n, [solution.t0, solution.tEnd]);
   return evaluateCompiled(solution, compiled, p);
 }
@@ -174,7 +199,8 @@ export function evaluateCompiled(solution: DDESolution, compiled: CompiledCost, 
   let J = 0;
   for (const pt of compiled.points) J += pt.g.value(pt.t, solution.eval(pt.t, y), p);
   const grid = solutionGrid(solution);
-  for (const it of compiled.integrals) J += integrateOnGrid(it.from, it.to, grid, (t) => it.q.value(t, solution.eval(t, y), p));
+  for (const it of compiled.integrals)
+    J += integrateOnGrid(it.from, it.to, grid, (t) => it.q.value(t, solution.eval(t, y), p));
   return J;
 }
 

@@ -57,10 +57,17 @@ export interface CostGradientResult {
 }
 
 /** Solves the problem and differentiates the cost. Solver failure is reported as an E_SOLVER error naming the cause. */
-export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradientOptions = {}): CostGradientResult {
+export function costGradient(
+  problem: DDEProblem,
+  cost: Cost,
+  opts: CostGradientOptions = {},
+): CostGradientResult {
   const rtol = opts.rtol ?? 1e-8;
   const atol = opts.atol ?? rtol / 100;
-  assertArg(rtol > 0 && atol > 0, () => `costGradient: tolerances must be positive (rtol ${rtol}, atol ${atol})`);
+  assertArg(
+    rtol > 0 && atol > 0,
+    () => `costGradient: tolerances must be positive (rtol ${rtol}, atol ${atol})`,
+  );
   const targets = resolveTargets(problem, opts.wrt);
   const solve = opts.solver ?? defaultSolve;
   const solution = opts.solution ?? solve(problem, { ...opts.solverOptions, rtol, atol });
@@ -68,7 +75,11 @@ export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradient
   const J = evaluateCompiled(solution, ctx.compiled, ctx.p);
   const kinked = ctx.points.some((pt) => ctx.jumpsAt(pt.t).length > 0);
   let method = opts.method ?? "auto";
-  if (method === "auto") method = targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked ? "adjoint" : "forward";
+  if (method === "auto")
+    method =
+      targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked
+        ? "adjoint"
+        : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
   if (method === "adjoint") {
     const adj = runAdjoint(ctx, rtol, atol);
@@ -76,7 +87,11 @@ export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradient
       ...base,
       gradient: adj.gradient,
       method: "adjoint",
-      stats: { forwardSteps: solution.stats.steps, gradientSteps: adj.track.steps, gradientRhsEvals: adj.track.rhsEvals },
+      stats: {
+        forwardSteps: solution.stats.steps,
+        gradientSteps: adj.track.steps,
+        gradientRhsEvals: adj.track.rhsEvals,
+      },
     };
     if (kinked) attachOneSided(res, runForward(ctx, rtol, atol));
     return res;
@@ -87,7 +102,11 @@ export function costGradient(problem: DDEProblem, cost: Cost, opts: CostGradient
     gradient: fwd.gradient,
     method: "forward",
     sensitivity: fwd.sensitivity,
-    stats: { forwardSteps: solution.stats.steps, gradientSteps: fwd.track.steps, gradientRhsEvals: fwd.track.rhsEvals },
+    stats: {
+      forwardSteps: solution.stats.steps,
+      gradientSteps: fwd.track.steps,
+      gradientRhsEvals: fwd.track.rhsEvals,
+    },
   };
   attachOneSided(res, fwd);
   return res;
@@ -103,7 +122,11 @@ function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
 }
 
 /** costGradient with the adjoint method forced (constant delays). */
-export function adjointGradient(problem: DDEProblem, cost: Cost, opts: Omit<CostGradientOptions, "method"> = {}): CostGradientResult {
+export function adjointGradient(
+  problem: DDEProblem,
+  cost: Cost,
+  opts: Omit<CostGradientOptions, "method"> = {},
+): CostGradientResult {
   return costGradient(problem, cost, { ...opts, method: "adjoint" });
 }
 
@@ -115,7 +138,10 @@ export interface ForwardSensitivities {
 }
 
 /** Solves the problem and its forward sensitivities with respect to the targets; s(t) is dense over the span. */
-export function forwardSensitivities(problem: DDEProblem, opts: Omit<CostGradientOptions, "method"> = {}): ForwardSensitivities {
+export function forwardSensitivities(
+  problem: DDEProblem,
+  opts: Omit<CostGradientOptions, "method"> = {},
+): ForwardSensitivities {
   const res = costGradient(problem, [], { ...opts, method: "forward" });
   const size = problem.n * res.names.length;
   const sens = res.sensitivity!;

@@ -88,7 +88,9 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     if (nq > 0) {
       out.fill(0, NS, N);
       for (const it of integrals) {
-        const inside = (t > it.from || (t === it.from && side === "right")) && (t < it.to || (t === it.to && side === "left"));
+        const inside =
+          (t > it.from || (t === it.from && side === "right")) &&
+          (t < it.to || (t === it.to && side === "left"));
         if (!inside) continue;
         pointDy(it.q, t, y, pm, qy);
         pointDp(it.q, t, y, pm, targets.indices, qp, scratch);

@@ -4,7 +4,13 @@ import { dop853 } from "../methods.js";
 import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
 import type { Cost, PointFunction } from "./cost-types.js";
-import { checkUserGradient, costGradient, evaluateCost, forwardSensitivities, referenceSolve } from "./index.js";
+import {
+  checkUserGradient,
+  costGradient,
+  evaluateCost,
+  forwardSensitivities,
+  referenceSolve,
+} from "./index.js";
 import { goodwin, hutchinson, linearScalar, lotkaVolterra, withParams } from "./testModels.js";
 
 const square = (i: number): PointFunction => ({
@@ -20,7 +26,12 @@ function mixedCost(pr: DDEProblem): Cost {
   const T = pr.tspan[1];
   return [
     { kind: "sum", times: [0.5 * T, 0.77 * T], g: square(0) },
-    { kind: "integral", q: { value: (_t, y, p) => (y[pr.n - 1]! - 0.3 * p[0]!) ** 2 }, from: 0.1 * T, to: 0.9 * T },
+    {
+      kind: "integral",
+      q: { value: (_t, y, p) => (y[pr.n - 1]! - 0.3 * p[0]!) ** 2 },
+      from: 0.1 * T,
+      to: 0.9 * T,
+    },
     { kind: "terminal", g: { value: (_t, y) => y.reduce((a, b) => a + b, 0) } },
   ];
 }
@@ -40,7 +51,10 @@ const models: [string, DDEProblem][] = [
   ["Hutchinson, smooth start", hutchinson()],
   ["Hutchinson, jump at t0 (jump conditions)", hutchinson({ jump: true })],
   ["3-state, two delays, smooth start", goodwin({ T: 6 })],
-  ["3-state, two delays, jump at t0, no Jacobians (finite differences)", goodwin({ T: 6, jump: true, jac: false })],
+  [
+    "3-state, two delays, jump at t0, no Jacobians (finite differences)",
+    goodwin({ T: 6, jump: true, jac: false }),
+  ],
   ["delayed Lotka-Volterra (delay as parameter)", lotkaVolterra({ T: 8 })],
   ["linear, time-varying history, no Jacobians", linearScalar()],
 ];
@@ -60,8 +74,12 @@ describe("costGradient against central finite differences of the solver", () => 
         const f = fwd.gradient[k]!;
         const a = adj.gradient[k]!;
         // FD through an adaptive solver is good to ~1e-6 relative; forward and adjoint agree far closer.
-        expect(Math.abs(f - fd), `${fwd.names[k]}: forward ${f} vs FD ${fd}`).toBeLessThan(3e-6 * Math.max(Math.abs(fd), 1e-3 * scale));
-        expect(Math.abs(f - a), `${fwd.names[k]}: forward ${f} vs adjoint ${a}`).toBeLessThan(2e-7 * Math.max(Math.abs(f), 1e-2 * scale));
+        expect(Math.abs(f - fd), `${fwd.names[k]}: forward ${f} vs FD ${fd}`).toBeLessThan(
+          3e-6 * Math.max(Math.abs(fd), 1e-3 * scale),
+        );
+        expect(Math.abs(f - a), `${fwd.names[k]}: forward ${f} vs adjoint ${a}`).toBeLessThan(
+          2e-7 * Math.max(Math.abs(f), 1e-2 * scale),
+        );
       }
     });
   }
@@ -121,7 +139,10 @@ describe("non-differentiable costs", () => {
     expect(Math.abs(side.left - left)).toBeLessThan(1e-4 * Math.abs(left) + 1e-6);
     expect(Math.abs(side.left - side.right)).toBeGreaterThan(0.1 * Math.abs(side.left));
     // Off the breaking point the derivative is ordinary.
-    const off = costGradient(pr, [{ kind: "sum", times: [1.3], g: square(0) }], { wrt: ["tau"], rtol: 1e-10 });
+    const off = costGradient(pr, [{ kind: "sum", times: [1.3], g: square(0) }], {
+      wrt: ["tau"],
+      rtol: 1e-10,
+    });
     expect(off.oneSided).toBeUndefined();
     expect(Number.isFinite(off.gradient[0]!)).toBe(true);
   });
@@ -140,16 +161,26 @@ describe("forwardSensitivities", () => {
       p: Float64Array.of(1),
     };
     const s = forwardSensitivities(pr, { rtol: 1e-10 });
-    for (const t of [0.5, 1, 1.25, 1.5, 2]) expect(s.sensitivity(t)[0]!).toBeCloseTo(-t + Math.max(0, t - 1) ** 2, 9);
+    for (const t of [0.5, 1, 1.25, 1.5, 2])
+      expect(s.sensitivity(t)[0]!).toBeCloseTo(-t + Math.max(0, t - 1) ** 2, 9);
   });
 });
 
 describe("checkUserGradient", () => {
   // J = integral (y - c)^2 dt over the Hutchinson solution; c enters only the cost, so dJ/dc = integral -2 (y - c).
-  const pr: DDEProblem = { ...hutchinson({ T: 5 }), p: Float64Array.of(1.4, 1.2, 1.0, 0.3, 0.6, 0.9), paramNames: ["r", "K", "tau", "history.y", "initial.y", "c"] };
+  const pr: DDEProblem = {
+    ...hutchinson({ T: 5 }),
+    p: Float64Array.of(1.4, 1.2, 1.0, 0.3, 0.6, 0.9),
+    paramNames: ["r", "K", "tau", "history.y", "initial.y", "c"],
+  };
   const cost: Cost = [{ kind: "integral", q: { value: (_t, y, p) => (y[0]! - p[5]!) ** 2 } }];
   it("accepts a correct formula", () => {
-    const res = checkUserGradient(pr, cost, { c: [{ kind: "integral", q: { value: (_t, y, p) => -2 * (y[0]! - p[5]!) } }] }, { rtol: 1e-9 });
+    const res = checkUserGradient(
+      pr,
+      cost,
+      { c: [{ kind: "integral", q: { value: (_t, y, p) => -2 * (y[0]! - p[5]!) } }] },
+      { rtol: 1e-9 },
+    );
     expect(res.ok).toBe(true);
     expect(res.check.c!.relError).toBeLessThan(1e-6);
   });
@@ -179,7 +210,11 @@ describe("errors", () => {
   it("rejects unknown targets and reports a failed forward solve as E_SOLVER", () => {
     const pr = hutchinson();
     expect(() => costGradient(pr, [], { wrt: ["nope"] })).toThrow(/unknown parameter "nope"/);
-    const blowUp: DDEProblem = { ...pr, f: (_t, y, _z, _p, dy) => void (dy[0] = y[0]! * y[0]! * 10) , jac: undefined };
+    const blowUp: DDEProblem = {
+      ...pr,
+      f: (_t, y, _z, _p, dy) => void (dy[0] = y[0]! * y[0]! * 10),
+      jac: undefined,
+    };
     try {
       costGradient(blowUp, [{ kind: "terminal", g: square(0) }], { rtol: 1e-6 });
       expect.unreachable();
@@ -191,6 +226,8 @@ describe("errors", () => {
   it("checks cost times and data shapes", () => {
     const pr = hutchinson();
     expect(() => costGradient(pr, [{ kind: "sum", times: [99], g: square(0) }])).toThrow(/outside tspan/);
-    expect(() => costGradient(pr, [{ kind: "data", times: [1, 2], states: [0], values: Float64Array.of(1), sigma: 1 }])).toThrow(/1 values for 2 times/);
+    expect(() =>
+      costGradient(pr, [{ kind: "data", times: [1, 2], states: [0], values: Float64Array.of(1), sigma: 1 }]),
+    ).toThrow(/1 values for 2 times/);
   });
 });

@@ -4,18 +4,43 @@ import { integrateLinearDDE, propagateBreakpoints } from "./integrator.js";
 describe("integrateLinearDDE (DOPRI5 with dense output, breaking points, state jumps)", () => {
   it("solves x' = -x with dense output accurate between steps", () => {
     const tr = integrateLinearDDE({
-      N: 1, t0: 0, t1: 3, x0: Float64Array.of(1), m: 0, lag: () => 0, constantLags: true,
-      history: (_t, o) => o.fill(1), rhs: (_t, x, _z, _s, o) => { o[0] = -x[0]!; }, breakpoints: [], rtol: 1e-10, atol: 1e-12,
+      N: 1,
+      t0: 0,
+      t1: 3,
+      x0: Float64Array.of(1),
+      m: 0,
+      lag: () => 0,
+      constantLags: true,
+      history: (_t, o) => o.fill(1),
+      rhs: (_t, x, _z, _s, o) => {
+        o[0] = -x[0]!;
+      },
+      breakpoints: [],
+      rtol: 1e-10,
+      atol: 1e-12,
     });
     expect(tr.ok).toBe(true);
     const o = new Float64Array(1);
-    for (const t of [0.123, 1.5, 2.71, 3]) expect(Math.abs(tr.eval(t, o)[0]! - Math.exp(-t))).toBeLessThan(1e-10);
+    for (const t of [0.123, 1.5, 2.71, 3])
+      expect(Math.abs(tr.eval(t, o)[0]! - Math.exp(-t))).toBeLessThan(1e-10);
   });
 
   it("solves y' = -y(t-1), phi = 1: y(10) = 10493/518400 (exact method of steps)", () => {
     const tr = integrateLinearDDE({
-      N: 1, t0: 0, t1: 10, x0: Float64Array.of(1), m: 1, lag: () => 1, constantLags: true,
-      history: (_t, o) => o.fill(1), rhs: (_t, _x, z, _s, o) => { o[0] = -z[0]!; }, breakpoints: [], rtol: 1e-10, atol: 1e-12,
+      N: 1,
+      t0: 0,
+      t1: 10,
+      x0: Float64Array.of(1),
+      m: 1,
+      lag: () => 1,
+      constantLags: true,
+      history: (_t, o) => o.fill(1),
+      rhs: (_t, _x, z, _s, o) => {
+        o[0] = -z[0]!;
+      },
+      breakpoints: [],
+      rtol: 1e-10,
+      atol: 1e-12,
     });
     const o = new Float64Array(1);
     expect(Math.abs(tr.eval(10, o)[0]! - 10493 / 518400)).toBeLessThan(1e-10);
@@ -25,9 +50,28 @@ describe("integrateLinearDDE (DOPRI5 with dense output, breaking points, state j
   it("applies state jumps and reads lagged values on the correct side of them", () => {
     // u' = -u(t-1), phi = 0, u(0) = 1 given as a jump at t0 via x0; a further jump +1 at t = 2.
     const tr = integrateLinearDDE({
-      N: 1, t0: 0, t1: 4, x0: Float64Array.of(1), m: 1, lag: () => 1, constantLags: true,
-      history: (_t, o) => o.fill(0), rhs: (_t, _x, z, _s, o) => { o[0] = -z[0]!; }, breakpoints: [],
-      stateJumps: [{ t: 2, apply: (x) => { x[0] = x[0]! + 1; } }], rtol: 1e-11, atol: 1e-13,
+      N: 1,
+      t0: 0,
+      t1: 4,
+      x0: Float64Array.of(1),
+      m: 1,
+      lag: () => 1,
+      constantLags: true,
+      history: (_t, o) => o.fill(0),
+      rhs: (_t, _x, z, _s, o) => {
+        o[0] = -z[0]!;
+      },
+      breakpoints: [],
+      stateJumps: [
+        {
+          t: 2,
+          apply: (x) => {
+            x[0] = x[0]! + 1;
+          },
+        },
+      ],
+      rtol: 1e-11,
+      atol: 1e-13,
     });
     const o = new Float64Array(1);
     // Without the jump u(2) = 1 - 1 = 0 ... u on [1,2] = 1 - (t-1), u(2) = 0; jump -> 1. On [2,3]: u' = -(1-(t-2)) => u = 1 - (t-2) + (t-2)^2/2

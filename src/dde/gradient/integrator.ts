@@ -63,10 +63,25 @@ const A: number[][] = [
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
-const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072, 701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423];
+const D = [
+  -12715105075 / 11282082432,
+  0,
+  87487479700 / 32700410799,
+  -10690763975 / 1880347072,
+  701980252875 / 199316789632,
+  -1453857185 / 822651844,
+  69997945 / 29380423,
+];
 
 /** Times b + sum of up to `depth` lags (with repetition), within (t0, t1]: where derivatives of the solution jump. */
-export function propagateBreakpoints(bases: number[], lags: number[], t0: number, t1: number, depth = 5, cap = 20000): number[] {
+export function propagateBreakpoints(
+  bases: number[],
+  lags: number[],
+  t0: number,
+  t1: number,
+  depth = 5,
+  cap = 20000,
+): number[] {
   const pos = [...new Set(lags.filter((l) => l > 0))];
   const seen = new Set<number>();
   let frontier = bases.filter((b) => b >= t0 && b <= t1);
@@ -185,7 +200,8 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     while (stopIdx < stops.length && stops[stopIdx]! <= t) stopIdx++;
     const stop = stopIdx < stops.length ? stops[stopIdx]! : t1;
     let lagCap = minLag;
-    if (!sys.constantLags) for (let j = 0; j < m; j++) lagCap = Math.min(lagCap, Math.max(sys.lag(t, j, "right"), 1e-12));
+    if (!sys.constantLags)
+      for (let j = 0; j < m; j++) lagCap = Math.min(lagCap, Math.max(sys.lag(t, j, "right"), 1e-12));
     h = Math.min(h, lagCap);
     const hProp = h;
     let hitStop = false;

@@ -39,7 +39,9 @@ export class Linearizer {
     this.B = new Float64Array(this.m * this.n * this.n);
     this.Fp = new Float64Array(this.n * this.nt);
     this.fullDp = new Float64Array(this.n * this.np);
-    this.Bblocks = Array.from({ length: this.m }, (_, j) => this.B.subarray(j * this.n * this.n, (j + 1) * this.n * this.n));
+    this.Bblocks = Array.from({ length: this.m }, (_, j) =>
+      this.B.subarray(j * this.n * this.n, (j + 1) * this.n * this.n),
+    );
     this.zd = new Float64Array(this.m * this.n);
     this.f1 = new Float64Array(this.n);
     this.f2 = new Float64Array(this.n);
@@ -81,7 +83,8 @@ export class Linearizer {
     const jac = this.problem.jac;
     if (jac?.dp) {
       jac.dp(t, y, z, p, this.fullDp, this.zd);
-      for (let i = 0; i < n; i++) for (let k = 0; k < nt; k++) this.Fp[i * nt + k] = this.fullDp[i * np + targets[k]!]!;
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < nt; k++) this.Fp[i * nt + k] = this.fullDp[i * np + targets[k]!]!;
       return this.Fp;
     }
     const pw = this.pw;
@@ -127,7 +130,10 @@ export class Linearizer {
 
 /** d g / d y of a scalar point function, from g.dy or central differences. */
 export function pointDy(
-  g: { value(t: number, y: Float64Array, p: Float64Array): number; dy?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void },
+  g: {
+    value(t: number, y: Float64Array, p: Float64Array): number;
+    dy?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void;
+  },
   t: number,
   y: Float64Array,
   p: Float64Array,
@@ -152,7 +158,10 @@ export function pointDy(
 
 /** The target entries of d g / d p (length nt), from g.dp or central differences. */
 export function pointDp(
-  g: { value(t: number, y: Float64Array, p: Float64Array): number; dp?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void },
+  g: {
+    value(t: number, y: Float64Array, p: Float64Array): number;
+    dp?(t: number, y: Float64Array, p: Float64Array, out: Float64Array): void;
+  },
   t: number,
   y: Float64Array,
   p: Float64Array,

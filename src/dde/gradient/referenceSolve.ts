@@ -7,11 +7,15 @@ import { GradoptError } from "../../errors.js";
 import type { DDEProblem, DDESolution } from "../types.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
 
-export function referenceSolve(problem: DDEProblem, opts: { rtol?: number; atol?: number } = {}): DDESolution {
+export function referenceSolve(
+  problem: DDEProblem,
+  opts: { rtol?: number; atol?: number } = {},
+): DDESolution {
   const { n } = problem;
   const m = problem.delays.length;
   for (const d of problem.delays)
-    if (d.kind === "state" || d.neutral) throw new GradoptError("E_ARG", "referenceSolve: state-dependent and neutral delays are not supported");
+    if (d.kind === "state" || d.neutral)
+      throw new GradoptError("E_ARG", "referenceSolve: state-dependent and neutral delays are not supported");
   const p = Float64Array.from(problem.p);
   const [t0, t1] = problem.tspan;
   const y0 = new Float64Array(n);

@@ -29,20 +29,32 @@ export function resolveTargets(problem: DDEProblem, wrt?: readonly (number | str
     if (typeof w === "number") i = w;
     else {
       i = problem.paramNames?.indexOf(w) ?? -1;
+      if (i >= 0 && problem.paramNames!.lastIndexOf(w) !== i)
+        throw new GradoptError("E_ARG", `wrt: parameter name "${w}" is ambiguous (it appears more than once in paramNames)`);
       if (i < 0) {
         const known = problem.paramNames?.join(", ") ?? `p[0]..p[${np - 1}]`;
         throw new GradoptError("E_ARG", `wrt: unknown parameter "${w}" (known: ${known})`);
       }
     }
-    if (!Number.isInteger(i) || i < 0 || i >= np) throw new GradoptError("E_ARG", `wrt: parameter index ${String(w)} out of range 0..${np - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= np)
+      throw new GradoptError("E_ARG", `wrt: parameter index ${String(w)} out of range 0..${np - 1}`);
     indices[k] = i;
   });
-  if (new Set(indices).size !== indices.length) throw new GradoptError("E_ARG", "wrt: a parameter is listed twice");
+  if (new Set(indices).size !== indices.length)
+    throw new GradoptError("E_ARG", "wrt: a parameter is listed twice");
   return { indices, names: Array.from(indices, (i) => paramName(problem, i)) };
 }
 
 /** d tau / d p at the targets (length nt), from delay.dLagDp or central differences. `pm` is a scratch copy of p. */
-export function lagDp(delay: Delay, t: number, y: Float64Array, pm: Float64Array, targets: Int32Array, out: Float64Array, scratch: Float64Array): void {
+export function lagDp(
+  delay: Delay,
+  t: number,
+  y: Float64Array,
+  pm: Float64Array,
+  targets: Int32Array,
+  out: Float64Array,
+  scratch: Float64Array,
+): void {
   if (delay.dLagDp) {
     delay.dLagDp(t, y, pm, scratch);
     for (let k = 0; k < targets.length; k++) out[k] = scratch[targets[k]!]!;
@@ -83,7 +95,14 @@ export function lagDy(delay: Delay, t: number, y: Float64Array, p: Float64Array,
  * d phi(t) / d p at the targets, target-major: out[k*n + i] = d phi_i / d p_{targets[k]}. Zero when the history has no
  * `dp` (it then does not depend on the parameters).
  */
-export function historyDp(problem: DDEProblem, t: number, p: Float64Array, targets: Int32Array, out: Float64Array, scratch: Float64Array): void {
+export function historyDp(
+  problem: DDEProblem,
+  t: number,
+  p: Float64Array,
+  targets: Int32Array,
+  out: Float64Array,
+  scratch: Float64Array,
+): void {
   const h = problem.history;
   const n = problem.n;
   const np = p.length;
@@ -92,11 +111,18 @@ export function historyDp(problem: DDEProblem, t: number, p: Float64Array, targe
     return;
   }
   h.dp(t, p, scratch);
-  for (let k = 0; k < targets.length; k++) for (let i = 0; i < n; i++) out[k * n + i] = scratch[i * np + targets[k]!]!;
+  for (let k = 0; k < targets.length; k++)
+    for (let i = 0; i < n; i++) out[k * n + i] = scratch[i * np + targets[k]!]!;
 }
 
 /** d y(t0) / d p at the targets, target-major; the history's at t0 when there is no separate initial value. */
-export function initialDp(problem: DDEProblem, p: Float64Array, targets: Int32Array, out: Float64Array, scratch: Float64Array): void {
+export function initialDp(
+  problem: DDEProblem,
+  p: Float64Array,
+  targets: Int32Array,
+  out: Float64Array,
+  scratch: Float64Array,
+): void {
   const init = problem.initial;
   if (!init) return historyDp(problem, problem.tspan[0], p, targets, out, scratch);
   const n = problem.n;
@@ -106,5 +132,6 @@ export function initialDp(problem: DDEProblem, p: Float64Array, targets: Int32Ar
     return;
   }
   init.dp(p, scratch);
-  for (let k = 0; k < targets.length; k++) for (let i = 0; i < n; i++) out[k * n + i] = scratch[i * np + targets[k]!]!;
+  for (let k = 0; k < targets.length; k++)
+    for (let i = 0; i < n; i++) out[k * n + i] = scratch[i * np + targets[k]!]!;
 }

@@ -10,7 +10,12 @@ import { costGradient, type CostGradientOptions } from "./costGradient.js";
 import { resolveTargets } from "./targets.js";
 
 /** The user's gradient along a solved trajectory, in the order of `names`. Throws naming a target that has no formula. */
-export function evaluateUserGradient(solution: DDESolution, userGradient: UserGradient, names: readonly string[], p: Float64Array): Float64Array {
+export function evaluateUserGradient(
+  solution: DDESolution,
+  userGradient: UserGradient,
+  names: readonly string[],
+  p: Float64Array,
+): Float64Array {
   const out = new Float64Array(names.length);
   names.forEach((name, k) => {
     const terms: Cost | undefined = userGradient[name];
@@ -49,7 +54,12 @@ export interface CheckOptions extends CostGradientOptions {
  * Compares the user's gradient with the exact one. Targets default to every target that has a user formula. A target
  * where the exact derivative is only one-sided (a kink) is ok when the user value lies between the two one-sided values.
  */
-export function checkUserGradient(problem: DDEProblem, cost: Cost, userGradient: UserGradient, opts: CheckOptions = {}): GradientCheckResult {
+export function checkUserGradient(
+  problem: DDEProblem,
+  cost: Cost,
+  userGradient: UserGradient,
+  opts: CheckOptions = {},
+): GradientCheckResult {
   const wrt = opts.wrt ?? Object.keys(userGradient);
   const names = resolveTargets(problem, wrt).names;
   const exact = costGradient(problem, cost, { ...opts, wrt });
@@ -70,7 +80,9 @@ export function checkUserGradient(problem: DDEProblem, cost: Cost, userGradient:
       const hi = Math.max(sided.left, sided.right);
       e = u < lo ? lo : u > hi ? hi : u;
     }
-    const relError = Number.isFinite(u) ? Math.abs(u - e) / Math.max(Math.abs(e), Math.abs(u), floor) : Infinity;
+    const relError = Number.isFinite(u)
+      ? Math.abs(u - e) / Math.max(Math.abs(e), Math.abs(u), floor)
+      : Infinity;
     const ok = relError <= tol;
     check[name] = { user: u, exact: e, relError, ok };
     if (!ok) mismatched.push(name);

@@ -1,0 +1,106 @@
+/**
+ * Cost of an exact gradient through a DDE relative to a plain solve, for 1, 10 and 100 parameters, forward sensitivities
+ * vs the adjoint (and central finite differences, 2 np solves, as the baseline a user would otherwise pay).
+ * Model: a network of N = 10 delayed states y_i' = -d y_i + tanh(sum_j W_ij y_j(t - tau)) + c_i; the targets are
+ * entries of W. Targets of the issue: forward <= (1 + np) x solve, adjoint <= 5 x solve independent of np.
+ */
+import { costGradient } from "../../src/dde/gradient/index.js";
+import type { Cost } from "../../src/dde/gradient/cost-types.js";
+import { solve } from "../../src/dde/solve.js";
+import type { DDEProblem } from "../../src/dde/types.js";
+import { bestTime, printTable, writeResult } from "../util.js";
+
+const N = 10;
+const NP = N * N + 1 + N; // W, d, c
+
+function network(): DDEProblem {
+  const u = new Float64Array(N);
+  const p = new Float64Array(NP);
+  // Deterministic weights in [-0.6, 0.6] (a fixed LCG), decay 1, inputs c_i.
+  let s = 12345;
+  for (let k = 0; k < N * N; k++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    p[k] = (s / 2147483648 - 0.5) * 1.2;
+  }
+  p[N * N] = 1;
+  for (let i = 0; i < N; i++) p[N * N + 1 + i] = 0.1 * (i - 4.5);
+  const pre = (z: Float64Array, pp: Float64Array) => {
+    for (let i = 0; i < N; i++) {
+      let acc = 0;
+      for (let j = 0; j < N; j++) acc += pp[i * N + j]! * z[j]!;
+      u[i] = Math.tanh(acc);
+    }
+  };
+  return {
+    n: N,
+    f: (_t, y, z, pp, dy) => {
+      pre(z, pp);
+      const d = pp[N * N]!;
+      for (let i = 0; i < N; i++) dy[i] = -d * y[i]! + u[i]! + pp[N * N + 1 + i]!;
+    },
+    delays: [{ kind: "constant", lag: () => 1 }],
+    history: { constant: true, value: (_t, _p, o) => o.fill(0.2), derivative: (_t, _p, o) => o.fill(0) },
+    tspan: [0, 20],
+    p,
+    jac: {
+      dy: (_t, _y, _z, pp, out) => {
+        out.fill(0, 0, N * N);
+        for (let i = 0; i < N; i++) out[i * N + i] = -pp[N * N]!;
+      },
+      dz: (_t, _y, z, pp, out) => {
+        pre(z, pp);
+        for (let i = 0; i < N; i++) {
+          const s1 = 1 - u[i]! * u[i]!;
+          for (let j = 0; j < N; j++) out[i * N + j] = s1 * pp[i * N + j]!;
+        }
+      },
+      dp: (_t, y, z, pp, out) => {
+        pre(z, pp);
+        out.fill(0, 0, N * NP);
+        for (let i = 0; i < N; i++) {
+          const s1 = 1 - u[i]! * u[i]!;
+          for (let j = 0; j < N; j++) out[i * NP + i * N + j] = s1 * z[j]!;
+          out[i * NP + N * N] = -y[i]!;
+          out[i * NP + N * N + 1 + i] = 1;
+        }
+      },
+    },
+  };
+}
+
+export default async function run(): Promise<void> {
+  const pr = network();
+  const times = Array.from({ length: 20 }, (_, k) => k + 1);
+  const values = new Float64Array(times.length * N).fill(0.3);
+  const cost: Cost = [{ kind: "data", times, states: Array.from({ length: N }, (_, i) => i), values, sigma: 0.1 }];
+  const rows: Record<string, string | number>[] = [];
+  for (const rtol of [1e-6, 1e-8]) {
+    const atol = rtol / 100;
+    const plain = await bestTime(() => solve(pr, { rtol, atol }), 5);
+    for (const np of [1, 10, 100]) {
+      const wrt = Array.from({ length: np }, (_, k) => k);
+      const fwd = await bestTime(() => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }), np >= 100 ? 1 : 3);
+      const adj = await bestTime(() => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }), 3);
+      let rel = 0;
+      let scale = 0;
+      for (let k = 0; k < np; k++) {
+        rel = Math.max(rel, Math.abs(fwd.result.gradient[k]! - adj.result.gradient[k]!));
+        scale = Math.max(scale, Math.abs(fwd.result.gradient[k]!));
+      }
+      rows.push({
+        rtol,
+        params: np,
+        "solve ms": plain.ms,
+        "forward ms": fwd.ms,
+        "forward/solve": fwd.ms / plain.ms,
+        "target fwd": 1 + np,
+        "adjoint ms": adj.ms,
+        "adjoint/solve": adj.ms / plain.ms,
+        "central FD/solve": 2 * np,
+        "fwd-adj rel diff": rel / scale,
+      });
+    }
+  }
+  printTable(rows);
+  writeResult("dde-gradient", { model: `network of ${N} delayed states, tanh coupling, span [0, 20], tau = 1`, rows });
+}

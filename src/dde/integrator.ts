@@ -4,6 +4,7 @@
  * discontinuities, watch events, and end with a typed status (never a throw) on numerical failure.
  */
 import type { BreakpointList } from "./breakpoints.js";
+import { PIController, initialStep, rmsScaled as rms } from "./control.js";
 import type { EventWatcher } from "./events.js";
 import type { StepStore } from "./history.js";
 import { CurrentMode, type LagEvaluator } from "./lagged.js";
@@ -60,9 +61,7 @@ export function integrate(
   const s = stepper.s;
   const K = stepper.K;
   const scale = Math.max(1, Math.abs(t0), Math.abs(tEnd), tEnd - t0);
-  const beta2 = 0.2 / (tab.embeddedOrder + 1);
-  const beta1 = 1 / (tab.embeddedOrder + 1) - 0.75 * beta2;
-  const expoReject = 1 / (tab.embeddedOrder + 1);
+  const controller = new PIController(tab.embeddedOrder);
   const y = y0.slice();
   const yprev = new Float64Array(n);
   const tmp = new Float64Array(n);
@@ -107,14 +106,8 @@ export function integrate(
     return true;
   };
   const hmin = (tt: number): number => 16 * Number.EPSILON * Math.max(Math.abs(tt), 1);
-  const rmsScaled = (a: Float64Array, b: Float64Array | null, ref: Float64Array): number => {
-    let acc = 0;
-    for (let j = 0; j < n; j++) {
-      const d = b ? a[j]! - b[j]! : a[j]!;
-      acc += (d / (atol[j]! + rtol * Math.abs(ref[j]!))) ** 2;
-    }
-    return Math.sqrt(acc / n);
-  };
+  const rmsScaled = (a: Float64Array, b: Float64Array | null, ref: Float64Array): number =>
+    rms(a, b, ref, rtol, atol);
 
   // f(t0, y0) with lags from the right
   lag.curT = t0;
@@ -131,25 +124,9 @@ export function integrate(
   } else emit(t0, y);
   if (events.active) events.init(t0, y);
 
-  let h = cfg.dt ?? cfg.h0 ?? initialStep();
-  let errOld = 1e-4;
+  let h = cfg.dt ?? cfg.h0 ?? initialStep(stepper, lag, t0, y, rtol, atol, cfg.hmax, tEnd - t0);
   let lastRejected = false;
   let nonFinite = 0;
-
-  function initialStep(): number {
-    const k0 = K.subarray(0, n);
-    const d0 = rmsScaled(y, null, y);
-    const d1 = rmsScaled(k0, null, y);
-    let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 * scale : (0.01 * d0) / d1;
-    h0 = Math.min(h0, cfg.hmax, tEnd - t0);
-    for (let j = 0; j < n; j++) tmp[j] = y[j]! + h0 * k0[j]!;
-    lag.curK1.set(k0);
-    if (!stepper.evalRhs(t0 + h0, tmp, 1, false)) return h0;
-    const d2 = rmsScaled(K.subarray(n, 2 * n), k0, y) / h0;
-    const dm = Math.max(d1, d2);
-    const h1 = dm <= 1e-15 ? Math.max(1e-6 * scale, h0 * 1e-3) : (0.01 / dm) ** (1 / (tab.order + 1));
-    return Math.min(100 * h0, h1, cfg.hmax);
-  }
 
   const signal = cfg.signal;
   const hmax = cfg.hmax;
@@ -241,7 +218,7 @@ export function integrate(
     }
     if (err > 1 && dt === undefined) {
       stats.rejected++;
-      h = hh * Math.max(0.2, 0.9 * err ** -expoReject);
+      h = hh * controller.reject(err);
       lastRejected = true;
       continue;
     }
@@ -312,10 +289,8 @@ export function integrate(
         break;
       }
     }
-    let fac = 0.9 * Math.max(err, 1e-10) ** -beta1 * errOld ** beta2;
-    fac = Math.min(lastRejected ? 1 : 10, Math.max(0.2, fac));
+    const fac = controller.accept(err, lastRejected);
     h = dt ?? (landing ? Math.max(hh * fac, Math.min(h, hh * 10)) : hh * fac);
-    errOld = Math.max(err, 1e-4);
     lastRejected = false;
     if (cfg.window < Infinity) store.trimBefore(t - cfg.window);
   }

@@ -136,10 +136,9 @@ export async function runAttackPart(ctx: PartContext): Promise<AttackSummary> {
 
     // --- The article's epsilons on a few sample images ---------------------------------------------------------------
     end = progress.step(`attack: FGSM at eps ${ARTICLE_EPSILONS.join(", ")} on sample images`);
-    const clean = await run(model, x, data.labels, fgsm(), { epsilons: [0], sanity: false });
-    const cleanAccuracy = clean.clean.accuracy;
-    const picks = pickSamples(data.labels, clean.clean.predictions, clean.clean.trueConfidence, sz.samples);
-    clean.dispose();
+    const clean = await cleanScores(model, x, data.labels);
+    const cleanAccuracy = clean.accuracy;
+    const picks = pickSamples(data.labels, clean.predictions, clean.trueConfidence, sz.samples);
     const xs = tf.gather(x, picks);
     const ys = Int32Array.from(picks, (i) => data.labels[i]!);
     const grad = tf.tidy(() => adversarialGradient(model, xs, misclassification(ys)).grad);
@@ -403,4 +402,26 @@ function mean(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]!;
   return a.length ? s / a.length : NaN;
+}
+
+/** Predictions and true-class probabilities of the clean inputs (a forward pass only). */
+async function cleanScores(
+  model: TfjsClassifier,
+  x: tf.Tensor,
+  labels: Int32Array,
+): Promise<{ predictions: Int32Array; trueConfidence: Float32Array; accuracy: number }> {
+  const logits = model.logitsBatched(x);
+  const [pred, conf] = tf.tidy(() => {
+    const p = tf.softmax(logits);
+    return [
+      tf.argMax(logits, 1),
+      tf.sum(tf.mul(p, tf.oneHot(tf.tensor1d(labels, "int32"), logits.shape[1]!)), 1),
+    ];
+  });
+  const predictions = Int32Array.from(await pred!.data());
+  const trueConfidence = Float32Array.from(await conf!.data());
+  tf.dispose([logits, pred!, conf!]);
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
+  return { predictions, trueConfidence, accuracy: correct / labels.length };
 }

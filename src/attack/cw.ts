@@ -17,13 +17,13 @@ import { tensorOps } from "./tensor-ops.js";
 export interface CarliniWagnerOptions {
   /** Adam steps per value of c (default 100). */
   steps?: number;
-  /** Values of c tried per input (default 5). */
+  /** Values of c tried per input (default 6). */
   binarySearchSteps?: number;
-  /** Adam's learning rate in tanh space (default 0.01). */
+  /** Adam's learning rate in tanh space (default 0.02; Foolbox: 0.01 with 10000 steps). */
   stepsize?: number;
   /** kappa: how far past the decision boundary to go (default 0). */
   confidence?: number;
-  /** First c (default 1e-3). */
+  /** First c (default 1e-2). */
   initialConst?: number;
   /** Stop a c early when the loss stalls (checked every steps/10; default true). */
   abortEarly?: boolean;
@@ -31,10 +31,10 @@ export interface CarliniWagnerOptions {
 
 export function carliniWagnerL2(options: CarliniWagnerOptions = {}): MinimizationAttack {
   const steps = options.steps ?? 100;
-  const searches = options.binarySearchSteps ?? 5;
-  const lr = options.stepsize ?? 0.01;
+  const searches = options.binarySearchSteps ?? 6;
+  const lr = options.stepsize ?? 0.02;
   const kappa = options.confidence ?? 0;
-  const c0 = options.initialConst ?? 1e-3;
+  const c0 = options.initialConst ?? 1e-2;
   const abortEarly = options.abortEarly ?? true;
   assertArg(Number.isInteger(steps) && steps >= 1, () => `cw: steps must be a positive integer, got ${steps}`);
   assertArg(Number.isInteger(searches) && searches >= 1, () => `cw: binarySearchSteps must be a positive integer, got ${searches}`);

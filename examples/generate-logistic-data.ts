@@ -28,7 +28,9 @@ const uniform = rng(2024);
 const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 
 // the model without its data term (that is the file we are about to write)
-const model = compileModel({ ...readModelSpec(join(here, "logistic-fit.yaml")), cost: [] }).withParams(TRUE_PARAMS);
+const model = compileModel({ ...readModelSpec(join(here, "logistic-fit.yaml")), cost: [] }).withParams(
+  TRUE_PARAMS,
+);
 const times = Array.from({ length: 40 }, (_, k) => 0.5 * (k + 1));
 const { solution } = solveModel(model, { at: times, rtol: 1e-10, atol: 1e-12 });
 if (!solution.ok) throw new Error(`solve failed: ${solution.message}`);

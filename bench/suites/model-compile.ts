@@ -71,7 +71,13 @@ export default async function run(): Promise<void> {
   const coldDerivs = { wallMs: performance.now() - t0, cpuMs: cpuMs(process.cpuUsage(c0)) };
   const warm = await bestTime(() => loadModel({ text: net, file: "network.yaml" }), 10);
   const warmAll = await bestTime(() => forceDerivatives(loadModel({ text: net, file: "network.yaml" })), 5);
-  results.network = { states: N, cold, coldDerivatives: coldDerivs, warmMs: warm.ms, warmWithDerivativesMs: warmAll.ms };
+  results.network = {
+    states: N,
+    cold,
+    coldDerivatives: coldDerivs,
+    warmMs: warm.ms,
+    warmWithDerivativesMs: warmAll.ms,
+  };
 
   for (const name of ["mackey-glass", "seed-3state", "infection"]) {
     const model = loadModel(join(examples, `${name}.yaml`));
@@ -83,7 +89,8 @@ export default async function run(): Promise<void> {
     const z = Float64Array.from({ length: compiled.n * compiled.delays.length }, (_, i) => 0.3 + 0.1 * i);
     compiled.f(1.5, z.subarray(0, compiled.n), z, compiled.p, a, z);
     hand.f(1.5, z.subarray(0, compiled.n), z, compiled.p, b, z);
-    if (a.some((v, i) => Math.abs(v - b[i]!) > 1e-14 * Math.max(1, Math.abs(v)))) throw new Error(`${name}: hand-written RHS differs from the compiled one`);
+    if (a.some((v, i) => Math.abs(v - b[i]!) > 1e-14 * Math.max(1, Math.abs(v))))
+      throw new Error(`${name}: hand-written RHS differs from the compiled one`);
 
     const evals = 2_000_000;
     const loopC = rhsLoop();
@@ -112,7 +119,8 @@ export default async function run(): Promise<void> {
       const solH = solve(hand, opts);
       sh = Math.min(sh, performance.now() - t0);
       steps = solC.stats.steps;
-      if (solC.stats.steps !== solH.stats.steps) throw new Error(`${name}: compiled and hand-written solves took different steps`);
+      if (solC.stats.steps !== solH.stats.steps)
+        throw new Error(`${name}: compiled and hand-written solves took different steps`);
     }
     const row = {
       model: name,
@@ -139,7 +147,15 @@ export default async function run(): Promise<void> {
 /** Touches every lazily compiled derivative (Jacobians, lag, history and initial derivatives). */
 function forceDerivatives(model: ReturnType<typeof loadModel>): number {
   const { problem } = model;
-  const fns: unknown[] = [problem.jac?.dy, problem.jac?.dz, problem.jac?.dp, problem.jac?.dzd, problem.history.dp, problem.history.derivative, problem.initial?.dp];
+  const fns: unknown[] = [
+    problem.jac?.dy,
+    problem.jac?.dz,
+    problem.jac?.dp,
+    problem.jac?.dzd,
+    problem.history.dp,
+    problem.history.derivative,
+    problem.initial?.dp,
+  ];
   for (const d of problem.delays) fns.push(d.dLagDy, d.dLagDp);
   return fns.filter(Boolean).length;
 }
@@ -147,6 +163,9 @@ function forceDerivatives(model: ReturnType<typeof loadModel>): number {
 /** A ring of N neurons with a delayed tanh coupling: the kind of large model users write by script. */
 function networkModel(n: number): string {
   const states = Array.from({ length: n }, (_, i) => `u${i}`);
-  const eqs = states.map((s, i) => `  ${s}: -k * ${s} + w * tanh(${states[(i + n - 1) % n]}(t - tau)) + 0.1 * ${states[(i + 1) % n]} + I * sin(t)`);
+  const eqs = states.map(
+    (s, i) =>
+      `  ${s}: -k * ${s} + w * tanh(${states[(i + n - 1) % n]}(t - tau)) + 0.1 * ${states[(i + 1) % n]} + I * sin(t)`,
+  );
   return `states: [${states.join(", ")}]\nparams: {k: 1, w: 0.8, tau: 2, I: 0.2}\nequations:\n${eqs.join("\n")}\nhistory: 0.1\ntspan: [0, 10]\ncost:\n  - {integral: "u0^2 + u50^2"}\n`;
 }

@@ -95,8 +95,16 @@ describe("compiling a model", () => {
       const gp = new Float64Array(np);
       d.dLagDy!(0.7, y, p, gy);
       d.dLagDp!(0.7, y, p, gp);
-      for (let k = 0; k < n; k++) expect(gy[k]).toBeCloseTo(fd(y, k, () => d.lag(0.7, y, p)), 7);
-      for (let k = 0; k < np; k++) expect(gp[k]).toBeCloseTo(fd(p, k, () => d.lag(0.7, y, p)), 7);
+      for (let k = 0; k < n; k++)
+        expect(gy[k]).toBeCloseTo(
+          fd(y, k, () => d.lag(0.7, y, p)),
+          7,
+        );
+      for (let k = 0; k < np; k++)
+        expect(gp[k]).toBeCloseTo(
+          fd(p, k, () => d.lag(0.7, y, p)),
+          7,
+        );
     }
     const out = new Float64Array(n);
     const hdp = new Float64Array(n * np);
@@ -109,7 +117,10 @@ describe("compiling a model", () => {
     }
     problem.history.derivative!(-0.3, p, out);
     const d0 = out[0]!;
-    expect(d0).toBeCloseTo(fd(tt, 0, () => (problem.history.value(tt[0]!, p, out), out[0]!)), 7);
+    expect(d0).toBeCloseTo(
+      fd(tt, 0, () => (problem.history.value(tt[0]!, p, out), out[0]!)),
+      7,
+    );
     const idp = new Float64Array(n * np);
     problem.initial!.dp!(p, idp);
     expect(Array.from(idp)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
@@ -130,8 +141,16 @@ describe("compiling a model", () => {
       const gp = new Float64Array(np);
       g.dy!(1, y, p, gy);
       g.dp!(1, y, p, gp);
-      for (let k = 0; k < n; k++) expect(gy[k]).toBeCloseTo(fd(y, k, () => g.value(1, y, p)), 7);
-      for (let k = 0; k < np; k++) expect(gp[k]).toBeCloseTo(fd(p, k, () => g.value(1, y, p)), 7);
+      for (let k = 0; k < n; k++)
+        expect(gy[k]).toBeCloseTo(
+          fd(y, k, () => g.value(1, y, p)),
+          7,
+        );
+      for (let k = 0; k < np; k++)
+        expect(gp[k]).toBeCloseTo(
+          fd(p, k, () => g.value(1, y, p)),
+          7,
+        );
     }
     expect(Object.keys(model.userGradient)).toEqual(["a"]);
   });
@@ -140,9 +159,13 @@ describe("compiling a model", () => {
     const m2: CompiledModel = model.withParams({ tau: 0.9, "history.y": 2 }, "--set");
     expect(m2.params()).toMatchObject({ tau: 0.9, "history.y": 2, a: 1.3 });
     expect(model.params().tau).toBe(0.4);
-    expect(() => model.withParams({ taus: 1 }, "--set")).toThrow(/--set: unknown parameter 'taus'.*did you mean 'tau'/);
+    expect(() => model.withParams({ taus: 1 }, "--set")).toThrow(
+      /--set: unknown parameter 'taus'.*did you mean 'tau'/,
+    );
     expect(() => model.paramIndex("zz", "--wrt")).toThrow(GradoptError);
-    expect(() => model.paramIndex("initial.y", "--wrt")).toThrow(/no numeric initial value for 'y': add initial: \{y: value\}/);
+    expect(() => model.paramIndex("initial.y", "--wrt")).toThrow(
+      /no numeric initial value for 'y': add initial: \{y: value\}/,
+    );
     expect(() => model.paramIndex("history.x", "--wrt")).toThrow(/the history of 'x' is an expression/);
   });
 
@@ -164,7 +187,10 @@ describe("compiling a model", () => {
   it("compiles a 100-state network with one shared delay", () => {
     const N = 100;
     const states = Array.from({ length: N }, (_, i) => `u${i}`);
-    const eqs = states.map((s, i) => `  ${s}: -k * ${s} + w * tanh(${states[(i + N - 1) % N]}(t - tau)) + 0.1 * ${states[(i + 1) % N]}`);
+    const eqs = states.map(
+      (s, i) =>
+        `  ${s}: -k * ${s} + w * tanh(${states[(i + N - 1) % N]}(t - tau)) + 0.1 * ${states[(i + 1) % N]}`,
+    );
     const text = `states: [${states.join(", ")}]\nparams: {k: 1, w: 0.8, tau: 2}\nequations:\n${eqs.join("\n")}\nhistory: 0.1\ntspan: [0, 10]\n`;
     const net = loadModel({ text });
     expect(net.problem.n).toBe(N);

@@ -6,50 +6,34 @@
  * Parameters: the model's own, in file order, then hidden ones that make every gradient target a parameter:
  * `history.<state>` for each constant numeric history value and `initial.<state>` for each numeric initial value.
  */
-import { readFileSync } from "node:fs";
-import type { Cost, CostTerm, PointFunction } from "../dde/gradient/cost-types.js";
+import type { Cost } from "../dde/gradient/cost-types.js";
 import type { DDEProblem, Delay, DelayKind, History, InitialValue, RhsJacobians } from "../dde/types.js";
 import { GradoptError, type SourceLocation } from "../errors.js";
-import { parseObservations } from "./csv.js";
-import { dependsOn, exprKey, forEachVar, type Expr, type Span, type VarSpace } from "./expr/ast.js";
-import { buildFunction, compileSource, generateSource, type Assignment, type FunctionSource } from "./expr/codegen.js";
+import { CostCompiler } from "./cost.js";
+import {
+  dependsOn,
+  exprKey,
+  forEachVar,
+  varIndices,
+  type Expr,
+  type Span,
+  type VarSpace,
+} from "./expr/ast.js";
+import {
+  buildFunction,
+  compileSource,
+  generateSource,
+  type Assignment,
+  type FunctionSource,
+} from "./expr/codegen.js";
 import { derivative } from "./expr/derivative.js";
 import { USER_FUNCTIONS } from "./expr/functions.js";
 import { parseExpression } from "./expr/parser.js";
 import { resolve, suggest, type DelayRegistry, type Scope } from "./expr/resolve.js";
-import { readModelSpec, type CostTermSpec, type ExprSource, type ModelInput, type ModelSpec } from "./load.js";
+import { readModelSpec, type ExprSource, type ModelInput, type ModelSpec } from "./load.js";
+import { makeModel, type CompiledModel, type DelayInfo } from "./model.js";
 
-/** A compiled delay: the lag expression and where it was written. */
-export interface DelayInfo {
-  lag: Expr;
-  kind: DelayKind;
-  neutral: boolean;
-  label: string;
-}
-
-export interface CompiledModel {
-  name: string;
-  file: string;
-  problem: DDEProblem;
-  /** The model's cost (empty when the file has none). */
-  cost: Cost;
-  /** The user's gradient formulas, per target: dJ/d(target) = the sum of these terms evaluated on the solution. */
-  userGradient: Record<string, Cost>;
-  stateNames: string[];
-  /** Every parameter of the compiled problem (= every gradient/fit target), the model's own first. */
-  paramNames: string[];
-  /** The parameters the file declares under `params`. */
-  modelParams: string[];
-  delays: DelayInfo[];
-  /** Index of a parameter/target; throws a GradoptError naming `where` (a flag, a section) when unknown. */
-  paramIndex(name: string, where?: string): number;
-  /** A copy with some parameters set (e.g. from --set); unknown names are errors naming `where`. */
-  withParams(values: Record<string, number>, where?: string): CompiledModel;
-  /** Current parameter values by name. */
-  params(): Record<string, number>;
-  /** Generated JavaScript by function name (f, history, jacDy, ...); derivatives appear once first used (compiled lazily). */
-  sources: Record<string, string>;
-}
+export type { CompiledModel, DelayInfo } from "./model.js";
 
 /** Reads and compiles a model file: `loadModel("model.yaml")` or `loadModel({ text, file })`. */
 export function loadModel(input: ModelInput): CompiledModel {
@@ -61,11 +45,17 @@ export function compileModel(spec: ModelSpec | ModelInput): CompiledModel {
   return new ModelCompiler(s).compile();
 }
 
-const isSpec = (x: ModelSpec | ModelInput): x is ModelSpec => typeof x === "object" && "states" in x && "equations" in x;
+const isSpec = (x: ModelSpec | ModelInput): x is ModelSpec =>
+  typeof x === "object" && "states" in x && "equations" in x;
 
 type ParsedExpr = { expr: Expr; source: ExprSource };
 type Build = <T>(key: string, fs: FunctionSource) => T;
-type Lazy = <O extends object>(target: O, prop: keyof O & string, key: string, fs: () => FunctionSource) => void;
+type Lazy = <O extends object>(
+  target: O,
+  prop: keyof O & string,
+  key: string,
+  fs: () => FunctionSource,
+) => void;
 
 class ModelCompiler {
   private readonly n: number;
@@ -88,7 +78,8 @@ class ModelCompiler {
   compile(): CompiledModel {
     const { spec, n } = this;
     for (const st of spec.states) {
-      if (USER_FUNCTIONS.has(st.name) || st.name === "d") this.fail(st.loc, `state name '${st.name}' is also a function name; choose another`);
+      if (USER_FUNCTIONS.has(st.name) || st.name === "d")
+        this.fail(st.loc, `state name '${st.name}' is also a function name; choose another`);
     }
     for (const p of spec.params) {
       if (this.states.includes(p.name)) this.fail(p.loc, `'${p.name}' is both a state and a parameter`);
@@ -106,7 +97,8 @@ class ModelCompiler {
       allowStates: false,
       delays: undefined,
     });
-    const hidden = (prefix: string, st: string, e: Expr): Expr => (e.k === "num" ? this.param(`${prefix}.${st}`, e.v) : e);
+    const hidden = (prefix: string, st: string, e: Expr): Expr =>
+      e.k === "num" ? this.param(`${prefix}.${st}`, e.v) : e;
     const parsedHistory = this.states.map((st) => {
       const src = historyOf.get(st);
       return src ? this.parse(src, historyScope(`the history of '${st}'`, src)) : undefined;
@@ -118,7 +110,8 @@ class ModelCompiler {
     // equations (they register delays)
     const eqOf = new Map<string, ExprSource>();
     for (const eq of spec.equations) {
-      if (!this.states.includes(eq.name)) this.fail(eq.loc, `equation for '${eq.name}', which is not a state${suggest(eq.name, this.states)}`);
+      if (!this.states.includes(eq.name))
+        this.fail(eq.loc, `equation for '${eq.name}', which is not a state${suggest(eq.name, this.states)}`);
       eqOf.set(eq.name, eq.value);
     }
     const rhs = this.states.map((st) => {
@@ -133,8 +126,13 @@ class ModelCompiler {
     this.states.forEach((st, i) => {
       const h = parsedHistory[i];
       if (h) history.push(hidden("history", st, h.expr));
-      else if (parsedInitial[i] && !delayed.has(i)) history.push(hidden("initial", st, parsedInitial[i].expr));
-      else this.fail(spec.sections["history"] ?? spec.sections["states"] ?? spec.root, `missing history for state '${st}'${delayed.has(i) ? " (its past is read through a delay)" : ""}`);
+      else if (parsedInitial[i] && !delayed.has(i))
+        history.push(hidden("initial", st, parsedInitial[i].expr));
+      else
+        this.fail(
+          spec.sections["history"] ?? spec.sections["states"] ?? spec.root,
+          `missing history for state '${st}'${delayed.has(i) ? " (its past is read through a delay)" : ""}`,
+        );
     });
     this.states.forEach((st, i) => {
       const init = parsedInitial[i];
@@ -150,13 +148,23 @@ class ModelCompiler {
       return compileSource<T>(sources[key]);
     };
     // Derivatives are compiled on first use: a plain solve never pays for them (large models load much faster).
-    const lazy = <O extends object>(target: O, prop: keyof O & string, key: string, fs: () => FunctionSource): void => {
+    const lazy = <O extends object>(
+      target: O,
+      prop: keyof O & string,
+      key: string,
+      fs: () => FunctionSource,
+    ): void => {
       Object.defineProperty(target, prop, {
         configurable: true,
         enumerable: true,
         get: () => {
           const fn = build(key, fs());
-          Object.defineProperty(target, prop, { value: fn, writable: true, enumerable: true, configurable: true });
+          Object.defineProperty(target, prop, {
+            value: fn,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
           return fn;
         },
       });
@@ -170,7 +178,11 @@ class ModelCompiler {
     const jac = this.jacobians(rhs, np, lazy);
     const delays: Delay[] = this.delays.map((d, j) => this.delay(d, j, build, lazy));
     const hist: History = {
-      value: build("history", { name: "history", params: ["t", "p", "out"], assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: e })) }),
+      value: build("history", {
+        name: "history",
+        params: ["t", "p", "out"],
+        assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: e })),
+      }),
       constant: !history.some((e) => dependsOn(e, ["t"])),
     };
     lazy(hist, "derivative", "historyDerivative", () => ({
@@ -178,16 +190,31 @@ class ModelCompiler {
       params: ["t", "p", "out"],
       assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: derivative(e, "t") })),
     }));
-    lazy(hist, "dp", "historyDp", () => ({ name: "historyDp", params: ["t", "p", "out"], prelude: "out.fill(0);", assignments: this.gradientRows(history, np, "out") }));
+    lazy(hist, "dp", "historyDp", () => ({
+      name: "historyDp",
+      params: ["t", "p", "out"],
+      prelude: "out.fill(0);",
+      assignments: this.gradientRows(history, np, "out"),
+    }));
     let init: InitialValue | undefined;
     if (initial.some((e) => e !== undefined)) {
       const t0 = spec.tspan[0];
       const y0 = initial.map((e, i) => e ?? history[i]!);
       const prelude = `const t = ${t0};`;
       init = {
-        value: build("initial", { name: "initial", params: ["p", "out"], prelude, assignments: y0.map((e, i) => ({ lhs: `out[${i}]`, expr: e })) }),
+        value: build("initial", {
+          name: "initial",
+          params: ["p", "out"],
+          prelude,
+          assignments: y0.map((e, i) => ({ lhs: `out[${i}]`, expr: e })),
+        }),
       };
-      lazy(init, "dp", "initialDp", () => ({ name: "initialDp", params: ["p", "out"], prelude: `${prelude} out.fill(0);`, assignments: this.gradientRows(y0, np, "out") }));
+      lazy(init, "dp", "initialDp", () => ({
+        name: "initialDp",
+        params: ["p", "out"],
+        prelude: `${prelude} out.fill(0);`,
+        assignments: this.gradientRows(y0, np, "out"),
+      }));
     }
     const problem: DDEProblem = {
       n,
@@ -202,13 +229,17 @@ class ModelCompiler {
       stateNames: this.states.slice(),
       paramNames: this.paramNames.slice(),
     };
-    const cost = spec.cost.flatMap((term) => this.costTerm(term, true));
+    const costs = new CostCompiler(spec, (context, source) => this.scope(context, source));
+    const cost = spec.cost.flatMap((term) => costs.costTerm(term, true));
     const userGradient: Record<string, Cost> = {};
     for (const g of spec.gradient) {
       if (!this.paramIndex.has(g.name)) {
-        this.fail(g.loc, `unknown gradient target '${g.name}' (targets: ${this.paramNames.join(", ")})${suggest(g.name, this.paramNames)}`);
+        this.fail(
+          g.loc,
+          `unknown gradient target '${g.name}' (targets: ${this.paramNames.join(", ")})${suggest(g.name, this.paramNames)}`,
+        );
       }
-      userGradient[g.name] = g.value.flatMap((term) => this.costTerm(term, false));
+      userGradient[g.name] = g.value.flatMap((term) => costs.costTerm(term, false));
     }
     return makeModel({
       name: spec.name ?? spec.file.replace(/^.*[\\/]/, "").replace(/\.(ya?ml)$/i, ""),
@@ -240,14 +271,23 @@ class ModelCompiler {
   perState(entries: ModelSpec["history"], section: string): Map<string, ExprSource> {
     const out = new Map<string, ExprSource>();
     for (const e of entries) {
-      if (!this.states.includes(e.name)) this.fail(e.loc, `${section} for '${e.name}', which is not a state${suggest(e.name, this.states)}`);
+      if (!this.states.includes(e.name))
+        this.fail(e.loc, `${section} for '${e.name}', which is not a state${suggest(e.name, this.states)}`);
       out.set(e.name, e.value);
     }
     return out;
   }
 
   scope(context: string, source: ExprSource): Scope {
-    return { states: this.states, params: this.paramIndex, allowStates: true, allowT: true, context, locate: source.locate, text: source.text };
+    return {
+      states: this.states,
+      params: this.paramIndex,
+      allowStates: true,
+      allowT: true,
+      context,
+      locate: source.locate,
+      text: source.text,
+    };
   }
 
   parse(source: ExprSource, scope: Scope): ParsedExpr {
@@ -262,7 +302,11 @@ class ModelCompiler {
         if (j === undefined) {
           j = this.delays.length;
           this.delayIndex.set(key, j);
-          const kind: DelayKind = dependsOn(lag, ["y"]) ? "state" : dependsOn(lag, ["t"]) ? "time" : "constant";
+          const kind: DelayKind = dependsOn(lag, ["y"])
+            ? "state"
+            : dependsOn(lag, ["t"])
+              ? "time"
+              : "constant";
           this.delays.push({ lag, kind, neutral, label: text, source: this.currentSource!, span });
         } else if (neutral) this.delays[j]!.neutral = true;
         return j;
@@ -279,7 +323,11 @@ class ModelCompiler {
     const [t0, t1] = this.spec.tspan;
     for (const d of this.delays) {
       const loc = d.source.locate(d.span.start);
-      const lag = buildFunction<(t: number, y: Float64Array, p: Float64Array) => number>({ params: ["t", "y", "p"], assignments: [], returns: d.lag });
+      const lag = buildFunction<(t: number, y: Float64Array, p: Float64Array) => number>({
+        params: ["t", "y", "p"],
+        assignments: [],
+        returns: d.lag,
+      });
       const histFn = buildFunction<(t: number, p: Float64Array, out: Float64Array) => void>({
         params: ["t", "p", "out"],
         assignments: history.map((e, i) => ({ lhs: `out[${i}]`, expr: e })),
@@ -289,8 +337,14 @@ class ModelCompiler {
       for (const t of d.kind === "constant" ? [t0] : d.kind === "time" ? [t0, t1] : [t0]) {
         const v = lag(t, y, p);
         const where = d.kind === "constant" ? "with the model's parameter values" : `at t = ${t}`;
-        if (!Number.isFinite(v)) throw new GradoptError("E_MODEL", `the delay '${d.label}' is not finite (${v}) ${where}`, loc);
-        if (v < 0) throw new GradoptError("E_MODEL", `the delay '${d.label}' is negative (${v}) ${where}: a delayed value must look into the past`, loc);
+        if (!Number.isFinite(v))
+          throw new GradoptError("E_MODEL", `the delay '${d.label}' is not finite (${v}) ${where}`, loc);
+        if (v < 0)
+          throw new GradoptError(
+            "E_MODEL",
+            `the delay '${d.label}' is negative (${v}) ${where}: a delayed value must look into the past`,
+            loc,
+          );
       }
     }
   }
@@ -299,7 +353,7 @@ class ModelCompiler {
   gradientRows(exprs: Expr[], np: number, out: string): Assignment[] {
     const rows: Assignment[] = [];
     exprs.forEach((e, i) => {
-      for (const k of varsOf(e, "p")) {
+      for (const k of varIndices(e, "p")) {
         const d = derivative(e, "p", k);
         if (!(d.k === "num" && d.v === 0)) rows.push({ lhs: `${out}[${i * np + k}]`, expr: d });
       }
@@ -313,7 +367,7 @@ class ModelCompiler {
     const block = (space: VarSpace, index: (i: number, q: number) => number): Assignment[] => {
       const out: Assignment[] = [];
       rhs.forEach((e, i) => {
-        for (const q of varsOf(e, space)) {
+        for (const q of varIndices(e, space)) {
           const d = derivative(e, space, q);
           if (!(d.k === "num" && d.v === 0)) out.push({ lhs: `out[${index(i, q)}]`, expr: d });
         }
@@ -323,7 +377,12 @@ class ModelCompiler {
     const dzIndex = (i: number, q: number) => Math.floor(q / n) * n * n + i * n + (q % n);
     const jac: RhsJacobians = {};
     const make = (prop: keyof RhsJacobians, key: string, assignments: () => Assignment[]) =>
-      lazy(jac, prop, key, () => ({ name: key, params: sig, prelude: "out.fill(0);", assignments: assignments() }));
+      lazy(jac, prop, key, () => ({
+        name: key,
+        params: sig,
+        prelude: "out.fill(0);",
+        assignments: assignments(),
+      }));
     make("dy", "jacDy", () => block("y", (i, k) => i * n + k));
     make("dz", "jacDz", () => block("z", dzIndex));
     make("dp", "jacDp", () => block("p", (i, k) => i * np + k));
@@ -334,7 +393,7 @@ class ModelCompiler {
   delay(d: DelayInfo, j: number, build: Build, lazy: Lazy): Delay {
     const sig = ["t", "y", "p", "out"];
     const row = (space: VarSpace) =>
-      varsOf(d.lag, space)
+      varIndices(d.lag, space)
         .map((k) => ({ lhs: `out[${k}]`, expr: derivative(d.lag, space, k) }))
         .filter((a) => !(a.expr.k === "num" && a.expr.v === 0));
     const delay: Delay = {
@@ -343,124 +402,18 @@ class ModelCompiler {
       label: d.label,
     };
     if (d.neutral) delay.neutral = true;
-    lazy(delay, "dLagDy", `lag${j}Dy`, () => ({ name: `lag${j}Dy`, params: sig, prelude: "out.fill(0);", assignments: row("y") }));
-    lazy(delay, "dLagDp", `lag${j}Dp`, () => ({ name: `lag${j}Dp`, params: sig, prelude: "out.fill(0);", assignments: row("p") }));
+    lazy(delay, "dLagDy", `lag${j}Dy`, () => ({
+      name: `lag${j}Dy`,
+      params: sig,
+      prelude: "out.fill(0);",
+      assignments: row("y"),
+    }));
+    lazy(delay, "dLagDp", `lag${j}Dp`, () => ({
+      name: `lag${j}Dp`,
+      params: sig,
+      prelude: "out.fill(0);",
+      assignments: row("p"),
+    }));
     return delay;
   }
-
-  pointFunction(source: ExprSource, context: string): PointFunction {
-    const { expr } = this.parse(source, { ...this.scope(context, source), delays: undefined });
-    const sig = ["t", "y", "p", "out"];
-    const row = (space: VarSpace) =>
-      varsOf(expr, space)
-        .map((k) => ({ lhs: `out[${k}]`, expr: derivative(expr, space, k) }))
-        .filter((a) => !(a.expr.k === "num" && a.expr.v === 0));
-    return {
-      value: buildFunction({ name: "g", params: ["t", "y", "p"], assignments: [], returns: expr }),
-      dy: buildFunction({ name: "gDy", params: sig, prelude: "out.fill(0);", assignments: row("y") }),
-      dp: buildFunction({ name: "gDp", params: sig, prelude: "out.fill(0);", assignments: row("p") }),
-      label: source.text,
-    };
-  }
-
-  costTerm(term: CostTermSpec, isCost: boolean): CostTerm[] {
-    const [t0, t1] = this.spec.tspan;
-    const inSpan = (t: number) => t >= t0 - 1e-12 * Math.max(1, Math.abs(t0)) && t <= t1 + 1e-12 * Math.max(1, Math.abs(t1));
-    const what = isCost ? "a cost term" : "a gradient term";
-    switch (term.kind) {
-      case "sum": {
-        const bad = term.at.find((t) => !inSpan(t));
-        if (bad !== undefined) this.fail(term.loc, `sum time ${bad} is outside tspan [${t0}, ${t1}]`);
-        return [{ kind: "sum", times: term.at.slice(), g: this.pointFunction(term.expr, what) }];
-      }
-      case "integral": {
-        const out: CostTerm = { kind: "integral", q: this.pointFunction(term.expr, what) };
-        if (term.over) {
-          if (!inSpan(term.over[0]) || !inSpan(term.over[1])) this.fail(term.loc, `integral over [${term.over.join(", ")}] is outside tspan [${t0}, ${t1}]`);
-          out.from = term.over[0];
-          out.to = term.over[1];
-        }
-        return [out];
-      }
-      case "terminal":
-        return [{ kind: "terminal", g: this.pointFunction(term.expr, what) }];
-      case "data":
-        return [this.dataTerm(term)];
-    }
-  }
-
-  dataTerm(term: Extract<CostTermSpec, { kind: "data" }>): CostTerm {
-    let text: string;
-    try {
-      text = readFileSync(term.path, "utf8");
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-      throw new GradoptError("E_IO", `cannot read data file '${term.file}': ${why}`, term.loc, { cause: err });
-    }
-    const obs = parseObservations(text, term.path, this.states);
-    const [t0, t1] = this.spec.tspan;
-    const bad = obs.times.findIndex((t) => t < t0 || t > t1);
-    if (bad >= 0) this.fail(term.loc, `data time ${obs.times[bad]} in '${term.file}' is outside tspan [${t0}, ${t1}]`);
-    let sigma: number | Float64Array;
-    if (typeof term.sigma === "number") sigma = term.sigma;
-    else {
-      const record = term.sigma;
-      for (const key of Object.keys(record)) {
-        if (!obs.columns.includes(key)) this.fail(term.sigmaLoc ?? term.loc, `sigma for '${key}', which is not a column of '${term.file}' (columns: ${obs.columns.join(", ")})`);
-      }
-      sigma = Float64Array.from(obs.columns.map((c) => {
-        const v = record[c];
-        if (v === undefined) this.fail(term.sigmaLoc ?? term.loc, `sigma gives no value for column '${c}' of '${term.file}'`);
-        return v;
-      }));
-    }
-    return {
-      kind: "data",
-      times: obs.times,
-      states: obs.columns.map((c) => this.states.indexOf(c)),
-      values: obs.values,
-      sigma,
-      label: term.file,
-    };
-  }
-}
-
-/** Sorted distinct indices of variables of one space in `e`. */
-function varsOf(e: Expr, space: VarSpace): number[] {
-  const set = new Set<number>();
-  forEachVar(e, (s, i) => s === space && set.add(i));
-  return [...set].sort((a, b) => a - b);
-}
-
-function makeModel(parts: Omit<CompiledModel, "paramIndex" | "withParams" | "params">): CompiledModel {
-  const index = new Map(parts.paramNames.map((n, i) => [n, i]));
-  const model: CompiledModel = {
-    ...parts,
-    paramIndex(name: string, where = "parameter"): number {
-      const i = index.get(name);
-      if (i === undefined) {
-        const [section, state] = name.split(".", 2) as [string, string | undefined];
-        let hint = suggest(name, parts.paramNames);
-        if (state !== undefined && parts.stateNames.includes(state)) {
-          if (section === "initial") hint = `; the model gives no numeric initial value for '${state}': add initial: {${state}: value} to make it a target`;
-          if (section === "history") hint = `; the history of '${state}' is an expression, not a number: its parameters are the targets`;
-        }
-        throw new GradoptError("E_ARG", `${where}: unknown parameter '${name}' (known: ${parts.paramNames.join(", ")})${hint}`);
-      }
-      return i;
-    },
-    withParams(values: Record<string, number>, where = "parameter"): CompiledModel {
-      const p = Float64Array.from(parts.problem.p);
-      for (const [name, v] of Object.entries(values)) {
-        const i = model.paramIndex(name, where);
-        if (!Number.isFinite(v)) throw new GradoptError("E_ARG", `${where}: ${name} must be finite, got ${v}`);
-        p[i] = v;
-      }
-      return makeModel({ ...parts, problem: { ...parts.problem, p } });
-    },
-    params(): Record<string, number> {
-      return Object.fromEntries(parts.paramNames.map((n, i) => [n, parts.problem.p[i]!]));
-    },
-  };
-  return model;
 }

@@ -18,7 +18,11 @@ const MISSING = new Set(["", "na", "nan", "n/a", "null", "-"]);
  * Parses CSV text. `allowedColumns` (the model's states) restricts the observed columns; anything else is an error at
  * the header cell.
  */
-export function parseObservations(text: string, file: string, allowedColumns?: readonly string[]): Observations {
+export function parseObservations(
+  text: string,
+  file: string,
+  allowedColumns?: readonly string[],
+): Observations {
   const lines = text.split(/\r?\n/);
   const fail = (line: number, column: number, message: string): never => {
     throw new GradoptError("E_DATA", message, { file, line, column });
@@ -33,11 +37,22 @@ export function parseObservations(text: string, file: string, allowedColumns?: r
   }
   if (headerLine < 0) fail(1, 1, "empty data file: expected a header line such as 't,y'");
   const headerText = lines[headerLine]!;
-  const delimiter = headerText.includes(",") ? "," : headerText.includes(";") ? ";" : headerText.includes("\t") ? "\t" : ",";
+  const delimiter = headerText.includes(",")
+    ? ","
+    : headerText.includes(";")
+      ? ";"
+      : headerText.includes("\t")
+        ? "\t"
+        : ",";
   const header = splitCells(headerText, delimiter);
   const names = header.map((c) => unquote(c.text.trim()));
   const timeIndex = names.findIndex((n) => n === "t" || n === "time");
-  if (timeIndex < 0) fail(headerLine + 1, 1, `the header has no time column: expected a column named 't' (got ${names.map((n) => `'${n}'`).join(", ")})`);
+  if (timeIndex < 0)
+    fail(
+      headerLine + 1,
+      1,
+      `the header has no time column: expected a column named 't' (got ${names.map((n) => `'${n}'`).join(", ")})`,
+    );
   const columns: string[] = [];
   const seen = new Set<string>();
   header.forEach((cell, c) => {
@@ -47,12 +62,17 @@ export function parseObservations(text: string, file: string, allowedColumns?: r
     if (name === "") fail(headerLine + 1, col, `empty column name in the header`);
     if (seen.has(name)) fail(headerLine + 1, col, `duplicate column '${name}'`);
     if (allowedColumns && !allowedColumns.includes(name)) {
-      fail(headerLine + 1, col, `column '${name}' is not a state of the model (states: ${allowedColumns.join(", ")})`);
+      fail(
+        headerLine + 1,
+        col,
+        `column '${name}' is not a state of the model (states: ${allowedColumns.join(", ")})`,
+      );
     }
     seen.add(name);
     columns.push(name);
   });
-  if (columns.length === 0) fail(headerLine + 1, 1, "the header names no observed state: expected columns such as 't,y'");
+  if (columns.length === 0)
+    fail(headerLine + 1, 1, "the header names no observed state: expected columns such as 't,y'");
 
   const times: number[] = [];
   const values: number[] = [];
@@ -70,7 +90,8 @@ export function parseObservations(text: string, file: string, allowedColumns?: r
       const col = cell.start + 1 + (cell.text.length - cell.text.trimStart().length);
       if (c === timeIndex) {
         const v = Number(textCell);
-        if (textCell === "" || !Number.isFinite(v)) fail(i + 1, col, `time '${textCell}' is not a finite number`);
+        if (textCell === "" || !Number.isFinite(v))
+          fail(i + 1, col, `time '${textCell}' is not a finite number`);
         times.push(v);
         return;
       }
@@ -102,4 +123,5 @@ function splitCells(line: string, delimiter: string): { text: string; start: num
   return cells;
 }
 
-const unquote = (s: string) => (s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s);
+const unquote = (s: string) =>
+  s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;

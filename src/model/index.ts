@@ -3,7 +3,13 @@
  * convenience wrappers over the DDE layer.
  */
 export { loadModel, compileModel, type CompiledModel, type DelayInfo } from "./compile.js";
-export { readModelSpec, type ModelSpec, type ModelInput, type ExprSource, type CostTermSpec } from "./load.js";
+export {
+  readModelSpec,
+  type ModelSpec,
+  type ModelInput,
+  type ExprSource,
+  type CostTermSpec,
+} from "./load.js";
 export { parseObservations, type Observations } from "./csv.js";
 export { setModelParams } from "./save.js";
 export {

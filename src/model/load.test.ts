@@ -16,10 +16,12 @@ const BASE = {
 
 /** A model text from sections (later keys override BASE). */
 function model(sections: Record<string, string | undefined> = {}): string {
-  return Object.entries({ ...BASE, ...sections })
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join("\n") + "\n";
+  return (
+    Object.entries({ ...BASE, ...sections })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("\n") + "\n"
+  );
 }
 
 function errorOf(text: string, file = "m.yaml"): GradoptError {
@@ -40,7 +42,13 @@ function posOf(text: string, needle: string, after = ""): [number, number] {
   return [before.length, before[before.length - 1]!.length + 1];
 }
 
-function expectAt(err: GradoptError, text: string, needle: string, message: string | RegExp, after = ""): void {
+function expectAt(
+  err: GradoptError,
+  text: string,
+  needle: string,
+  message: string | RegExp,
+  after = "",
+): void {
   expect(err.message).toMatch(message);
   expect([err.location?.line, err.location?.column]).toEqual(posOf(text, needle, after));
   expect(err.location?.file).toBe("m.yaml");
@@ -58,7 +66,12 @@ describe("model file errors name the file, line and column", () => {
 
   it("YAML that splits an unquoted expression gets a hint", () => {
     const t1 = model({ equations: "{x: -a * x(t - tau), y: max(x, y)}" });
-    expectAt(errorOf(t1), t1, "y)}", "'y)' is not a state name; if it is part of an expression, quote the expression");
+    expectAt(
+      errorOf(t1),
+      t1,
+      "y)}",
+      "'y)' is not a state name; if it is part of an expression, quote the expression",
+    );
     const t2 = model({ equations: "\n  x: -a * x(t - tau)\n  y: x > 0 ? x : y" });
     expect(errorOf(t2).message).toContain("quote an expression that contains ': '");
   });
@@ -133,7 +146,12 @@ describe("model file errors name the file, line and column", () => {
 
   it("missing history", () => {
     const text = model({ history: "{y: 0}" });
-    expectAt(errorOf(text), text, "history", "missing history for state 'x' (its past is read through a delay)");
+    expectAt(
+      errorOf(text),
+      text,
+      "history",
+      "missing history for state 'x' (its past is read through a delay)",
+    );
     const text2 = model({ history: undefined });
     expectAt(errorOf(text2), text2, "states", "missing history for state 'x'");
   });
@@ -144,7 +162,12 @@ describe("model file errors name the file, line and column", () => {
     const t2 = model({ tspan: undefined });
     expect(errorOf(t2).message).toContain("missing section 'tspan'");
     const t3 = model({ params: "{a: one, tau: 1}" });
-    expectAt(errorOf(t3), t3, "one", "parameter 'a' must be a number or a constant expression: unknown name 'one'");
+    expectAt(
+      errorOf(t3),
+      t3,
+      "one",
+      "parameter 'a' must be a number or a constant expression: unknown name 'one'",
+    );
     const t4 = model({ equations: "{x: -a * x(t - tau), y: x, z: 1}" });
     expectAt(errorOf(t4), t4, "z:", "equation for 'z', which is not a state");
     const t5 = model({ equations: "{x: -a * x(t - tau)}" });
@@ -185,7 +208,9 @@ describe("model file errors name the file, line and column", () => {
       }
       throw new Error("no error");
     })();
-    expect(e1.format()).toBe(`${join(dir, "bad-col.csv")}:1:5: column 'w' is not a state of the model (states: x, y)`);
+    expect(e1.format()).toBe(
+      `${join(dir, "bad-col.csv")}:1:5: column 'w' is not a state of the model (states: x, y)`,
+    );
     const text2 = model({ cost: "\n  - {data: bad-cell.csv, sigma: 0.1}" });
     const e2 = (() => {
       try {
@@ -206,19 +231,39 @@ describe("positions are exact in every scalar style", () => {
     const op = fc.constantFrom(" + ", " - ", " * ", " / ");
     const style = fc.constantFrom("plain", "double", "single", "literal", "folded");
     fc.assert(
-      fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), fc.array(op, { minLength: 6, maxLength: 6 }), fc.nat(), style, (tokens, ops, at, st) => {
-        const parts: string[] = tokens.slice();
-        parts.splice(at % (parts.length + 1), 0, "qqz");
-        const multiline = st === "literal" || st === "folded";
-        const expr = parts.map((p, i) => (i === 0 ? "" : multiline && i % 2 === 0 ? ops[i - 1]!.trimEnd() + "\n    " : ops[i - 1]!) + p).join("");
-        const scalar =
-          st === "double" ? `"${expr}"` : st === "single" ? `'${expr}'` : st === "literal" ? `|\n    ${expr}` : st === "folded" ? `>\n    ${expr}` : expr;
-        if (st === "plain" && /[,:]/.test(expr)) return; // a plain scalar cannot hold these in every position
-        const text = model({ equations: `\n  x: -a * x(t - tau)\n  y: ${scalar}` });
-        const err = errorOf(text);
-        expect(err.message).toContain("unknown name 'qqz'");
-        expect([err.location?.line, err.location?.column]).toEqual(posOf(text, "qqz"));
-      }),
+      fc.property(
+        fc.array(token, { minLength: 1, maxLength: 6 }),
+        fc.array(op, { minLength: 6, maxLength: 6 }),
+        fc.nat(),
+        style,
+        (tokens, ops, at, st) => {
+          const parts: string[] = tokens.slice();
+          parts.splice(at % (parts.length + 1), 0, "qqz");
+          const multiline = st === "literal" || st === "folded";
+          const expr = parts
+            .map(
+              (p, i) =>
+                (i === 0 ? "" : multiline && i % 2 === 0 ? ops[i - 1]!.trimEnd() + "\n    " : ops[i - 1]!) +
+                p,
+            )
+            .join("");
+          const scalar =
+            st === "double"
+              ? `"${expr}"`
+              : st === "single"
+                ? `'${expr}'`
+                : st === "literal"
+                  ? `|\n    ${expr}`
+                  : st === "folded"
+                    ? `>\n    ${expr}`
+                    : expr;
+          if (st === "plain" && /[,:]/.test(expr)) return; // a plain scalar cannot hold these in every position
+          const text = model({ equations: `\n  x: -a * x(t - tau)\n  y: ${scalar}` });
+          const err = errorOf(text);
+          expect(err.message).toContain("unknown name 'qqz'");
+          expect([err.location?.line, err.location?.column]).toEqual(posOf(text, "qqz"));
+        },
+      ),
       { numRuns: 300, seed: 11 },
     );
   });
@@ -227,19 +272,42 @@ describe("positions are exact in every scalar style", () => {
 describe("robustness of the loader", () => {
   it("throws only GradoptError on arbitrary YAML-ish text", () => {
     const pieces = fc.constantFrom(
-      "states: [x]\n", "params: {a: 1}\n", "equations: {x: -a * x(t - 1)}\n", "history: {x: 1}\n", "tspan: [0, 1]\n",
-      "cost:\n  - {integral: x^2}\n", "gradient: {a: {terminal: x}}\n", "equations:\n  x: |\n    -x(t - a)\n", ": : :\n",
-      "  - [\n", "{", "}", "\"", "'", "x: y: z\n", "tspan: [1]\n", "history: 2\n", "initial: {x: a}\n", "\t", "- a\n",
+      "states: [x]\n",
+      "params: {a: 1}\n",
+      "equations: {x: -a * x(t - 1)}\n",
+      "history: {x: 1}\n",
+      "tspan: [0, 1]\n",
+      "cost:\n  - {integral: x^2}\n",
+      "gradient: {a: {terminal: x}}\n",
+      "equations:\n  x: |\n    -x(t - a)\n",
+      ": : :\n",
+      "  - [\n",
+      "{",
+      "}",
+      '"',
+      "'",
+      "x: y: z\n",
+      "tspan: [1]\n",
+      "history: 2\n",
+      "initial: {x: a}\n",
+      "\t",
+      "- a\n",
     );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(pieces, { maxLength: 12 }).map((a) => a.join(""))), (text) => {
-        try {
-          loadModel({ text, file: "fuzz.yaml", dir: "/nonexistent" });
-        } catch (err) {
-          if (!(err instanceof GradoptError)) throw err;
-          expect(err.format().split("\n")).toHaveLength(1);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces, { maxLength: 12 }).map((a) => a.join("")),
+        ),
+        (text) => {
+          try {
+            loadModel({ text, file: "fuzz.yaml", dir: "/nonexistent" });
+          } catch (err) {
+            if (!(err instanceof GradoptError)) throw err;
+            expect(err.format().split("\n")).toHaveLength(1);
+          }
+        },
+      ),
       { numRuns: 1000, seed: 3 },
     );
   });

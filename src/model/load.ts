@@ -6,7 +6,17 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from "yaml";
 import { GradoptError, type SourceLocation } from "../errors.js";
 import type { Locate } from "./expr/lexer.js";
 import type { Expr } from "./expr/ast.js";
@@ -30,7 +40,14 @@ export type CostTermSpec =
   | { kind: "sum"; expr: ExprSource; at: number[]; loc: SourceLocation }
   | { kind: "integral"; expr: ExprSource; over?: [number, number]; loc: SourceLocation }
   | { kind: "terminal"; expr: ExprSource; loc: SourceLocation }
-  | { kind: "data"; file: string; path: string; sigma: number | Record<string, number>; loc: SourceLocation; sigmaLoc?: SourceLocation };
+  | {
+      kind: "data";
+      file: string;
+      path: string;
+      sigma: number | Record<string, number>;
+      loc: SourceLocation;
+      sigmaLoc?: SourceLocation;
+    };
 
 export interface ModelSpec {
   /** The model file as given (for messages), and the directory relative paths are taken from. */
@@ -53,7 +70,19 @@ export interface ModelSpec {
 
 export type ModelInput = string | { text: string; file?: string; dir?: string };
 
-const TOP_KEYS = ["name", "description", "states", "params", "equations", "history", "initial", "tspan", "jumps", "cost", "gradient"];
+const TOP_KEYS = [
+  "name",
+  "description",
+  "states",
+  "params",
+  "equations",
+  "history",
+  "initial",
+  "tspan",
+  "jumps",
+  "cost",
+  "gradient",
+];
 const TERM_KINDS = ["sum", "integral", "terminal", "data"] as const;
 
 /** Reads and checks the YAML of a model file (a path, or the text with an optional file name for messages). */
@@ -102,11 +131,18 @@ class SpecReader {
     const err = doc.errors[0];
     if (err) {
       const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      const hint = err.code === "BLOCK_AS_IMPLICIT_KEY" ? " (quote an expression that contains ': ', e.g. \"c ? a : b\")" : "";
+      const hint =
+        err.code === "BLOCK_AS_IMPLICIT_KEY"
+          ? " (quote an expression that contains ': ', e.g. \"c ? a : b\")"
+          : "";
       throw new GradoptError("E_YAML", `YAML: ${message}${hint}`, this.at(err.pos[0]));
     }
     const root = doc.contents;
-    if (!isMap(root)) this.fail(root, "a model file must be a YAML mapping with states, params, equations, history and tspan");
+    if (!isMap(root))
+      this.fail(
+        root,
+        "a model file must be a YAML mapping with states, params, equations, history and tspan",
+      );
     const sections: Record<string, SourceLocation> = {};
     const get = new Map<string, Pair<YamlNode, YamlNode | null>>();
     for (const pair of (root as YAMLMap<YamlNode, YamlNode | null>).items) {
@@ -120,8 +156,14 @@ class SpecReader {
     const rootLoc = this.loc(root);
     const required = (key: string): YamlNode => {
       const pair = get.get(key);
-      if (!pair) throw new GradoptError("E_MODEL", `missing section '${key}'`, { file: this.file, line: rootLoc.line, column: rootLoc.column });
-      if (pair.value === null || pair.value === undefined) this.fail(pair.key as YamlNode, `section '${key}' is empty`);
+      if (!pair)
+        throw new GradoptError("E_MODEL", `missing section '${key}'`, {
+          file: this.file,
+          line: rootLoc.line,
+          column: rootLoc.column,
+        });
+      if (pair.value === null || pair.value === undefined)
+        this.fail(pair.key as YamlNode, `section '${key}' is empty`);
       return pair.value;
     };
     const optional = (key: string): YamlNode | undefined => get.get(key)?.value ?? undefined;
@@ -159,12 +201,17 @@ class SpecReader {
 
   keyName(pair: Pair<unknown, unknown>): string {
     const key = pair.key as YamlNode;
-    if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "number")) this.fail(key, "expected a plain name as key");
+    if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "number"))
+      this.fail(key, "expected a plain name as key");
     return String((key as Scalar).value);
   }
 
   readStates(node: YamlNode): Named<null>[] {
-    const items = isSeq(node) ? node.items : isScalar(node) && typeof node.value === "string" ? null : undefined;
+    const items = isSeq(node)
+      ? node.items
+      : isScalar(node) && typeof node.value === "string"
+        ? null
+        : undefined;
     if (items === undefined) this.fail(node, "states must be a list of names, e.g. [x, y]");
     if (items === null) {
       // "x, y" as one string
@@ -175,7 +222,8 @@ class SpecReader {
     }
     const out: Named<null>[] = [];
     for (const item of items as YamlNode[]) {
-      if (!isScalar(item) || typeof item.value !== "string") this.fail(item, "a state name must be a plain name");
+      if (!isScalar(item) || typeof item.value !== "string")
+        this.fail(item, "a state name must be a plain name");
       const name = this.checkName(String((item as Scalar).value), item, "state");
       if (out.some((s) => s.name === name)) this.fail(item, `state '${name}' is listed twice`);
       out.push({ name, value: null, loc: this.loc(item) });
@@ -185,7 +233,11 @@ class SpecReader {
   }
 
   checkName(name: string, node: YamlNode, what: string): string {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) this.fail(node, `'${name}' is not a valid ${what} name (letters, digits, _; not starting with a digit)`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      this.fail(
+        node,
+        `'${name}' is not a valid ${what} name (letters, digits, _; not starting with a digit)`,
+      );
     if (name === "t") this.fail(node, `'t' is time and cannot be a ${what} name`);
     return name;
   }
@@ -203,7 +255,8 @@ class SpecReader {
   /** A number, or a constant expression such as "2 * log(66)" or "pi / 2" (no names but constants). */
   readNumber(node: YamlNode | null | undefined, what: string, fallback?: YamlNode): number {
     if (!node || !isScalar(node)) return this.fail(node ?? fallback, `${what} must be a number`);
-    if (typeof node.value === "string" && node.value.trim() === "") this.fail(node, `${what} must be a number`);
+    if (typeof node.value === "string" && node.value.trim() === "")
+      this.fail(node, `${what} must be a number`);
     let v = typeof node.value === "number" ? node.value : NaN;
     if (typeof node.value === "string") {
       v = Number(node.value);
@@ -222,9 +275,14 @@ class SpecReader {
           });
         } catch (err) {
           if (!(err instanceof GradoptError)) throw err;
-          throw new GradoptError(err.code, `${what} must be a number or a constant expression: ${err.message}`, err.location);
+          throw new GradoptError(
+            err.code,
+            `${what} must be a number or a constant expression: ${err.message}`,
+            err.location,
+          );
         }
-        if (e.k !== "num") this.fail(node, `${what} must be a number or a constant expression, got '${source.text}'`);
+        if (e.k !== "num")
+          this.fail(node, `${what} must be a number or a constant expression, got '${source.text}'`);
         v = e.v;
       }
     }
@@ -239,16 +297,26 @@ class SpecReader {
 
   /** An expression scalar (string or number) with a character-level locator. */
   expr(node: YamlNode | null | undefined, what: string, fallback?: YamlNode): ExprSource {
-    if (!node || !isScalar(node)) return this.fail(node ?? fallback, `${what} must be an expression (a string or a number)`);
+    if (!node || !isScalar(node))
+      return this.fail(node ?? fallback, `${what} must be an expression (a string or a number)`);
     const value = node.value;
     if (typeof value === "number") {
       const start = node.range?.[0] ?? 0;
-      return { text: String(value), locate: (offset) => this.at(start + Math.min(offset, 0)), loc: this.at(start) };
+      return {
+        text: String(value),
+        locate: (offset) => this.at(start + Math.min(offset, 0)),
+        loc: this.at(start),
+      };
     }
-    if (typeof value !== "string") return this.fail(node, `${what} must be an expression, got ${String(value)}`);
+    if (typeof value !== "string")
+      return this.fail(node, `${what} must be an expression, got ${String(value)}`);
     if (value.trim() === "") this.fail(node, `${what} is empty`);
     const map = this.alignScalar(node as Scalar<string>);
-    return { text: value, locate: (offset) => this.at(map[Math.min(Math.max(offset, 0), map.length - 1)]!), loc: this.loc(node) };
+    return {
+      text: value,
+      locate: (offset) => this.at(map[Math.min(Math.max(offset, 0), map.length - 1)]!),
+      loc: this.loc(node),
+    };
   }
 
   /**
@@ -287,9 +355,16 @@ class SpecReader {
     return (node as YAMLMap<YamlNode, YamlNode | null>).items.map((pair) => {
       const name = this.keyName(pair);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim())) {
-        this.fail(pair.key as YamlNode, `'${name}' is not a state name; if it is part of an expression, quote the expression: in a {...} mapping ', ' splits unquoted text`);
+        this.fail(
+          pair.key as YamlNode,
+          `'${name}' is not a state name; if it is part of an expression, quote the expression: in a {...} mapping ', ' splits unquoted text`,
+        );
       }
-      return { name, value: this.expr(pair.value, `${section} of '${name}'`, pair.key as YamlNode), loc: this.loc(pair.key as YamlNode) };
+      return {
+        name,
+        value: this.expr(pair.value, `${section} of '${name}'`, pair.key as YamlNode),
+        loc: this.loc(pair.key as YamlNode),
+      };
     });
   }
 
@@ -308,32 +383,60 @@ class SpecReader {
   }
 
   readTerm(node: YamlNode, section: string, allowData: boolean): CostTermSpec {
-    if (!isMap(node)) this.fail(node, `each ${section} term must be a mapping such as {integral: "y^2"} (kinds: ${TERM_KINDS.join(", ")})`);
+    if (!isMap(node))
+      this.fail(
+        node,
+        `each ${section} term must be a mapping such as {integral: "y^2"} (kinds: ${TERM_KINDS.join(", ")})`,
+      );
     const pairs = new Map<string, Pair<YamlNode, YamlNode | null>>();
-    for (const pair of (node as YAMLMap<YamlNode, YamlNode | null>).items) pairs.set(this.keyName(pair), pair);
+    for (const pair of (node as YAMLMap<YamlNode, YamlNode | null>).items)
+      pairs.set(this.keyName(pair), pair);
     const kinds = TERM_KINDS.filter((k) => pairs.has(k));
     if (kinds.length !== 1) {
-      this.fail(node, `each ${section} term needs exactly one of ${TERM_KINDS.join(", ")}${kinds.length ? ` (got ${kinds.join(" and ")})` : ""}`);
+      this.fail(
+        node,
+        `each ${section} term needs exactly one of ${TERM_KINDS.join(", ")}${kinds.length ? ` (got ${kinds.join(" and ")})` : ""}`,
+      );
     }
     const kind = kinds[0]!;
-    const allowed: Record<string, string[]> = { sum: ["sum", "at"], integral: ["integral", "over"], terminal: ["terminal"], data: ["data", "sigma"] };
+    const allowed: Record<string, string[]> = {
+      sum: ["sum", "at"],
+      integral: ["integral", "over"],
+      terminal: ["terminal"],
+      data: ["data", "sigma"],
+    };
     for (const [key, pair] of pairs) {
-      if (!allowed[kind]!.includes(key)) this.fail(pair.key as YamlNode, `unknown key '${key}' in a ${kind} term (allowed: ${allowed[kind]!.join(", ")})`);
+      if (!allowed[kind]!.includes(key))
+        this.fail(
+          pair.key as YamlNode,
+          `unknown key '${key}' in a ${kind} term (allowed: ${allowed[kind]!.join(", ")})`,
+        );
     }
     const main = pairs.get(kind)!;
     const loc = this.loc(main.key as YamlNode);
     switch (kind) {
       case "sum": {
         const atPair = pairs.get("at");
-        if (!atPair) this.fail(main.key as YamlNode, "a sum term needs 'at': a list of times or {from, to, step}");
-        return { kind, expr: this.expr(main.value, "the sum's expression", main.key as YamlNode), at: this.readTimes(atPair!.value, atPair!.key as YamlNode), loc };
+        if (!atPair)
+          this.fail(main.key as YamlNode, "a sum term needs 'at': a list of times or {from, to, step}");
+        return {
+          kind,
+          expr: this.expr(main.value, "the sum's expression", main.key as YamlNode),
+          at: this.readTimes(atPair!.value, atPair!.key as YamlNode),
+          loc,
+        };
       }
       case "integral": {
         const overPair = pairs.get("over");
-        const spec: CostTermSpec = { kind, expr: this.expr(main.value, "the integral's expression", main.key as YamlNode), loc };
+        const spec: CostTermSpec = {
+          kind,
+          expr: this.expr(main.value, "the integral's expression", main.key as YamlNode),
+          loc,
+        };
         if (overPair) {
           const over = this.readNumberList(overPair.value ?? (overPair.key as YamlNode), "over");
-          if (over.length !== 2 || !(over[0]! <= over[1]!)) this.fail(overPair.value, "over must be [from, to] with from <= to");
+          if (over.length !== 2 || !(over[0]! <= over[1]!))
+            this.fail(overPair.value, "over must be [from, to] with from <= to");
           spec.over = [over[0]!, over[1]!];
         }
         return spec;
@@ -342,7 +445,8 @@ class SpecReader {
         return { kind, expr: this.expr(main.value, "the terminal expression", main.key as YamlNode), loc };
       case "data": {
         if (!allowData) this.fail(main.key as YamlNode, `a data term cannot appear in ${section}`);
-        if (!main.value || !isScalar(main.value) || typeof main.value.value !== "string") this.fail(main.value ?? (main.key as YamlNode), "data must name a CSV file");
+        if (!main.value || !isScalar(main.value) || typeof main.value.value !== "string")
+          this.fail(main.value ?? (main.key as YamlNode), "data must name a CSV file");
         const file = String((main.value as Scalar).value);
         const sigmaPair = pairs.get("sigma");
         let sigma: number | Record<string, number> = 1;
@@ -355,7 +459,14 @@ class SpecReader {
             }
           } else sigma = this.positive(sigmaPair.value, "sigma", sigmaPair.key as YamlNode);
         }
-        return { kind, file, path: resolvePath(this.dir, file), sigma, loc: this.loc(main.value), sigmaLoc: sigmaPair ? this.loc(sigmaPair.key as YamlNode) : undefined };
+        return {
+          kind,
+          file,
+          path: resolvePath(this.dir, file),
+          sigma,
+          loc: this.loc(main.value),
+          sigmaLoc: sigmaPair ? this.loc(sigmaPair.key as YamlNode) : undefined,
+        };
       }
     }
   }
@@ -369,11 +480,13 @@ class SpecReader {
   readTimes(node: YamlNode | null | undefined, keyNode: YamlNode): number[] {
     if (node && isSeq(node)) return this.readNumberList(node, "at");
     if (node && isScalar(node)) return [this.readNumber(node, "at")];
-    if (!node || !isMap(node)) return this.fail(node ?? keyNode, "at must be a list of times or {from, to, step}");
+    if (!node || !isMap(node))
+      return this.fail(node ?? keyNode, "at must be a list of times or {from, to, step}");
     const fields: Record<string, number> = {};
     for (const pair of (node as YAMLMap<YamlNode, YamlNode | null>).items) {
       const key = this.keyName(pair);
-      if (!["from", "to", "step", "n"].includes(key)) this.fail(pair.key as YamlNode, `unknown key '${key}' in at (allowed: from, to, step or n)`);
+      if (!["from", "to", "step", "n"].includes(key))
+        this.fail(pair.key as YamlNode, `unknown key '${key}' in at (allowed: from, to, step or n)`);
       fields[key] = this.readNumber(pair.value, `at.${key}`, pair.key as YamlNode);
     }
     const { from, to, step, n } = fields;
@@ -381,11 +494,19 @@ class SpecReader {
       this.fail(node, "at must be {from, to, step} or {from, to, n} with from <= to");
     }
     if (step !== undefined && !(step > 0)) this.fail(node, `at.step must be positive, got ${step}`);
-    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) this.fail(node, `at.n must be a positive integer, got ${n}`);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+      this.fail(node, `at.n must be a positive integer, got ${n}`);
     const count = step !== undefined ? Math.floor((to! - from!) / step + 1e-9) + 1 : n!;
     if (count > 10_000_000) this.fail(node, `at lists ${count} times: too many`);
     const times: number[] = [];
-    for (let k = 0; k < count; k++) times.push(count === 1 ? from! : step !== undefined ? from! + k * step : from! + ((to! - from!) * k) / (count - 1));
+    for (let k = 0; k < count; k++)
+      times.push(
+        count === 1
+          ? from!
+          : step !== undefined
+            ? from! + k * step
+            : from! + ((to! - from!) * k) / (count - 1),
+      );
     return times;
   }
 
@@ -394,7 +515,11 @@ class SpecReader {
     return (node as YAMLMap<YamlNode, YamlNode | null>).items.map((pair) => {
       const name = this.keyName(pair);
       if (!pair.value) this.fail(pair.key as YamlNode, `the gradient of '${name}' is empty`);
-      return { name, value: this.readTerms(pair.value!, `the gradient of '${name}'`, false), loc: this.loc(pair.key as YamlNode) };
+      return {
+        name,
+        value: this.readTerms(pair.value!, `the gradient of '${name}'`, false),
+        loc: this.loc(pair.key as YamlNode),
+      };
     });
   }
 }

@@ -20,7 +20,8 @@ cost:
 
 describe("convenience wrappers", () => {
   const model = loadModel({ text: TEXT, file: "targets.yaml" });
-  const cost = (name: string, value: number) => solveModel(model.withParams({ [name]: value }), { rtol: 1e-11, atol: 1e-13 }).cost!;
+  const cost = (name: string, value: number) =>
+    solveModel(model.withParams({ [name]: value }), { rtol: 1e-11, atol: 1e-13 }).cost!;
 
   it("modelGradient matches central differences of solveModel's cost for parameters, a delay, history and initial values", () => {
     const wrt = ["r", "tau", "a", "history.v", "initial.y"];

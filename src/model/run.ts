@@ -37,22 +37,31 @@ export interface SolveModelResult {
 }
 
 /** A model given as a path, `{ text, file }`, or already compiled; `set` applied. */
-export function prepareModel(model: CompiledModel | ModelInput, set?: Record<string, number>, where = "set"): CompiledModel {
+export function prepareModel(
+  model: CompiledModel | ModelInput,
+  set?: Record<string, number>,
+  where = "set",
+): CompiledModel {
   const m = isCompiled(model) ? model : loadModel(model);
   return set && Object.keys(set).length ? m.withParams(set, where) : m;
 }
 
-const isCompiled = (m: CompiledModel | ModelInput): m is CompiledModel => typeof m === "object" && "problem" in m;
+const isCompiled = (m: CompiledModel | ModelInput): m is CompiledModel =>
+  typeof m === "object" && "problem" in m;
 
 export function solverMethod(name: string | undefined, where = "method"): SolveOptions["method"] {
   if (name === undefined) return undefined;
   const method = methodByName(name);
-  if (!method) throw new GradoptError("E_ARG", `${where}: unknown solver method '${name}' (known: dp5, bs3, dop853)`);
+  if (!method)
+    throw new GradoptError("E_ARG", `${where}: unknown solver method '${name}' (known: dp5, bs3, dop853)`);
   return method;
 }
 
 /** Solves a model file (or compiled model). A solver failure is not thrown: check `solution.ok` / `status`. */
-export function solveModel(model: CompiledModel | ModelInput, opts: SolveModelOptions = {}): SolveModelResult {
+export function solveModel(
+  model: CompiledModel | ModelInput,
+  opts: SolveModelOptions = {},
+): SolveModelResult {
   const m = prepareModel(model, opts.set);
   const options: SolveOptions = { rtol: opts.rtol, atol: opts.atol, method: solverMethod(opts.method) };
   if (opts.at) {
@@ -100,12 +109,20 @@ export interface ModelGradientResult {
 }
 
 /** The exact gradient of the model's cost with respect to `wrt`; with `check`, also the user's formulas compared. */
-export function modelGradient(model: CompiledModel | ModelInput, opts: ModelGradientOptions = {}): ModelGradientResult {
+export function modelGradient(
+  model: CompiledModel | ModelInput,
+  opts: ModelGradientOptions = {},
+): ModelGradientResult {
   const m = prepareModel(model, opts.set);
-  if (m.cost.length === 0) throw new GradoptError("E_MODEL", "the model has no cost section: nothing to differentiate", { file: m.file });
+  if (m.cost.length === 0)
+    throw new GradoptError("E_MODEL", "the model has no cost section: nothing to differentiate", {
+      file: m.file,
+    });
   const userTargets = Object.keys(m.userGradient);
   if (opts.check && userTargets.length === 0) {
-    throw new GradoptError("E_MODEL", "the model has no gradient section: no user formula to check", { file: m.file });
+    throw new GradoptError("E_MODEL", "the model has no gradient section: no user formula to check", {
+      file: m.file,
+    });
   }
   const wrt = opts.wrt ?? (opts.check ? union(m.modelParams, userTargets) : m.modelParams);
   for (const w of wrt) m.paramIndex(w, "wrt");
@@ -129,7 +146,13 @@ export function modelGradient(model: CompiledModel | ModelInput, opts: ModelGrad
   }
   const gradient: Record<string, number> = {};
   res.names.forEach((name, k) => (gradient[name] = res.gradient[k]!));
-  const out: ModelGradientResult = { model: m, cost: res.cost, gradient, method: res.method, solution: res.solution };
+  const out: ModelGradientResult = {
+    model: m,
+    cost: res.cost,
+    gradient,
+    method: res.method,
+    solution: res.solution,
+  };
   if (res.oneSided) out.oneSided = res.oneSided;
   if (opts.check) {
     // The same rule as checkUserGradient (dde/gradient), on this one solution: relative error with a floor, and a
@@ -150,7 +173,9 @@ export function modelGradient(model: CompiledModel | ModelInput, opts: ModelGrad
         const [lo, hi] = [Math.min(sided.left, sided.right), Math.max(sided.left, sided.right)];
         exact = user < lo ? lo : user > hi ? hi : user;
       }
-      const relError = Number.isFinite(user) ? Math.abs(user - exact) / Math.max(Math.abs(exact), Math.abs(user), floor) : Infinity;
+      const relError = Number.isFinite(user)
+        ? Math.abs(user - exact) / Math.max(Math.abs(exact), Math.abs(user), floor)
+        : Infinity;
       out.check[target] = { user, exact, relError, ok: relError <= tol };
     }
   }
@@ -186,27 +211,43 @@ export interface FitModelFileResult extends FitResult {
 }
 
 /** Fits a model file's parameters to its cost (starting from the file's values, or `set`). */
-export function fitModelFile(model: CompiledModel | ModelInput, opts: FitModelFileOptions = {}): FitModelFileResult {
+export function fitModelFile(
+  model: CompiledModel | ModelInput,
+  opts: FitModelFileOptions = {},
+): FitModelFileResult {
   const m = prepareModel(model, opts.set);
-  if (m.cost.length === 0) throw new GradoptError("E_MODEL", "the model has no cost section: nothing to fit", { file: m.file });
+  if (m.cost.length === 0)
+    throw new GradoptError("E_MODEL", "the model has no cost section: nothing to fit", { file: m.file });
   const userTargets = Object.keys(m.userGradient);
   if (opts.gradient === "user" && userTargets.length === 0) {
-    throw new GradoptError("E_MODEL", "the model has no gradient section: --gradient user needs the model's own formulas", { file: m.file });
+    throw new GradoptError(
+      "E_MODEL",
+      "the model has no gradient section: --gradient user needs the model's own formulas",
+      { file: m.file },
+    );
   }
   const wrt = opts.wrt ?? (opts.gradient === "user" ? userTargets : m.modelParams);
   for (const w of wrt) m.paramIndex(w, "wrt");
   if (opts.gradient === "user") {
     const missing = wrt.filter((w) => !userTargets.includes(w));
-    if (missing.length) throw new GradoptError("E_MODEL", `the model's gradient section has no formula for ${missing.join(", ")}`, { file: m.file });
+    if (missing.length)
+      throw new GradoptError(
+        "E_MODEL",
+        `the model's gradient section has no formula for ${missing.join(", ")}`,
+        { file: m.file },
+      );
   }
   for (const b of Object.keys(opts.bounds ?? {})) {
-    if (!wrt.includes(b)) throw new GradoptError("E_ARG", `bounds: '${b}' is not a fitted target (targets: ${wrt.join(", ")})`);
+    if (!wrt.includes(b))
+      throw new GradoptError("E_ARG", `bounds: '${b}' is not a fitted target (targets: ${wrt.join(", ")})`);
   }
   const rtol = opts.rtol ?? 1e-8;
   const start = solveModel(m, { rtol, atol: opts.atol, method: opts.method });
   const initialCost = start.cost ?? NaN;
   const method = solverMethod(opts.method);
-  const solver: SolveFn | undefined = method ? (problem, o) => defaultSolve(problem, { ...o, method }) : undefined;
+  const solver: SolveFn | undefined = method
+    ? (problem, o) => defaultSolve(problem, { ...o, method })
+    : undefined;
   const fit = fitModel(m.problem, m.cost, {
     wrt,
     optimizer: opts.optimizer,

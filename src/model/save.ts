@@ -10,9 +10,15 @@ import { GradoptError } from "../errors.js";
  * `rebase` moves relative data paths (`data: obs.csv`) from the original model's directory to the new file's, so a
  * model saved elsewhere still finds its data.
  */
-export function setModelParams(text: string, values: Record<string, number>, file = "<model>", rebase?: { from: string; to: string }): string {
+export function setModelParams(
+  text: string,
+  values: Record<string, number>,
+  file = "<model>",
+  rebase?: { from: string; to: string },
+): string {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0 || !isMap(doc.contents)) throw new GradoptError("E_YAML", "cannot update the model: it is not valid YAML", { file });
+  if (doc.errors.length > 0 || !isMap(doc.contents))
+    throw new GradoptError("E_YAML", "cannot update the model: it is not valid YAML", { file });
   for (const [name, value] of Object.entries(values)) {
     const dot = name.indexOf(".");
     if (dot < 0) {
@@ -21,7 +27,8 @@ export function setModelParams(text: string, values: Record<string, number>, fil
     }
     const section = name.slice(0, dot);
     const state = name.slice(dot + 1);
-    if (section !== "history" && section !== "initial") throw new GradoptError("E_ARG", `cannot save '${name}': not a parameter of a model file`);
+    if (section !== "history" && section !== "initial")
+      throw new GradoptError("E_ARG", `cannot save '${name}': not a parameter of a model file`);
     expandScalarSection(doc, section);
     doc.setIn([section, state], value);
   }
@@ -44,7 +51,9 @@ function expandScalarSection(doc: Document, section: string): void {
   if (!isScalar(node)) return;
   const states = doc.get("states", true);
   const names = isScalar(states)
-    ? String(states.value).split(",").map((s) => s.trim())
+    ? String(states.value)
+        .split(",")
+        .map((s) => s.trim())
     : ((doc.toJS() as { states?: string[] }).states ?? []);
   doc.set(section, doc.createNode(Object.fromEntries(names.map((s) => [s, node.value])), { flow: true }));
 }

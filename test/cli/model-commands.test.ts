@@ -6,7 +6,16 @@ import { loadModel, modelGradient, solveModel } from "../../src/index.js";
 import { runCli } from "./run-cli.js";
 
 const ex = (name: string) => join(import.meta.dirname, "../../examples", name);
-const EXAMPLES = ["seed-3state.yaml", "mackey-glass.yaml", "infection.yaml", "hutchinson.yaml", "logistic-fit.yaml", "ddetst-b2.yaml", "ddetst-d1.yaml", "neutral.yaml"];
+const EXAMPLES = [
+  "seed-3state.yaml",
+  "mackey-glass.yaml",
+  "infection.yaml",
+  "hutchinson.yaml",
+  "logistic-fit.yaml",
+  "ddetst-b2.yaml",
+  "ddetst-d1.yaml",
+  "neutral.yaml",
+];
 
 interface SolveJson {
   t: number[];
@@ -32,7 +41,17 @@ describe("gradopt solve", () => {
   });
 
   it("Mackey-Glass through the model file matches the published reference values", async () => {
-    const r = await runCli("solve", ex("mackey-glass.yaml"), "--at", "50,100", "--rtol", "1e-10", "--atol", "1e-12", "--json");
+    const r = await runCli(
+      "solve",
+      ex("mackey-glass.yaml"),
+      "--at",
+      "50,100",
+      "--rtol",
+      "1e-10",
+      "--atol",
+      "1e-12",
+      "--json",
+    );
     const j = r.json<SolveJson>();
     expect(j.t).toEqual([50, 100]);
     expect(j.states.y![0]).toBeCloseTo(0.644119709571859, 6);
@@ -40,10 +59,24 @@ describe("gradopt solve", () => {
   });
 
   it("DDETST B2 (discontinuous RHS, time-dependent lag) and D1 (state-dependent lag) match their exact solutions", async () => {
-    const b2 = (await runCli("solve", ex("ddetst-b2.yaml"), "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    const b2 = (
+      await runCli("solve", ex("ddetst-b2.yaml"), "--rtol", "1e-9", "--atol", "1e-11", "--json")
+    ).json<SolveJson>();
     expect(b2.t.at(-1)).toBeCloseTo(2 * Math.log(66), 14);
     expect(b2.states.u!.at(-1)).toBeCloseTo(-65 / 66, 7);
-    const d1 = (await runCli("solve", ex("ddetst-d1.yaml"), "--at", "1,2,5", "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    const d1 = (
+      await runCli(
+        "solve",
+        ex("ddetst-d1.yaml"),
+        "--at",
+        "1,2,5",
+        "--rtol",
+        "1e-9",
+        "--atol",
+        "1e-11",
+        "--json",
+      )
+    ).json<SolveJson>();
     [1, 2, 5].forEach((t, k) => {
       expect(d1.states.y1![k]).toBeCloseTo(Math.log(t), 7);
       expect(d1.states.y2![k]).toBeCloseTo(1 / t, 7);
@@ -51,23 +84,52 @@ describe("gradopt solve", () => {
   });
 
   it("a neutral model (a delayed derivative) matches its exact solution sin t", async () => {
-    const j = (await runCli("solve", ex("neutral.yaml"), "--at", "0:5:0.5", "--rtol", "1e-9", "--atol", "1e-11", "--json")).json<SolveJson>();
+    const j = (
+      await runCli(
+        "solve",
+        ex("neutral.yaml"),
+        "--at",
+        "0:5:0.5",
+        "--rtol",
+        "1e-9",
+        "--atol",
+        "1e-11",
+        "--json",
+      )
+    ).json<SolveJson>();
     j.t.forEach((t, k) => expect(j.states.y![k]).toBeCloseTo(Math.sin(t), 7));
   });
 
   it("--at ranges, --set, --method and --csv (written whole, no temporary file left)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gradopt-cli-"));
     const csv = join(dir, "out.csv");
-    const r = await runCli("solve", ex("hutchinson.yaml"), "--at", "0:10:0.5", "--set", "tau=1.2,history.y=0.3", "--method", "dop853", "--csv", csv, "--json");
+    const r = await runCli(
+      "solve",
+      ex("hutchinson.yaml"),
+      "--at",
+      "0:10:0.5",
+      "--set",
+      "tau=1.2,history.y=0.3",
+      "--method",
+      "dop853",
+      "--csv",
+      csv,
+      "--json",
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = r.json<SolveJson>();
     expect(j.t).toHaveLength(21);
-    const lib = solveModel(loadModel(ex("hutchinson.yaml")).withParams({ tau: 1.2, "history.y": 0.3 }), { at: j.t, method: "dop853" });
+    const lib = solveModel(loadModel(ex("hutchinson.yaml")).withParams({ tau: 1.2, "history.y": 0.3 }), {
+      at: j.t,
+      method: "dop853",
+    });
     expect(j.states.y).toEqual(Array.from(lib.solution.y[0]!));
     expect(j.states.y![0]).toBe(0.3);
     const lines = readFileSync(csv, "utf8").trim().split("\n");
     expect(lines[0]).toBe("t,y");
-    expect(lines.slice(1).map((l) => l.split(",").map(Number))).toEqual(j.t.map((t, k) => [t, j.states.y![k]]));
+    expect(lines.slice(1).map((l) => l.split(",").map(Number))).toEqual(
+      j.t.map((t, k) => [t, j.states.y![k]]),
+    );
     expect(readdirSync(dir)).toEqual(["out.csv"]);
   });
 
@@ -82,31 +144,53 @@ describe("gradopt solve", () => {
 
 describe("gradopt gradient", () => {
   it("--json equals the library's gradient", async () => {
-    const r = await runCli("gradient", ex("hutchinson.yaml"), "--wrt", "r,tau,history.y", "--method", "forward", "--json");
+    const r = await runCli(
+      "gradient",
+      ex("hutchinson.yaml"),
+      "--wrt",
+      "r,tau,history.y",
+      "--method",
+      "forward",
+      "--json",
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = r.json<{ cost: number; gradient: Record<string, number> }>();
-    const lib = modelGradient(ex("hutchinson.yaml"), { wrt: ["r", "tau", "history.y"], gradientMethod: "forward" });
+    const lib = modelGradient(ex("hutchinson.yaml"), {
+      wrt: ["r", "tau", "history.y"],
+      gradientMethod: "forward",
+    });
     expect(j.cost).toBe(lib.cost);
     expect(j.gradient).toEqual(lib.gradient);
     expect(Object.keys(j.gradient)).toEqual(["r", "tau", "history.y"]);
   });
 
-  it.each(["seed-3state.yaml", "hutchinson.yaml"])("%s: --check passes for the user's formula", async (file) => {
-    const r = await runCli("gradient", ex(file), "--check", "--json");
-    expect(r.code, r.stderr).toBe(0);
-    const j = r.json<{ check: Record<string, { user: number; exact: number; relError: number; ok: boolean }> }>();
-    const entries = Object.values(j.check);
-    expect(entries.length).toBeGreaterThan(0);
-    for (const c of entries) {
-      expect(c.ok).toBe(true);
-      expect(Object.keys(c)).toEqual(["user", "exact", "relError", "ok"]);
-    }
-  });
+  it.each(["seed-3state.yaml", "hutchinson.yaml"])(
+    "%s: --check passes for the user's formula",
+    async (file) => {
+      const r = await runCli("gradient", ex(file), "--check", "--json");
+      expect(r.code, r.stderr).toBe(0);
+      const j = r.json<{
+        check: Record<string, { user: number; exact: number; relError: number; ok: boolean }>;
+      }>();
+      const entries = Object.values(j.check);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const c of entries) {
+        expect(c.ok).toBe(true);
+        expect(Object.keys(c)).toEqual(["user", "exact", "relError", "ok"]);
+      }
+    },
+  );
 
   it("--check fails (exit 1, names the target) for a wrong formula", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gradopt-cli-"));
     const file = join(dir, "wrong.yaml");
-    writeFileSync(file, readFileSync(ex("hutchinson.yaml"), "utf8").replace('c: {integral: "-2 * (y - c)"}', 'c: {integral: "-1.9 * (y - c)"}'));
+    writeFileSync(
+      file,
+      readFileSync(ex("hutchinson.yaml"), "utf8").replace(
+        'c: {integral: "-2 * (y - c)"}',
+        'c: {integral: "-1.9 * (y - c)"}',
+      ),
+    );
     const r = await runCli("gradient", file, "--check", "--json");
     expect(r.code).toBe(1);
     expect(r.json<{ check: Record<string, { ok: boolean }> }>().check.c!.ok).toBe(false);
@@ -118,8 +202,17 @@ describe("gradopt fit", () => {
   it("recovers the parameters that generated the data (--json shape)", async () => {
     const r = await runCli("fit", ex("logistic-fit.yaml"), "--wrt", "r,K,tau", "--optimizer", "lm", "--json");
     expect(r.code, r.stderr).toBe(0);
-    const j = r.json<{ params: Record<string, number>; cost: number; status: string; converged: boolean; iterations: number; evaluations: number }>();
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(["params", "cost", "status", "converged", "iterations", "evaluations"]));
+    const j = r.json<{
+      params: Record<string, number>;
+      cost: number;
+      status: string;
+      converged: boolean;
+      iterations: number;
+      evaluations: number;
+    }>();
+    expect(Object.keys(j)).toEqual(
+      expect.arrayContaining(["params", "cost", "status", "converged", "iterations", "evaluations"]),
+    );
     expect(j.converged).toBe(true);
     expect(j.params.r).toBeCloseTo(0.8, 1);
     expect(j.params.K).toBeCloseTo(2, 1);
@@ -132,7 +225,17 @@ describe("gradopt fit", () => {
   it("--save writes the model with the fitted values; its data path still resolves", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gradopt-cli-"));
     const saved = join(dir, "fitted.yaml");
-    const r = await runCli("fit", ex("logistic-fit.yaml"), "--wrt", "r,K,tau,history.N", "--optimizer", "lm", "--save", saved, "--json");
+    const r = await runCli(
+      "fit",
+      ex("logistic-fit.yaml"),
+      "--wrt",
+      "r,K,tau,history.N",
+      "--optimizer",
+      "lm",
+      "--save",
+      saved,
+      "--json",
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = r.json<{ params: Record<string, number>; cost: number }>();
     const text = readFileSync(saved, "utf8");
@@ -148,7 +251,11 @@ describe("gradopt fit", () => {
     expect(r.code, r.stderr).toBe(0);
     const j = r.json<{ params: Record<string, number>; cost: number }>();
     // dJ/dc = 0 at c = mean of x1 over the span
-    const { solution } = solveModel(ex("seed-3state.yaml"), { rtol: 1e-10, atol: 1e-12, at: Array.from({ length: 2001 }, (_, k) => k * 0.005) });
+    const { solution } = solveModel(ex("seed-3state.yaml"), {
+      rtol: 1e-10,
+      atol: 1e-12,
+      at: Array.from({ length: 2001 }, (_, k) => k * 0.005),
+    });
     const x1 = solution.y[0]!;
     let mean = 0;
     for (let k = 0; k < 2000; k++) mean += (x1[k]! + x1[k + 1]!) / 2 / 2000;
@@ -172,7 +279,9 @@ describe("bad input: one line naming the file/flag, no stack unless --debug", ()
   });
 
   it("a model error: file:line:column, one line", async () => {
-    const file = bad("states: [y]\nparams: {r: 1}\nequations:\n  y: r * y * (1 - y(t - 1)) + sinh(y, 2)\nhistory: {y: 0.5}\ntspan: [0, 1]\n");
+    const file = bad(
+      "states: [y]\nparams: {r: 1}\nequations:\n  y: r * y * (1 - y(t - 1)) + sinh(y, 2)\nhistory: {y: 0.5}\ntspan: [0, 1]\n",
+    );
     const r = await runCli("solve", file, "--json");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
@@ -205,7 +314,10 @@ describe("bad input: one line naming the file/flag, no stack unless --debug", ()
     expect(r.stderr).toBe("gradopt: /nonexistent/m.yaml: cannot read model file: no such file\n");
     const dir = mkdtempSync(join(tmpdir(), "gradopt-cli-"));
     writeFileSync(join(dir, "obs.csv"), "t,y\n0.5,1\n1,x1\n");
-    writeFileSync(join(dir, "m.yaml"), "states: [y]\nequations: {y: -y(t - 1)}\nhistory: {y: 1}\ntspan: [0, 2]\ncost: [{data: obs.csv}]\n");
+    writeFileSync(
+      join(dir, "m.yaml"),
+      "states: [y]\nequations: {y: -y(t - 1)}\nhistory: {y: 1}\ntspan: [0, 2]\ncost: [{data: obs.csv}]\n",
+    );
     const c = await runCli("fit", join(dir, "m.yaml"), "--json");
     expect(c.stderr).toBe(`gradopt: ${join(dir, "obs.csv")}:3:3: 'x1' in column 'y' is not a number\n`);
     expect(existsSync(join(dir, "m.yaml"))).toBe(true);

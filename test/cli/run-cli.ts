@@ -15,8 +15,14 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   const writeErr = process.stderr.write.bind(process.stderr);
   const saved = process.exitCode;
   process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    out.push(String(chunk)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    err.push(String(chunk)),
+    true
+  )) as typeof process.stderr.write;
   let code: number;
   try {
     await main(["node", "gradopt", ...args]);
@@ -33,7 +39,8 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     stderr: err.join(""),
     json<T>() {
       const lines = stdout.trim().split("\n");
-      if (lines.length !== 1) throw new Error(`expected exactly one JSON line on stdout, got ${lines.length}`);
+      if (lines.length !== 1)
+        throw new Error(`expected exactly one JSON line on stdout, got ${lines.length}`);
       return JSON.parse(lines[0]!) as T;
     },
   };

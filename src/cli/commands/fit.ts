@@ -39,7 +39,10 @@ export function register(program: Command): void {
       .command("fit")
       .description("fit a model's parameters to its cost (data, integrals, ...) with exact gradients")
       .argument("<model>", "model file (YAML)")
-      .option("--wrt <names>", "targets: parameters, history.<state>, initial.<state> (default: the model's parameters)")
+      .option(
+        "--wrt <names>",
+        "targets: parameters, history.<state>, initial.<state> (default: the model's parameters)",
+      )
       .option("--optimizer <name>", "lbfgs | lbfgsb | adam | gd | lm (default lbfgs, lbfgsb with --bounds)")
       .option("--bounds <ranges>", "bounds: name=lo:hi,... (either side may be empty)")
       .option("--gradient <kind>", "exact (default) | user (the model's own gradient formulas)")
@@ -62,7 +65,10 @@ function runFit(file: string, flags: FitFlags): void {
   const options = modelFlags({ ...flags, method: undefined });
   const optimizer = flags.optimizer?.toLowerCase() as FitOptimizer | undefined;
   if (optimizer !== undefined && !OPTIMIZERS.includes(optimizer)) {
-    throw new GradoptError("E_FLAG", `--optimizer: unknown optimizer '${flags.optimizer}' (known: ${OPTIMIZERS.join(", ")})`);
+    throw new GradoptError(
+      "E_FLAG",
+      `--optimizer: unknown optimizer '${flags.optimizer}' (known: ${OPTIMIZERS.join(", ")})`,
+    );
   }
   const gradient = flags.gradient?.toLowerCase();
   if (gradient !== undefined && gradient !== "exact" && gradient !== "user") {
@@ -76,10 +82,13 @@ function runFit(file: string, flags: FitFlags): void {
   const wrt = flags.wrt !== undefined ? parseNames("--wrt", flags.wrt) : undefined;
   for (const w of wrt ?? []) model.paramIndex(w, "--wrt");
   const bounds: Record<string, [number, number]> = {};
-  for (const [name, b] of Object.entries(flags.bounds !== undefined ? parseBounds("--bounds", flags.bounds) : {})) {
+  for (const [name, b] of Object.entries(
+    flags.bounds !== undefined ? parseBounds("--bounds", flags.bounds) : {},
+  )) {
     model.paramIndex(name, "--bounds");
     const targets = wrt ?? (gradient === "user" ? Object.keys(model.userGradient) : model.modelParams);
-    if (!targets.includes(name)) throw new GradoptError("E_FLAG", `--bounds: '${name}' is not fitted (targets: ${targets.join(", ")})`);
+    if (!targets.includes(name))
+      throw new GradoptError("E_FLAG", `--bounds: '${name}' is not fitted (targets: ${targets.join(", ")})`);
     bounds[name] = [b.lower, b.upper];
   }
   const progress = flags.progress && !flags.json && process.stderr.isTTY ? new ProgressLine() : undefined;
@@ -95,17 +104,28 @@ function runFit(file: string, flags: FitFlags): void {
       gradientMethod: method as "forward" | "adjoint" | "auto" | undefined,
       maxIter: flags.maxIter !== undefined ? parsePositiveInt("--max-iter", flags.maxIter) : undefined,
       gtol: flags.gtol !== undefined ? positive("--gtol", flags.gtol) : undefined,
-      learningRate: flags.learningRate !== undefined ? positive("--learning-rate", flags.learningRate) : undefined,
-      multiStart: flags.multiStart !== undefined ? parsePositiveInt("--multi-start", flags.multiStart) : undefined,
+      learningRate:
+        flags.learningRate !== undefined ? positive("--learning-rate", flags.learningRate) : undefined,
+      multiStart:
+        flags.multiStart !== undefined ? parsePositiveInt("--multi-start", flags.multiStart) : undefined,
       seed: flags.seed !== undefined ? parsePositiveInt("--seed", flags.seed) : undefined,
-      onProgress: progress ? (p) => progress.update(`fit: iteration ${p.iteration}${p.start ? ` (start ${p.start})` : ""}  J = ${fmt(p.cost)}  |g| = ${fmt(p.gradNorm, 3)}`) : undefined,
+      onProgress: progress
+        ? (p) =>
+            progress.update(
+              `fit: iteration ${p.iteration}${p.start ? ` (start ${p.start})` : ""}  J = ${fmt(p.cost)}  |g| = ${fmt(p.gradNorm, 3)}`,
+            )
+        : undefined,
     });
   } finally {
     progress?.done();
   }
   const r = result;
   if (flags.save) {
-    if (!Number.isFinite(r.cost)) throw new GradoptError("E_SOLVER", `--save: nothing written, the fit has no finite cost (${r.message})`);
+    if (!Number.isFinite(r.cost))
+      throw new GradoptError(
+        "E_SOLVER",
+        `--save: nothing written, the fit has no finite cost (${r.message})`,
+      );
     const rebase = { from: dirname(resolvePath(file)), to: dirname(resolvePath(flags.save)) };
     writeFileAtomic(flags.save, setModelParams(readFileSync(file, "utf8"), r.params, file, rebase));
   }
@@ -122,7 +142,9 @@ function runFit(file: string, flags: FitFlags): void {
   };
   emit(flags, json, () => human(r) + (flags.save ? `\nwrote the fitted model to ${flags.save}` : ""));
   if (!Number.isFinite(r.cost)) {
-    process.stderr.write(`gradopt: ${model.file}: the fit found no point where the model can be solved (${r.message})\n`);
+    process.stderr.write(
+      `gradopt: ${model.file}: the fit found no point where the model can be solved (${r.message})\n`,
+    );
     process.exitCode = 1;
   }
 }
@@ -133,7 +155,10 @@ function human(r: FitModelFileResult): string {
     `${r.model.name}: ${r.optimizer} ${r.converged ? "converged" : "stopped"} (${r.status}) after ${r.iterations} iterations, ${r.evaluations} evaluations`,
     r.message && r.message !== r.status ? `  ${r.message}` : "",
     `cost J: ${fmt(r.initialCost)} -> ${fmt(r.cost)}`,
-    table(["parameter", "start", "fitted"], r.names.map((name) => [name, start[name]!, r.params[name]!])),
+    table(
+      ["parameter", "start", "fitted"],
+      r.names.map((name) => [name, start[name]!, r.params[name]!]),
+    ),
   ]
     .filter(Boolean)
     .join("\n");
@@ -146,7 +171,9 @@ class ProgressLine {
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    process.stderr.write(`\r${text.slice(0, (process.stderr.columns ?? 100) - 1).padEnd(Math.min(99, (process.stderr.columns ?? 100) - 1))}`);
+    process.stderr.write(
+      `\r${text.slice(0, (process.stderr.columns ?? 100) - 1).padEnd(Math.min(99, (process.stderr.columns ?? 100) - 1))}`,
+    );
   }
   done(): void {
     if (this.last > 0) process.stderr.write("\r\x1b[K");

@@ -23,10 +23,18 @@ export function register(program: Command): void {
   withGlobalFlags(
     program
       .command("gradient")
-      .description("the model's cost and its exact gradient; --check compares the model's own gradient formulas")
+      .description(
+        "the model's cost and its exact gradient; --check compares the model's own gradient formulas",
+      )
       .argument("<model>", "model file (YAML)")
-      .option("--wrt <names>", "targets: parameters, history.<state>, initial.<state> (default: the model's parameters)")
-      .option("--method <m>", "forward | adjoint | auto (default auto: adjoint for many targets and constant delays)")
+      .option(
+        "--wrt <names>",
+        "targets: parameters, history.<state>, initial.<state> (default: the model's parameters)",
+      )
+      .option(
+        "--method <m>",
+        "forward | adjoint | auto (default auto: adjoint for many targets and constant delays)",
+      )
       .option("--check", "compare the model's `gradient:` formulas with the exact gradient")
       .option("--tolerance <rel>", "relative error a --check accepts (default max(1e-5, 100 rtol))")
       .option("--rtol <r>", "relative tolerance of the solves (default 1e-8)")
@@ -45,7 +53,8 @@ function runGradient(file: string, flags: GradientFlags): void {
   const model = prepareModel(file, options.set, "--set");
   const wrt = flags.wrt !== undefined ? parseNames("--wrt", flags.wrt) : undefined;
   for (const w of wrt ?? []) model.paramIndex(w, "--wrt");
-  if (wrt && new Set(wrt).size !== wrt.length) throw new GradoptError("E_FLAG", "--wrt: a target is listed twice");
+  if (wrt && new Set(wrt).size !== wrt.length)
+    throw new GradoptError("E_FLAG", "--wrt: a target is listed twice");
   const r = modelGradient(model, {
     ...options,
     set: undefined,
@@ -59,15 +68,21 @@ function runGradient(file: string, flags: GradientFlags): void {
   if (r.check) json.check = r.check;
   if (r.user) json.user = r.user;
   emit(flags, json, () => human(r));
-  const failed = Object.entries(r.check ?? {}).filter(([, c]) => !c.ok).map(([k]) => k);
+  const failed = Object.entries(r.check ?? {})
+    .filter(([, c]) => !c.ok)
+    .map(([k]) => k);
   if (failed.length > 0) {
-    process.stderr.write(`gradopt: ${model.file}: the gradient formula does not match the exact gradient for ${failed.join(", ")}\n`);
+    process.stderr.write(
+      `gradopt: ${model.file}: the gradient formula does not match the exact gradient for ${failed.join(", ")}\n`,
+    );
     process.exitCode = 1;
   }
 }
 
 function human(r: ModelGradientResult): string {
-  const lines = [`${r.model.name}: cost J = ${fmt(r.cost, 10)}  (gradient by ${r.method === "forward" ? "forward sensitivities" : "the adjoint method"})`];
+  const lines = [
+    `${r.model.name}: cost J = ${fmt(r.cost, 10)}  (gradient by ${r.method === "forward" ? "forward sensitivities" : "the adjoint method"})`,
+  ];
   lines.push(
     table(
       ["target", "dJ/dtarget"],
@@ -82,7 +97,13 @@ function human(r: ModelGradientResult): string {
     lines.push(
       table(
         ["target", "formula", "exact", "rel. error", ""],
-        Object.entries(r.check).map(([k, c]) => [k, fmt(c.user, 10), fmt(c.exact, 10), c.relError.toExponential(2), c.ok ? "ok" : "MISMATCH"]),
+        Object.entries(r.check).map(([k, c]) => [
+          k,
+          fmt(c.user, 10),
+          fmt(c.exact, 10),
+          c.relError.toExponential(2),
+          c.ok ? "ok" : "MISMATCH",
+        ]),
       ),
     );
     const unchecked = Object.keys(r.user ?? {}).filter((k) => !(k in r.check!));

@@ -4,7 +4,13 @@ import type { ModelRunOptions } from "../../model/index.js";
 import { parseAssignments, parseNumber, parseNumberList } from "../common.js";
 
 /** The flags every model command shares, parsed (each error names its flag). */
-export function modelFlags(flags: { rtol?: string; atol?: string; set?: string; method?: string; solver?: string }): ModelRunOptions {
+export function modelFlags(flags: {
+  rtol?: string;
+  atol?: string;
+  set?: string;
+  method?: string;
+  solver?: string;
+}): ModelRunOptions {
   const opts: ModelRunOptions = {};
   if (flags.rtol !== undefined) opts.rtol = positive("--rtol", flags.rtol);
   if (flags.atol !== undefined) opts.atol = positive("--atol", flags.atol);
@@ -12,7 +18,10 @@ export function modelFlags(flags: { rtol?: string; atol?: string; set?: string; 
   const method = flags.solver ?? flags.method;
   if (method !== undefined) {
     if (!["dp5", "bs3", "dop853"].includes(method.toLowerCase())) {
-      throw new GradoptError("E_FLAG", `${flags.solver !== undefined ? "--solver" : "--method"}: unknown integration method '${method}' (known: dp5, bs3, dop853)`);
+      throw new GradoptError(
+        "E_FLAG",
+        `${flags.solver !== undefined ? "--solver" : "--method"}: unknown integration method '${method}' (known: dp5, bs3, dop853)`,
+      );
     }
     opts.method = method;
   }
@@ -47,8 +56,16 @@ export function table(header: string[], rows: (number | string)[][]): string {
 export function parseTimes(flag: string, text: string): number[] {
   const range = /^\s*([^:,]+):([^:,]+):([^:,]+)\s*$/.exec(text);
   if (!range) return parseNumberList(flag, text);
-  const [from, to, step] = [parseNumber(flag, range[1]!), parseNumber(flag, range[2]!), parseNumber(flag, range[3]!)];
-  if (!(step > 0) || !(to >= from)) throw new GradoptError("E_FLAG", `${flag}: expected from:to:step with from <= to and step > 0, got '${text}'`);
+  const [from, to, step] = [
+    parseNumber(flag, range[1]!),
+    parseNumber(flag, range[2]!),
+    parseNumber(flag, range[3]!),
+  ];
+  if (!(step > 0) || !(to >= from))
+    throw new GradoptError(
+      "E_FLAG",
+      `${flag}: expected from:to:step with from <= to and step > 0, got '${text}'`,
+    );
   const count = Math.floor((to - from) / step + 1e-9) + 1;
   if (count > 1e7) throw new GradoptError("E_FLAG", `${flag}: ${count} times is too many`);
   return Array.from({ length: count }, (_, k) => Math.min(to, from + k * step));
@@ -56,7 +73,11 @@ export function parseTimes(flag: string, text: string): number[] {
 
 /** "a,b,c" into names. */
 export function parseNames(flag: string, text: string): string[] {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new GradoptError("E_FLAG", `${flag}: expected a comma-separated list of names, got '${text}'`);
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new GradoptError("E_FLAG", `${flag}: expected a comma-separated list of names, got '${text}'`);
   return names;
 }

@@ -27,7 +27,10 @@ export function register(program: Command): void {
       .option("--rtol <r>", "relative tolerance (default 1e-6)")
       .option("--atol <a>", "absolute tolerance (default min(1e-8, rtol))")
       .option("--at <times>", "output times: t1,t2,... or from:to:step (default: every accepted step)")
-      .option("--set <assignments>", "override parameters: name=value,... (also history.<state>, initial.<state>)")
+      .option(
+        "--set <assignments>",
+        "override parameters: name=value,... (also history.<state>, initial.<state>)",
+      )
       .option("--method <name>", "integration method: dp5 (default), bs3, dop853")
       .option("--csv <file>", "also write the trajectory as CSV (t and one column per state)"),
   ).action((file: string, flags: SolveFlags) => runSolve(file, flags));
@@ -39,7 +42,8 @@ function runSolve(file: string, flags: SolveFlags): void {
   const at = flags.at !== undefined ? parseTimes("--at", flags.at) : undefined;
   const [t0, t1] = model.problem.tspan;
   const outside = at?.find((t) => !(t >= t0 && t <= t1));
-  if (outside !== undefined) throw new GradoptError("E_FLAG", `--at: time ${outside} is outside the model's tspan [${t0}, ${t1}]`);
+  if (outside !== undefined)
+    throw new GradoptError("E_FLAG", `--at: time ${outside} is outside the model's tspan [${t0}, ${t1}]`);
   const r = solveModel(model, { ...options, set: undefined, at });
   const { solution } = r;
   if (flags.csv) writeFileAtomic(flags.csv, toCsv(r));
@@ -57,11 +61,12 @@ function runSolve(file: string, flags: SolveFlags): void {
   if (r.cost !== undefined) json.cost = r.cost;
   emit(flags, json, () => human(r, flags.csv));
   if (!solution.ok) {
-    process.stderr.write(`gradopt: ${model.file}: the solve stopped early (${solution.status}): ${solution.message}\n`);
+    process.stderr.write(
+      `gradopt: ${model.file}: the solve stopped early (${solution.status}): ${solution.message}\n`,
+    );
     process.exitCode = 1;
   }
 }
-
 
 function toCsv({ model, solution }: SolveModelResult): string {
   const lines = [["t", ...model.stateNames].join(",")];
@@ -84,8 +89,16 @@ function human(r: SolveModelResult, csv: string | undefined): string {
   const pick: number[] = [];
   if (rows <= maxRows) for (let k = 0; k < rows; k++) pick.push(k);
   else for (let i = 0; i < maxRows; i++) pick.push(Math.round((i * (rows - 1)) / (maxRows - 1)));
-  lines.push(table(["t", ...model.stateNames], pick.map((k) => [solution.t[k]!, ...solution.y.map((row) => row[k]!)])));
-  if (rows > maxRows) lines.push(`(${maxRows} of ${rows} rows shown${csv ? "" : "; --csv FILE writes all of them, --at picks the times"})`);
+  lines.push(
+    table(
+      ["t", ...model.stateNames],
+      pick.map((k) => [solution.t[k]!, ...solution.y.map((row) => row[k]!)]),
+    ),
+  );
+  if (rows > maxRows)
+    lines.push(
+      `(${maxRows} of ${rows} rows shown${csv ? "" : "; --csv FILE writes all of them, --at picks the times"})`,
+    );
   if (csv) lines.push(`wrote ${rows} rows to ${csv}`);
   return lines.join("\n");
 }

@@ -80,7 +80,8 @@ export type Expr =
   | { readonly k: "var"; readonly space: VarSpace; readonly i: number }
   | { readonly k: "fn"; readonly f: FnName; readonly a: readonly Expr[] };
 
-export const isNum = (e: Expr, v?: number): e is { k: "num"; v: number } => e.k === "num" && (v === undefined || e.v === v);
+export const isNum = (e: Expr, v?: number): e is { k: "num"; v: number } =>
+  e.k === "num" && (v === undefined || e.v === v);
 
 const keys = new WeakMap<Expr, string>();
 
@@ -99,7 +100,8 @@ export function exprKey(e: Expr): string {
 export function exprEqual(a: Expr, b: Expr): boolean {
   if (a === b) return true;
   if (a.k !== b.k) return false;
-  if (a.k === "num") return a.v === (b as typeof a).v || (Number.isNaN(a.v) && Number.isNaN((b as typeof a).v));
+  if (a.k === "num")
+    return a.v === (b as typeof a).v || (Number.isNaN(a.v) && Number.isNaN((b as typeof a).v));
   if (a.k === "var") return a.space === (b as typeof a).space && a.i === (b as typeof a).i;
   const fb = b as typeof a;
   if (a.f !== fb.f || a.a.length !== fb.a.length) return false;
@@ -111,6 +113,13 @@ export function exprEqual(a: Expr, b: Expr): boolean {
 export function forEachVar(e: Expr, visit: (space: VarSpace, i: number) => void): void {
   if (e.k === "var") visit(e.space, e.i);
   else if (e.k === "fn") for (const a of e.a) forEachVar(a, visit);
+}
+
+/** Sorted distinct indices of the variables of one space in `e`. */
+export function varIndices(e: Expr, space: VarSpace): number[] {
+  const set = new Set<number>();
+  forEachVar(e, (s, i) => s === space && set.add(i));
+  return [...set].sort((a, b) => a - b);
 }
 
 /** True when `e` reads a variable of one of `spaces`. */

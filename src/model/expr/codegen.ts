@@ -25,15 +25,49 @@ export interface FunctionSource {
 }
 
 const MATH_ALIASES = [
-  "exp", "log", "log10", "log2", "log1p", "expm1", "sqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan",
-  "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "min", "max", "floor", "ceil", "round",
-  "hypot", "pow",
+  "exp",
+  "log",
+  "log10",
+  "log2",
+  "log1p",
+  "expm1",
+  "sqrt",
+  "cbrt",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "atan2",
+  "sinh",
+  "cosh",
+  "tanh",
+  "asinh",
+  "acosh",
+  "atanh",
+  "abs",
+  "sign",
+  "min",
+  "max",
+  "floor",
+  "ceil",
+  "round",
+  "hypot",
+  "pow",
 ] as const;
 
 const HELPERS = { ...Object.fromEntries(MATH_ALIASES.map((n) => [n, Math[n]])), heaviside, sigmoid };
 
 const INFIX: Partial<Record<FnName, string>> = { add: "+", sub: "-", mul: "*", div: "/" };
-const COMPARE: Partial<Record<FnName, string>> = { lt: "<", le: "<=", gt: ">", ge: ">=", eq: "===", ne: "!==" };
+const COMPARE: Partial<Record<FnName, string>> = {
+  lt: "<",
+  le: "<=",
+  gt: ">",
+  ge: ">=",
+  eq: "===",
+  ne: "!==",
+};
 
 /** Generates the JavaScript text of the function (exposed for tests and `--debug` dumps). */
 export function generateSource(spec: FunctionSource): string {
@@ -92,9 +126,10 @@ export function buildFunction<T>(spec: FunctionSource): T {
 
 /** Compiles source text made by generateSource. */
 export function compileSource<T>(source: string): T {
-  const factory = new Function("H", `const { ${Object.keys(HELPERS).join(", ")} } = H;\nreturn ${source};`) as (
-    h: typeof HELPERS,
-  ) => T;
+  const factory = new Function(
+    "H",
+    `const { ${Object.keys(HELPERS).join(", ")} } = H;\nreturn ${source};`,
+  ) as (h: typeof HELPERS) => T;
   return factory(HELPERS);
 }
 

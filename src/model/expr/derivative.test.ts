@@ -85,7 +85,10 @@ describe("symbolic derivatives vs central differences", () => {
         const fd = (at(x0 + h) - at(x0 - h)) / (2 * h);
         // kinks (abs, min, max, comparisons) are measure-zero; skip points too close to one
         if (!Number.isFinite(fd) || Math.abs(fd) > 1e8) continue;
-        expect(d, `${src}: d/d${space}${i} at ${[t, ...y, ...z, ...p].map((v) => v.toFixed(3))}`).toBeCloseTo(fd, 4 - Math.max(0, Math.round(Math.log10(Math.abs(fd) + 1))));
+        expect(d, `${src}: d/d${space}${i} at ${[t, ...y, ...z, ...p].map((v) => v.toFixed(3))}`).toBeCloseTo(
+          fd,
+          4 - Math.max(0, Math.round(Math.log10(Math.abs(fd) + 1))),
+        );
       }
     }
   });
@@ -93,13 +96,23 @@ describe("symbolic derivatives vs central differences", () => {
   it("simplifies as it builds (no 0*, 1*, +0 left)", () => {
     const d = derivative(compile("a * x + 3 * y + b"), "y", 0);
     expect(d).toEqual({ k: "var", space: "p", i: 0 });
-    const src = generateSource({ params: ["t", "y", "z", "p"], assignments: [], returns: derivative(compile("x^3 + 2*x"), "y", 0) });
+    const src = generateSource({
+      params: ["t", "y", "z", "p"],
+      assignments: [],
+      returns: derivative(compile("x^3 + 2*x"), "y", 0),
+    });
     expect(src).not.toMatch(/\b0 \*|\* 1\b|\+ 0\b/);
   });
 
   it("shares repeated subexpressions in generated code", () => {
     const e = compile("b * x(t - 1) / (1 + x(t - 1)^10) - a * x");
-    const src = generateSource({ params: ["t", "y", "z", "p", "out"], assignments: [{ lhs: "out[0]", expr: e }, { lhs: "out[1]", expr: derivative(e, "z", 0) }] });
+    const src = generateSource({
+      params: ["t", "y", "z", "p", "out"],
+      assignments: [
+        { lhs: "out[0]", expr: e },
+        { lhs: "out[1]", expr: derivative(e, "z", 0) },
+      ],
+    });
     expect(src.match(/pow\(z_0, 10\)/g)?.length).toBe(1);
   });
 });

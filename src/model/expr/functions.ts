@@ -14,8 +14,17 @@ export interface FunctionSpec {
 }
 
 const b = (x: boolean) => (x ? 1 : 0);
-const unary = (fn: (x: number) => number, doc?: string): FunctionSpec => ({ minArgs: 1, maxArgs: 1, evaluate: (a) => fn(a[0]!), doc });
-const binary = (fn: (x: number, y: number) => number): FunctionSpec => ({ minArgs: 2, maxArgs: 2, evaluate: (a) => fn(a[0]!, a[1]!) });
+const unary = (fn: (x: number) => number, doc?: string): FunctionSpec => ({
+  minArgs: 1,
+  maxArgs: 1,
+  evaluate: (a) => fn(a[0]!),
+  doc,
+});
+const binary = (fn: (x: number, y: number) => number): FunctionSpec => ({
+  minArgs: 2,
+  maxArgs: 2,
+  evaluate: (a) => fn(a[0]!, a[1]!),
+});
 
 export const heaviside = (x: number): number => (x >= 0 ? 1 : 0);
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -74,9 +83,38 @@ export const FUNCTIONS: Record<FnName, FunctionSpec> = {
 export const USER_FUNCTIONS: ReadonlyMap<string, FnName> = new Map<string, FnName>([
   ...(
     [
-      "exp", "log", "log10", "log2", "log1p", "expm1", "sqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan",
-      "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "heaviside", "min", "max", "floor",
-      "ceil", "round", "sigmoid", "hypot", "pow",
+      "exp",
+      "log",
+      "log10",
+      "log2",
+      "log1p",
+      "expm1",
+      "sqrt",
+      "cbrt",
+      "sin",
+      "cos",
+      "tan",
+      "asin",
+      "acos",
+      "atan",
+      "atan2",
+      "sinh",
+      "cosh",
+      "tanh",
+      "asinh",
+      "acosh",
+      "atanh",
+      "abs",
+      "sign",
+      "heaviside",
+      "min",
+      "max",
+      "floor",
+      "ceil",
+      "round",
+      "sigmoid",
+      "hypot",
+      "pow",
     ] as const
   ).map((n): [string, FnName] => [n, n]),
   ["ln", "log"],

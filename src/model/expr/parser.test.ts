@@ -39,7 +39,11 @@ const scope = (over: Partial<Scope> = {}): Scope => ({
 /** Evaluates a closed expression (only numbers, t and the params a=2, b=3, states x=5, y=7) through codegen. */
 function evaluate(src: string): number {
   const e = resolve(parseExpression(src), { ...scope(), text: src });
-  const fn = buildFunction<(t: number, y: Float64Array, p: Float64Array) => number>({ params: ["t", "y", "p"], assignments: [], returns: e });
+  const fn = buildFunction<(t: number, y: Float64Array, p: Float64Array) => number>({
+    params: ["t", "y", "p"],
+    assignments: [],
+    returns: e,
+  });
   return fn(0.5, Float64Array.of(5, 7), Float64Array.of(2, 3));
 }
 
@@ -152,18 +156,32 @@ describe("evaluation through codegen", () => {
   });
 
   it("agrees with JavaScript on random arithmetic", () => {
-    const leaf = fc.oneof(fc.constantFrom("x", "y", "a", "b", "t"), fc.double({ min: 0.1, max: 10, noNaN: true }).map((v) => v.toFixed(3)));
+    const leaf = fc.oneof(
+      fc.constantFrom("x", "y", "a", "b", "t"),
+      fc.double({ min: 0.1, max: 10, noNaN: true }).map((v) => v.toFixed(3)),
+    );
     const tree = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("bin"), tie("fn")),
-      bin: fc.tuple(tie("node"), fc.constantFrom("+", "-", "*", "/"), tie("node")).map(([l, op, r]) => `(${l} ${op} ${r})`),
-      fn: fc.tuple(fc.constantFrom("sin", "cos", "tanh", "exp"), tie("node")).map(([f, a]) => `${f}(${a} / 100)`),
+      bin: fc
+        .tuple(tie("node"), fc.constantFrom("+", "-", "*", "/"), tie("node"))
+        .map(([l, op, r]) => `(${l} ${op} ${r})`),
+      fn: fc
+        .tuple(fc.constantFrom("sin", "cos", "tanh", "exp"), tie("node"))
+        .map(([f, a]) => `${f}(${a} / 100)`),
     })).node as fc.Arbitrary<string>;
     fc.assert(
       fc.property(tree, (src) => {
-        const js = src.replace(/\b(sin|cos|tanh|exp)\(/g, "Math.$1(").replace(/\bx\b/g, "5").replace(/\by\b/g, "7").replace(/\ba\b/g, "2").replace(/\bb\b/g, "3").replace(/\bt\b/g, "0.5");
+        const js = src
+          .replace(/\b(sin|cos|tanh|exp)\(/g, "Math.$1(")
+          .replace(/\bx\b/g, "5")
+          .replace(/\by\b/g, "7")
+          .replace(/\ba\b/g, "2")
+          .replace(/\bb\b/g, "3")
+          .replace(/\bt\b/g, "0.5");
         const expected = Function(`return ${js};`)() as number;
         const got = evaluate(src);
-        if (Number.isFinite(expected)) expect(got).toBeCloseTo(expected, 6 - Math.max(0, Math.log10(Math.abs(expected) + 1)));
+        if (Number.isFinite(expected))
+          expect(got).toBeCloseTo(expected, 6 - Math.max(0, Math.log10(Math.abs(expected) + 1)));
       }),
       { numRuns: 200, seed: 7 },
     );
@@ -172,17 +190,30 @@ describe("evaluation through codegen", () => {
 
 describe("robustness", () => {
   it("throws only GradoptError on arbitrary input", () => {
-    const alphabet = fc.constantFrom(..."xyabt()+-*/^,?:<>=!&|.e1 d23".split(""), "sin", "y(t-", "d(x)(", "max(", "**");
+    const alphabet = fc.constantFrom(
+      ..."xyabt()+-*/^,?:<>=!&|.e1 d23".split(""),
+      "sin",
+      "y(t-",
+      "d(x)(",
+      "max(",
+      "**",
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(alphabet, { maxLength: 30 }).map((a) => a.join(""))), (src) => {
-        try {
-          resolve(parseExpression(src), { ...scope({ delays: { register: () => 0 } }), text: src });
-        } catch (err) {
-          if (!(err instanceof GradoptError)) throw err;
-          expect(err.location?.column).toBeGreaterThanOrEqual(1);
-          expect(err.location!.column!).toBeLessThanOrEqual(src.length + 1);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(alphabet, { maxLength: 30 }).map((a) => a.join("")),
+        ),
+        (src) => {
+          try {
+            resolve(parseExpression(src), { ...scope({ delays: { register: () => 0 } }), text: src });
+          } catch (err) {
+            if (!(err instanceof GradoptError)) throw err;
+            expect(err.location?.column).toBeGreaterThanOrEqual(1);
+            expect(err.location!.column!).toBeLessThanOrEqual(src.length + 1);
+          }
+        },
+      ),
       { numRuns: 2000, seed: 42 },
     );
   });

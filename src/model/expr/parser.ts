@@ -47,7 +47,15 @@ export function parseExpression(src: string, locate: Locate = locateInline): Ast
     while (peek().type === "op" && (ops as readonly string[]).includes(peek().text)) {
       const opTok = next();
       const right = binary(level + 1);
-      left = { type: "binary", op: opTok.text as BinaryOp, left, right, opStart: opTok.start, start: left.start, end: right.end };
+      left = {
+        type: "binary",
+        op: opTok.text as BinaryOp,
+        left,
+        right,
+        opStart: opTok.start,
+        start: left.start,
+        end: right.end,
+      };
     }
     return left;
   }
@@ -67,7 +75,15 @@ export function parseExpression(src: string, locate: Locate = locateInline): Ast
     if (!isOp("^")) return base;
     const opTok = next();
     const exponent = unary(); // right-associative; allows 2^-x
-    return { type: "binary", op: "^", left: base, right: exponent, opStart: opTok.start, start: base.start, end: exponent.end };
+    return {
+      type: "binary",
+      op: "^",
+      left: base,
+      right: exponent,
+      opStart: opTok.start,
+      start: base.start,
+      end: exponent.end,
+    };
   }
 
   function postfix(): Ast {

@@ -88,21 +88,33 @@ export function resolve(ast: Ast, scope: Scope): Expr {
     const c = CONSTANTS.get(name);
     if (c !== undefined) return num(c);
     if (USER_FUNCTIONS.has(name)) return fail(node, `'${name}' is a function: call it as ${name}(...)`);
-    return fail(node, `unknown name '${name}'${suggest(name, [...scope.states, ...scope.params.keys(), "t", ...CONSTANTS.keys()])}`);
+    return fail(
+      node,
+      `unknown name '${name}'${suggest(name, [...scope.states, ...scope.params.keys(), "t", ...CONSTANTS.keys()])}`,
+    );
   };
 
-  const delayed = (node: Extract<Ast, { type: "call" }>, state: string, neutral: boolean, inLag: boolean): Expr => {
+  const delayed = (
+    node: Extract<Ast, { type: "call" }>,
+    state: string,
+    neutral: boolean,
+    inLag: boolean,
+  ): Expr => {
     const shown = neutral ? `d(${state})` : state;
     if (!scope.delays) return fail(node, `a delayed value ${shown}(...) is not allowed in ${scope.context}`);
     if (inLag) return fail(node, `a delayed value cannot appear inside another delay's lag`);
     if (node.args.length !== 1) {
-      return fail(node, `${shown}(...) takes one argument, the time (as in ${shown}(t - tau)); got ${node.args.length}`);
+      return fail(
+        node,
+        `${shown}(...) takes one argument, the time (as in ${shown}(t - tau)); got ${node.args.length}`,
+      );
     }
     const arg = node.args[0]!;
     const lag = sub(variable("t"), walk(arg, true));
     if (lag.k === "num") {
       if (!Number.isFinite(lag.v)) fail(arg, `the delay of ${shown}(...) is not finite`);
-      if (lag.v < 0) fail(arg, `negative delay ${lag.v} in ${shown}(...): a delayed value must look into the past`);
+      if (lag.v < 0)
+        fail(arg, `negative delay ${lag.v} in ${shown}(...): a delayed value must look into the past`);
       if (lag.v === 0) {
         if (neutral) fail(arg, `d(${state})(t) has zero delay: the equation would be implicit`);
         return variable("y", stateIndex.get(state)!);
@@ -135,15 +147,24 @@ export function resolve(ast: Ast, scope: Scope): Expr {
     const name = callee.name;
     if (stateIndex.has(name)) return delayed(node, name, false, inLag);
     if (name === "d" && !scope.params.has("d")) {
-      return fail(node, `d(${scope.text?.slice(node.args[0]?.start ?? 0, node.args[0]?.end ?? 0) ?? "y"}) needs a time: d(y)(t - tau)`);
+      return fail(
+        node,
+        `d(${scope.text?.slice(node.args[0]?.start ?? 0, node.args[0]?.end ?? 0) ?? "y"}) needs a time: d(y)(t - tau)`,
+      );
     }
     const fn = USER_FUNCTIONS.get(name);
     if (fn === undefined) {
       if (scope.params.has(name)) {
-        return fail(callee, `'${name}' is a parameter, not a state: only states have delayed values, as in y(t - tau)`);
+        return fail(
+          callee,
+          `'${name}' is a parameter, not a state: only states have delayed values, as in y(t - tau)`,
+        );
       }
       if (name === "t" || CONSTANTS.has(name)) return fail(callee, `'${name}' is not a function`);
-      return fail(callee, `unknown function '${name}'${suggest(name, [...USER_FUNCTIONS.keys(), ...scope.states])}`);
+      return fail(
+        callee,
+        `unknown function '${name}'${suggest(name, [...USER_FUNCTIONS.keys(), ...scope.states])}`,
+      );
     }
     const spec = FUNCTIONS[fn];
     const n = node.args.length;
@@ -156,7 +177,10 @@ export function resolve(ast: Ast, scope: Scope): Expr {
             : `${spec.minArgs} to ${spec.maxArgs} arguments`;
       return fail(callee, `${name}() takes ${want}, got ${n}`);
     }
-    return call(fn, node.args.map((a) => walk(a, inLag)));
+    return call(
+      fn,
+      node.args.map((a) => walk(a, inLag)),
+    );
   };
 
   return walk(ast, false);

@@ -13,6 +13,7 @@ import {
   scaleByLearningRate,
   scaleByRms,
   scaleBySign,
+  scaleBySchedule,
   sgd,
   signSgd,
   trace,
@@ -44,6 +45,12 @@ describe("transforms, checked against hand-computed values", () => {
     [u, st] = lr.update(F(1), st);
     close(u, [-0.2]);
     expect(st.count).toBe(2);
+    const sch = scaleBySchedule((k) => 2 ** k);
+    let ss = sch.init(F(0));
+    [u, ss] = sch.update(F(3), ss);
+    close(u, [3]);
+    [u, ss] = sch.update(F(3), ss);
+    close(u, [6]);
     const asc = scaleByLearningRate(0.5, { flipSign: false });
     close(asc.update(F(4), asc.init(F(0)))[0], [2]);
   });

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { integrateDDE } from "dopri";
-import { bs3, dop853, dp5, solve, type DDEMethod, type DDEProblem } from "../../src/dde/index.js";
+import { bs3, dop853, dp5, solve, tsit5, type DDEMethod, type DDEProblem } from "../../src/dde/index.js";
 import { hairerInfection, mackeyGlass } from "../../src/dde/test/problems.js";
 import { benchDir, printTable, runPeer, writeResult } from "../util.js";
 
@@ -101,6 +101,7 @@ export default async function run(): Promise<void> {
       if (tol === 1e-6) contenders.push(["gradopt bs3", oursFn(bs3(), tol)]);
       contenders.push(
         ["gradopt dp5", oursFn(dp5(), tol)],
+        ["gradopt tsit5", oursFn(tsit5(), tol)],
         ["gradopt dop853", oursFn(dop853(), tol)],
         ["dopri (npm)", dopriFn(tol)],
       );

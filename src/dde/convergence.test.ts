@@ -4,7 +4,7 @@
  * enough (order q gives min(p, q + 1)), so this also checks the dense output inside the DDE.
  */
 import { describe, expect, it } from "vitest";
-import { bs3, dop853, dp5, solve, type DDEMethod } from "./index.js";
+import { bs3, dop853, dp5, solve, tsit5, type DDEMethod } from "./index.js";
 import { lagOne, nonlinearScalar } from "./test/problems.js";
 
 function orders(dts: number[], error: (dt: number) => number): number[] {
@@ -18,6 +18,7 @@ describe("observed order of convergence", () => {
   const cases: [string, () => DDEMethod, number[], number][] = [
     ["bs3", bs3, [1 / 8, 1 / 16, 1 / 32, 1 / 64], 3],
     ["dp5", dp5, [1 / 8, 1 / 16, 1 / 32, 1 / 64], 5],
+    ["tsit5", tsit5, [1 / 8, 1 / 16, 1 / 32, 1 / 64], 5],
     ["dop853", dop853, [1 / 2, 1 / 4, 1 / 8], 8],
   ];
   it.each(cases)("%s on y' = -2 y(t-1) sin y + cos t", (_n, m, dts, p) => {

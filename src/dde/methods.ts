@@ -5,6 +5,7 @@
 import { BS3 } from "./tableaus/bs3.js";
 import { DOP853 } from "./tableaus/dop853.js";
 import { DP5 } from "./tableaus/dp5.js";
+import { TSIT5 } from "./tableaus/tsit5.js";
 import type { ButcherTableau } from "./tableaus/types.js";
 
 export interface DDEMethod {
@@ -36,11 +37,13 @@ function method(tableau: ButcherTableau, opts: MethodOptions = {}): DDEMethod {
 export const bs3 = (opts?: MethodOptions): DDEMethod => method(BS3, opts);
 /** Dormand-Prince 5(4) with a fourth-order dense output: the default. */
 export const dp5 = (opts?: MethodOptions): DDEMethod => method(DP5, opts);
+/** Tsitouras 5(4) with its free fourth-order dense output (DifferentialEquations.jl's default). */
+export const tsit5 = (opts?: MethodOptions): DDEMethod => method(TSIT5, opts);
 /** Dormand-Prince 8(5,3) with a seventh-order dense output: for tight tolerances (rtol below ~1e-8). */
 export const dop853 = (opts?: MethodOptions): DDEMethod => method(DOP853, opts);
 
-/** Method by name (for the CLI's --method): bs3, dp5, dop853. */
+/** Method by name (for the CLI's --method): bs3, dp5, tsit5, dop853. */
 export function methodByName(name: string): DDEMethod | undefined {
-  const table: Record<string, () => DDEMethod> = { bs3, dp5, dop853 };
+  const table: Record<string, () => DDEMethod> = { bs3, dp5, tsit5, dop853 };
   return table[name.toLowerCase()]?.();
 }

@@ -7,7 +7,7 @@
  * published ones from the project note, which the same procedure reproduces to 1e-13.
  */
 import { describe, expect, it } from "vitest";
-import { bs3, dop853, dp5, solve, type DDEMethod, type DDEProblem } from "./index.js";
+import { bs3, dop853, dp5, solve, tsit5, type DDEMethod, type DDEProblem } from "./index.js";
 import {
   ddetstB2,
   ddetstD1,
@@ -24,6 +24,7 @@ const within = (got: number, want: number, tol: number, factor = 100) =>
 const methods: [string, () => DDEMethod, number][] = [
   ["bs3", bs3, 1e-6],
   ["dp5", dp5, 1e-8],
+  ["tsit5", tsit5, 1e-8],
   ["dop853", dop853, 1e-11],
 ];
 

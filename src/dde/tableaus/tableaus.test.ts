@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { BS3 } from "./bs3.js";
 import { DOP853 } from "./dop853.js";
 import { DP5 } from "./dp5.js";
+import { TSIT5 } from "./tsit5.js";
 import type { ButcherTableau } from "./types.js";
 
 type Tree = Tree[]; // a node is the list of its children
@@ -54,6 +55,7 @@ const trees = treesUpTo(8);
 const tableaus: [string, ButcherTableau][] = [
   ["BS3", BS3],
   ["DP5", DP5],
+  ["Tsit5", TSIT5],
   ["DOP853", DOP853],
 ];
 

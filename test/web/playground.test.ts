@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   packageRoot,
@@ -20,6 +21,9 @@ import {
 
 const CHROMIUM = process.env.GRADOPT_CHROMIUM ?? "/usr/bin/chromium";
 const skip = process.env.GRADOPT_SKIP_BROWSER === "1";
+// The classifier the build bundles (vite.config.ts reads the same variable).
+const modelsDir = process.env.GRADOPT_WEB_MODELS_DIR ?? join(packageRoot, "models");
+const hasModel = existsSync(join(modelsDir, "fashion-cnn", "model.json"));
 const shots = resolve(packageRoot, "test-artifacts", "web");
 
 let outDir: string;
@@ -27,6 +31,20 @@ let userDir: string;
 let server: RunningServer | undefined;
 let persistent: BrowserContext | undefined;
 const pageErrors: string[] = [];
+
+/** A 56x56 PNG: two dark legs on a light background. */
+function trousersPng(): Buffer {
+  const png = new PNG({ width: 56, height: 56 });
+  for (let y = 0; y < 56; y++) {
+    for (let x = 0; x < 56; x++) {
+      const leg =
+        y >= 6 && y < 52 && ((x >= 16 && x < 26) || (x >= 30 && x < 40) || (y < 16 && x >= 16 && x < 40));
+      const v = leg ? 40 : 240;
+      png.data.set([v, v, v, 255], (y * 56 + x) * 4);
+    }
+  }
+  return PNG.sync.write(png);
+}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -177,83 +195,110 @@ describe.skipIf(skip)("web playground in chromium", () => {
     });
   });
 
-  it("runs FGSM on a bundled image on the wasm backend: the prediction changes as eps grows", async () => {
-    await withPage(1280, 900, "#attack", async (page) => {
-      await page.waitForSelector("#atk-adv-pred .pred", { timeout: 60_000 });
-      const badge = (await page.textContent("#backend-badge")) ?? "";
-      expect(badge).toMatch(/tfjs: (wasm|webgl|cpu)/);
-      // eps = 0: the attacked image is the original, same prediction.
-      await page.locator("#atk-eps").fill("0");
-      await page.waitForFunction(
-        () => /eps 0\.000/.test(document.querySelector("#atk-status")?.textContent ?? ""),
-        undefined,
-        { timeout: 20_000 },
-      );
-      const clean = await page.textContent("#atk-clean-pred .pred");
-      expect(await page.textContent("#atk-adv-pred .pred")).toBe(clean);
-      // Large eps: FGSM flips a correctly classified image.
-      await page.locator("#atk-eps").fill("0.3");
-      await page.waitForFunction(
-        () => /eps 0\.300/.test(document.querySelector("#atk-status")?.textContent ?? ""),
-        undefined,
-        { timeout: 20_000 },
-      );
-      const adv = await page.textContent("#atk-adv-pred .pred");
-      expect(adv?.split(" · ")[0]).not.toBe(clean?.split(" · ")[0]);
-      await shot(page, "attack-desktop");
+  it.skipIf(hasModel)(
+    "says plainly that attacks are unavailable when the build has no classifier",
+    async () => {
+      await withPage(1280, 900, "#attack", async (page) => {
+        await page.waitForSelector("#atk-unavailable:not([hidden])", { timeout: 60_000 });
+        expect(await page.textContent("#atk-unavailable")).toMatch(/Attacks are unavailable: .*fashion-cnn/);
+        await shot(page, "attack-unavailable-desktop");
+      });
+    },
+  );
 
-      // Probability of a class in the bars: "Name: original x%, attacked y%".
-      const probs = async (name: string) => {
-        const label =
-          (await page.locator(`#atk-bars [aria-label^="${name}:"]`).getAttribute("aria-label")) ?? "";
-        const m = /original ([\d.]+)%, attacked ([\d.]+)%/.exec(label);
-        return { clean: Number(m?.[1]), attacked: Number(m?.[2]) };
-      };
-      const trueClass = clean!.split(" · ")[0]!;
-      const waitFor = (pattern: string) =>
-        page.waitForFunction(
-          (p) => (document.querySelector("#atk-status")?.textContent ?? "").includes(p),
-          pattern,
+  it.skipIf(!hasModel)(
+    "runs FGSM on a bundled image on the wasm backend: the prediction changes as eps grows",
+    async () => {
+      await withPage(1280, 900, "#attack", async (page) => {
+        await page.waitForSelector("#atk-adv-pred .pred", { timeout: 60_000 });
+        const badge = (await page.textContent("#backend-badge")) ?? "";
+        expect(badge).toMatch(/tfjs: (wasm|webgl|cpu)/);
+        // eps = 0: the attacked image is the original, same prediction.
+        await page.locator("#atk-eps").fill("0");
+        await page.waitForFunction(
+          () => /eps 0\.000/.test(document.querySelector("#atk-status")?.textContent ?? ""),
+          undefined,
           { timeout: 20_000 },
         );
+        const clean = await page.textContent("#atk-clean-pred .pred");
+        expect(await page.textContent("#atk-adv-pred .pred")).toBe(clean);
+        // Large eps: FGSM flips a correctly classified image.
+        await page.locator("#atk-eps").fill("0.3");
+        await page.waitForFunction(
+          () => /eps 0\.300/.test(document.querySelector("#atk-status")?.textContent ?? ""),
+          undefined,
+          { timeout: 20_000 },
+        );
+        const adv = await page.textContent("#atk-adv-pred .pred");
+        expect(adv?.split(" · ")[0]).not.toBe(clean?.split(" · ")[0]);
+        await shot(page, "attack-desktop");
 
-      // The reverse step raises the true class's confidence.
-      await page.check("#atk-mode-reverse");
-      await page.locator("#atk-eps").fill("0.05");
-      await waitFor("reverse, eps 0.050");
-      const rev = await probs(trueClass);
-      expect(rev.attacked).toBeGreaterThan(rev.clean);
-      expect((await page.textContent("#atk-adv-pred .pred"))?.split(" · ")[0]).toBe(trueClass);
+        // Probability of a class in the bars: "Name: original x%, attacked y%".
+        const probs = async (name: string) => {
+          const label =
+            (await page.locator(`#atk-bars [aria-label^="${name}:"]`).getAttribute("aria-label")) ?? "";
+          const m = /original ([\d.]+)%, attacked ([\d.]+)%/.exec(label);
+          return { clean: Number(m?.[1]), attacked: Number(m?.[2]) };
+        };
+        const trueClass = clean!.split(" · ")[0]!;
+        const waitFor = (pattern: string) =>
+          page.waitForFunction(
+            (p) => (document.querySelector("#atk-status")?.textContent ?? "").includes(p),
+            pattern,
+            { timeout: 20_000 },
+          );
 
-      // A targeted BIM pushes the chosen class up.
-      await page.selectOption("#atk-attack", "bim");
-      await page.check("#atk-mode-targeted");
-      await page.selectOption("#atk-target", { label: "Sandal" });
-      const target = "Sandal";
-      await page.locator("#atk-eps").fill("0.1");
-      await waitFor("targeted, eps 0.100");
-      const tgt = await probs(target);
-      expect(tgt.attacked).toBeGreaterThan(tgt.clean);
-      await shot(page, "attack-targeted-desktop");
-      await page.selectOption("#atk-attack", "fgsm");
-      await page.check("#atk-mode-untargeted");
+        // The reverse step raises the true class's confidence.
+        await page.check("#atk-mode-reverse");
+        await page.locator("#atk-eps").fill("0.05");
+        await waitFor("reverse, eps 0.050");
+        const rev = await probs(trueClass);
+        expect(rev.attacked).toBeGreaterThan(rev.clean);
+        expect((await page.textContent("#atk-adv-pred .pred"))?.split(" · ")[0]).toBe(trueClass);
 
-      // The robust-accuracy curve over 100 bundled images.
-      await page.selectOption("#rob-count", "100");
-      await page.fill("#rob-eps", "0, 0.1, 0.3");
-      await page.uncheck('#rob-attacks input[value="pgd"]');
-      await page.click("#rob-run");
-      await page.waitForFunction(
-        () => /clean accuracy/.test(document.querySelector("#rob-status")?.textContent ?? ""),
-        undefined,
-        { timeout: 90_000 },
-      );
-      const rob = (await page.textContent("#rob-status")) ?? "";
-      const clean01 = Number(/clean accuracy ([\d.]+)%/.exec(rob)?.[1]);
-      expect(clean01).toBeGreaterThan(60);
-      await shot(page, "attack-robust-desktop");
-    });
-  });
+        // A targeted BIM pushes the chosen class up.
+        await page.selectOption("#atk-attack", "bim");
+        await page.check("#atk-mode-targeted");
+        await page.selectOption("#atk-target", { label: "Sandal" });
+        const target = "Sandal";
+        await page.locator("#atk-eps").fill("0.1");
+        await waitFor("targeted, eps 0.100");
+        const tgt = await probs(target);
+        expect(tgt.attacked).toBeGreaterThan(tgt.clean);
+        await shot(page, "attack-targeted-desktop");
+        await page.selectOption("#atk-attack", "fgsm");
+        await page.check("#atk-mode-untargeted");
+
+        // An uploaded photo (dark trousers on white paper, inverted to the data's white-on-black) is classified and attacked.
+        await page.setInputFiles("#atk-upload", {
+          name: "trousers.png",
+          mimeType: "image/png",
+          buffer: trousersPng(),
+        });
+        await page.waitForFunction(
+          () => (document.querySelector("#atk-status")?.textContent ?? "").includes("trousers.png"),
+          undefined,
+          { timeout: 20_000 },
+        );
+        expect(await page.textContent("#atk-clean-pred")).toMatch(/uploaded/);
+
+        // The robust-accuracy curve over 100 bundled images.
+        await page.selectOption("#rob-count", "100");
+        await page.fill("#rob-eps", "0, 0.1, 0.3");
+        await page.uncheck('#rob-attacks input[value="pgd"]');
+        await page.click("#rob-run");
+        await page.waitForFunction(
+          () => /clean accuracy/.test(document.querySelector("#rob-status")?.textContent ?? ""),
+          undefined,
+          { timeout: 90_000 },
+        );
+        const rob = (await page.textContent("#rob-status")) ?? "";
+        const clean01 = Number(/clean accuracy ([\d.]+)%/.exec(rob)?.[1]);
+        expect(clean01).toBeGreaterThan(60);
+        await shot(page, "attack-robust-desktop");
+      });
+    },
+  );
 
   it("is readable at phone width (390 px)", async () => {
     await withPage(390, 844, "", async (page) => {
@@ -262,7 +307,9 @@ describe.skipIf(skip)("web playground in chromium", () => {
       expect(overflow).toBeLessThanOrEqual(0);
       await shot(page, "dde-phone");
       await page.click("#tab-attack");
-      await page.waitForSelector("#atk-adv-pred .pred", { timeout: 60_000 });
+      await page.waitForSelector(hasModel ? "#atk-adv-pred .pred" : "#atk-unavailable:not([hidden])", {
+        timeout: 60_000,
+      });
       expect(
         await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
       ).toBeLessThanOrEqual(0);

@@ -68,7 +68,7 @@ async function setup(req: InitRequest): Promise<State> {
   const head = await fetch(req.modelUrl, { method: "HEAD" });
   if (!head.ok)
     throw new Error(
-      `the bundled classifier is missing from this build (${new URL(req.modelUrl).pathname}: HTTP ${head.status})`,
+      `the bundled classifier (models/fashion-cnn/) is not in this build (HTTP ${head.status})`,
     );
   const model = await TfjsClassifier.load(req.modelUrl, { classNames: meta.classes, batchSize: 50 });
   const size = meta.height * meta.width * meta.channels;

@@ -567,7 +567,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       live = newWorker("gradopt-attack");
       info = await live.call<InitReply>("init", init);
     } catch (err) {
-      setUnavailable(`Attacks are unavailable in this build: ${errorMessage(err)}`);
+      setUnavailable(`Attacks are unavailable: ${errorMessage(err)}.`);
       badge.textContent = "tfjs: unavailable";
       liveStatus.textContent = "";
       return;

@@ -57,6 +57,7 @@ function runSolve(file: string, flags: SolveFlags): void {
     ok: solution.ok,
     message: solution.message,
     params: model.params(),
+    breakpoints: solution.breakpoints,
   };
   if (r.cost !== undefined) json.cost = r.cost;
   emit(flags, json, () => human(r, flags.csv));
@@ -83,6 +84,10 @@ function human(r: SolveModelResult, csv: string | undefined): string {
     `${model.name}: ${solution.status} on [${solution.t0}, ${solution.tEnd}] (${s.steps} steps, ${s.rejected} rejected, ${s.rhsEvals} RHS evaluations)`,
   ];
   if (!solution.ok) lines.push(`  ${solution.message}`);
+  if (model.delays.length > 0)
+    lines.push(
+      `delays: ${model.delays.map((d) => `${d.label} (${d.kind}${d.neutral ? ", neutral" : ""})`).join(", ")}`,
+    );
   if (r.cost !== undefined) lines.push(`cost J = ${fmt(r.cost)}`);
   const rows = solution.t.length;
   const maxRows = 25;

@@ -138,7 +138,8 @@ describe("gradopt solve", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^infectious-disease: success on \[0, 40\]/);
     expect(r.stdout).toMatch(/\n\s+t\s+y1\s+y2\s+y3\n/);
-    expect(r.stdout.trim().split("\n")).toHaveLength(7);
+    expect(r.stdout).toContain("\nlags: tau1 (constant), tau2 (constant)\n");
+    expect(r.stdout.trim().split("\n")).toHaveLength(8);
   });
 });
 

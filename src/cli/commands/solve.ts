@@ -86,7 +86,7 @@ function human(r: SolveModelResult, csv: string | undefined): string {
   if (!solution.ok) lines.push(`  ${solution.message}`);
   if (model.delays.length > 0)
     lines.push(
-      `delays: ${model.delays.map((d) => `${d.label} (${d.kind}${d.neutral ? ", neutral" : ""})`).join(", ")}`,
+      `lags: ${model.delays.map((d) => `${d.label} (${d.kind}${d.neutral ? ", neutral" : ""})`).join(", ")}`,
     );
   if (r.cost !== undefined) lines.push(`cost J = ${fmt(r.cost)}`);
   const rows = solution.t.length;

@@ -13,7 +13,7 @@ import { bestTime, printTable, writeResult } from "../util.js";
 const N = 10;
 const NP = N * N + 1 + N; // W, d, c
 
-function network(): DDEProblem {
+export function network(): DDEProblem {
   const u = new Float64Array(N);
   const p = new Float64Array(NP);
   // Deterministic weights in [-0.6, 0.6] (a fixed LCG), decay 1, inputs c_i.

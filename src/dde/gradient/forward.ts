@@ -45,6 +45,8 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const constant = ctx.constantLags;
   const delays = problem.delays;
 
+  // y'(t - tau_j) enters only through a lag that moves with a target (or with the state).
+  const needYp = delays.map((d, j) => !constant || d.kind !== "constant" || Array.from({ length: nt }, (_, k) => ctx.dtau[j * nt + k]!).some((v) => v !== 0));
   const x0 = new Float64Array(N);
   x0.set(ctx.s0);
 
@@ -55,6 +57,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     const B = m > 0 ? lin.dz(t, y, z, p) : lin.B;
     const Fp = lin.dp(t, y, z, p);
     for (let j = 0; j < m; j++) {
+      if (!needYp[j]) continue;
       traj.yPrime(t - lags[j]!, ypBuf, side);
       yp.set(ypBuf, j * n);
     }

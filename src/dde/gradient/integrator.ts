@@ -165,12 +165,14 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     return out;
   };
 
+  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * N, (j + 1) * N));
   const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
     for (let j = 0; j < m; j++) {
-      const tl = t - sys.lag(t, j, side);
+      const lag = sys.lag(t, j, side);
+      const tl = t - lag;
       // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
-      const lside: Side = tl >= stepMid - sys.lag(stepMid, j, "right") ? "left" : "right";
-      const target = lagBuf.subarray(j * N, (j + 1) * N);
+      const lside: Side = tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
+      const target = lagViews[j]!;
       if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
       else evalStored(tl, target, tl > stepStart ? "left" : lside);

@@ -203,7 +203,8 @@ export function integrate(
         continue;
       }
     }
-    const err = stepper.finite() ? stepper.errorNorm(hh, y, rtol, atol) : NaN;
+    // a NaN or infinite stage or y_{n+1} makes the error estimate non-finite, so this one check covers them all
+    const err = stepper.errorNorm(hh, y, rtol, atol);
     if (!Number.isFinite(err)) {
       nonFinite++;
       stats.rejected++;

@@ -123,6 +123,7 @@ export class RKStepper {
       for (let i = 0; i < bt.length; i++) d5 += bt[i]! * K[i * n + j]!;
       if (bt3) for (let i = 0; i < bt3.length; i++) d3 += bt3[i]! * K[i * n + j]!;
       const sc = atol[j]! + rtol * Math.max(Math.abs(y[j]!), Math.abs(this.ynew[j]!));
+      if (!(sc < Infinity)) return NaN; // y_{n+1} overflowed (or is NaN)
       e5 += (d5 / sc) ** 2;
       e3 += (d3 / sc) ** 2;
     }

@@ -118,6 +118,46 @@ describe("costGradient against central finite differences of the solver", () => 
   });
 });
 
+describe("state-dependent delay (forward sensitivities)", () => {
+  it("y' = -a y(t - tau(y)), tau = b + c y^2: every parameter against finite differences; the adjoint refuses", () => {
+    const pr: DDEProblem = {
+      n: 1,
+      f: (_t, _y, z, p, dy) => {
+        dy[0] = -p[0]! * z[0]!;
+      },
+      delays: [
+        {
+          kind: "state",
+          lag: (_t, y, p) => p[1]! + p[2]! * y[0]! * y[0]!,
+          dLagDy: (_t, y, p, out) => {
+            out[0] = 2 * p[2]! * y[0]!;
+          },
+          dLagDp: (_t, y, _p, out) => {
+            out[0] = 0;
+            out[1] = 1;
+            out[2] = y[0]! * y[0]!;
+          },
+        },
+      ],
+      history: { constant: true, value: (_t, _p, o) => o.fill(1) },
+      tspan: [0, 4],
+      p: Float64Array.of(1.2, 0.8, 0.3),
+      paramNames: ["a", "b", "c"],
+    };
+    const cost: Cost = [
+      { kind: "sum", times: [1.7, 3.1], g: square(0) },
+      { kind: "integral", q: { value: (_t, y) => y[0]! } },
+    ];
+    const g = costGradient(pr, cost, { rtol: 1e-10 });
+    expect(g.method).toBe("forward");
+    for (let k = 0; k < 3; k++) {
+      const fd = finiteDifference(pr, cost, k);
+      expect(Math.abs(g.gradient[k]! - fd), `${g.names[k]}: ${g.gradient[k]} vs FD ${fd}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
+    }
+    expect(() => costGradient(pr, cost, { method: "adjoint" })).toThrow(/constant delays/);
+  });
+});
+
 describe("non-differentiable costs", () => {
   it("reports both one-sided derivatives when an observation sits on a breaking point that moves with the delay", () => {
     // y(0) = 0.6 != phi = 0.3: y' jumps at t0 + tau = 1, which moves with tau; observe y at t = 1 exactly.

@@ -88,6 +88,9 @@ export function register(program: Command): void {
     const backend = await initBackend();
     const data = loadDataset(dir, { split: "train", limit });
     const initialModel = f.init ? await loadClassifier(f.init) : undefined;
+    // A continued run keeps the record of how its starting point was made.
+    const initMeta = initialModel?.getUserDefinedMetadata() as { gradopt?: Record<string, unknown> } | undefined;
+    const previous = f.init ? { from: f.init, trainedWith: initMeta?.gradopt?.trainedWith ?? null, history: initMeta?.gradopt?.history ?? null, previous: initMeta?.gradopt?.previous ?? null } : null;
     const command = ["gradopt", "train", ...process.argv.slice(3)].join(" ");
     // A bar on a terminal; on a pipe or log file, a plain line every 50 steps.
     const tty = process.stderr.isTTY === true;
@@ -105,7 +108,7 @@ export function register(program: Command): void {
       maxSteps,
       workers,
       out: f.out,
-      metadata: { trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend } },
+      metadata: { trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend }, previous },
       onBatch: (p) => {
         if (!bar) {
           if (f.progress && !f.json && (p.step % 50 === 0 || p.step === p.stepsPerEpoch)) {
@@ -145,6 +148,7 @@ export function register(program: Command): void {
         classNames: data.classNames,
         trainedWith: { command, seed, epochs, batchSize, lr, augment: f.augment, adversarial: adversarial ?? null, workers, data: dir, backend },
         history: result.history,
+        previous,
         test,
       });
     }

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerWasmKernels } from "./register.js";
+import { setIm2colMaxPatch, IM2COL_MAX_PATCH } from "./Conv2DBackpropFilter.js";
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, "float32", seed);
@@ -35,8 +36,15 @@ const conv2dCases: Case[] = [
   { x: [1, 7, 7, 2], f: [3, 3, 2, 2], stride: 1, pad: 2 },
 ];
 
+const strategies = [
+  { strategy: "auto", patch: IM2COL_MAX_PATCH },
+  { strategy: "transposed conv", patch: 0 },
+  { strategy: "im2col", patch: Infinity },
+];
+
 describe("Conv2DBackpropFilter (wasm)", () => {
-  it.each(conv2dCases)("matches cpu for x=$x f=$f stride=$stride pad=$pad", async (c) => {
+  it.each(strategies.flatMap((s) => conv2dCases.map((c) => ({ ...s, ...c }))))("$strategy matches cpu for x=$x f=$f stride=$stride pad=$pad", async (c) => {
+    setIm2colMaxPatch(c.patch);
     const grad = () => {
       const x = rand(c.x, 1);
       const f = rand(c.f, 2);
@@ -44,16 +52,17 @@ describe("Conv2DBackpropFilter (wasm)", () => {
     };
     const cpu = await onBackend("cpu", grad);
     const wasm = await onBackend("wasm", grad);
+    setIm2colMaxPatch(IM2COL_MAX_PATCH);
     expect(wasm.length).toBe(cpu.length);
     expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
   });
 
-  it("leaks no tensors or heap data", async () => {
+  it.each([2, 16])("leaks no tensors or heap data (%i input channels)", async (channels) => {
     await tf.setBackend("wasm");
-    const x = rand([2, 6, 6, 2], 3) as tf.Tensor4D;
+    const x = rand([2, 6, 6, channels], 3) as tf.Tensor4D;
     const dy = rand([2, 6, 6, 3], 4) as tf.Tensor4D;
     const run = () =>
-      (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 2, 3] }) as tf.Tensor).dispose();
+      (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, channels, 3] }) as tf.Tensor).dispose();
     run();
     const before = tf.memory();
     const ids = tf.engine().backend.numDataIds();

@@ -8,8 +8,7 @@
  * x^c (direct primal method, Sherman-Morrison-Woodbury on the reduced B), projected onto the box and truncated if
  * that is not a descent direction; (3) a Moré-Thuente line search along d = x̄ − x with steps capped at the feasible
  * region; (4) the (s, y) update, skipped unless sᵀy > ε·(−sᵀg). Stops on ||P(x − g) − x||_inf ≤ gtol.
- * Without finite bounds it is plain L-BFGS (the Cauchy step is skipped, as in the Fortran code; the step then comes
- * from the two-loop recursion, the same H g as the compact form but numerically more robust on badly scaled problems).
+ * Without finite bounds it is plain L-BFGS (as the Fortran code, which skips the Cauchy step): it runs `lbfgs`.
  *
  * @see R. H. Byrd, P. Lu, J. Nocedal, C. Zhu (1995), A limited memory algorithm for bound constrained optimization,
  *   SIAM J. Sci. Comput. 16(5), 1190-1208.
@@ -19,7 +18,7 @@ import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from
 import { BreakpointHeap, dotK, matVec, solveInPlace } from "./dense.js";
 import { assertArg } from "../errors.js";
 import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { dot, infNorm } from "./lbfgs.js";
+import { dot, infNorm, lbfgs } from "./lbfgs.js";
 import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
@@ -39,6 +38,9 @@ export function lbfgsb(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsbOp
   const n = x.length;
   const { l, u } = expandBounds(options.bounds, n, "lbfgsb");
   const constrained = hasFiniteBound(l, u);
+  // Without finite bounds L-BFGS-B is L-BFGS: run the two-loop implementation (same steps as the compact form,
+  // numerically more robust on badly scaled problems), so both names take the identical path.
+  if (!constrained) return { ...lbfgs(fg, x0, options), method: "lbfgsb" };
   let boxed = true;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(l[i]!) || !Number.isFinite(u[i]!)) boxed = false;
@@ -84,14 +86,11 @@ export function lbfgsb(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsbOp
       status = "aborted";
       break;
     }
-    // Search point x̄: Cauchy point + subspace minimisation (or the plain L-BFGS step when unconstrained).
+    // Search point x̄: the Cauchy point, then subspace minimisation over the variables free there.
     let ok = mem.prepare();
     if (!ok) mem.reset();
-    if (!constrained && mem.count > 0) mem.twoLoop(x, g, xbar);
-    else {
-      cauchyPoint(x, g, l, u, mem, work);
-      if (mem.count > 0 && work.nFree > 0) ok = subspaceMinimize(x, g, l, u, mem, work);
-    }
+    cauchyPoint(x, g, l, u, mem, work);
+    if (mem.count > 0 && work.nFree > 0) ok = subspaceMinimize(x, g, l, u, mem, work);
     if (!ok) {
       mem.reset();
       continue;
@@ -109,16 +108,14 @@ export function lbfgsb(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsbOp
 
     // Step bounds: 1 on the first (memoryless) constrained step, else the largest feasible step along d.
     let stpmax = 1e10;
-    if (constrained) {
-      if (mem.count === 0) stpmax = 1;
-      else
-        for (let i = 0; i < n; i++) {
-          const di = d[i]!;
-          if (di < 0 && Number.isFinite(l[i]!)) stpmax = Math.min(stpmax, (l[i]! - x[i]!) / di);
-          else if (di > 0 && Number.isFinite(u[i]!)) stpmax = Math.min(stpmax, (u[i]! - x[i]!) / di);
-        }
-      stpmax = Math.max(stpmax, 1); // x̄ is feasible, so step 1 always is (guards round-off)
-    }
+    if (mem.count === 0) stpmax = 1;
+    else
+      for (let i = 0; i < n; i++) {
+        const di = d[i]!;
+        if (di < 0 && Number.isFinite(l[i]!)) stpmax = Math.min(stpmax, (l[i]! - x[i]!) / di);
+        else if (di > 0 && Number.isFinite(u[i]!)) stpmax = Math.min(stpmax, (u[i]! - x[i]!) / di);
+      }
+    stpmax = Math.max(stpmax, 1); // x̄ is feasible, so step 1 always is (guards round-off)
     const stp0 = mem.count === 0 && !boxed ? Math.min(1 / scaledNorm2(d), stpmax) : 1;
 
     xPrev.set(x);
@@ -205,7 +202,6 @@ class CompactMemory {
   /** M, 2k × 2k row-major over chronological columns; valid after prepare(). */
   readonly M: Float64Array;
   private readonly K: Float64Array;
-  private readonly alpha: Float64Array;
   /** S and Y columns in chronological order (set by prepare()). */
   private readonly Schron: Float64Array[] = [];
   private readonly Ychron: Float64Array[] = [];
@@ -221,7 +217,6 @@ class CompactMemory {
     this.YY = new Float64Array(m * m);
     this.M = new Float64Array(4 * m * m);
     this.K = new Float64Array(4 * m * m);
-    this.alpha = new Float64Array(m);
   }
 
   reset(): void {
@@ -286,32 +281,6 @@ class CompactMemory {
     M.fill(0, 0, k2 * k2);
     for (let i = 0; i < k2; i++) M[i * k2 + i] = 1;
     return solveInPlace(K, M, k2, k2);
-  }
-
-  /** out = x − H g by the two-loop recursion with H0 = I/θ (the unconstrained step; Nocedal & Wright Alg. 7.4). */
-  twoLoop(x: Float64Array, g: Float64Array, out: Float64Array): void {
-    const { n, m } = this;
-    const k = this.count;
-    const q = out;
-    for (let i = 0; i < n; i++) q[i] = -g[i]!;
-    const alpha = this.alpha;
-    for (let c = k - 1; c >= 0; c--) {
-      const j = this.slot(c);
-      const a = dot(this.S[j]!, q) / this.SY[j * m + j]!;
-      alpha[c] = a;
-      const y = this.Y[j]!;
-      for (let i = 0; i < n; i++) q[i] = q[i]! - a * y[i]!;
-    }
-    const h0 = 1 / this.theta;
-    for (let i = 0; i < n; i++) q[i] = q[i]! * h0;
-    for (let c = 0; c < k; c++) {
-      const j = this.slot(c);
-      const b = dot(this.Y[j]!, q) / this.SY[j * m + j]!;
-      const s = this.S[j]!;
-      const t = alpha[c]! - b;
-      for (let i = 0; i < n; i++) q[i] = q[i]! + t * s[i]!;
-    }
-    for (let i = 0; i < n; i++) q[i] = x[i]! + q[i]!;
   }
 
   /** w_i = [Y_c[i] for c; θ S_c[i] for c] into out (2k). */

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertArg } from "../errors.js";
 import { chain, scaleByAdam, scaleByLearningRate } from "../optim/index.js";
 import type { MinimizationAttack } from "./base.js";
+import { disposeReplaced } from "./gradient-descent.js";
 import { sampleAxes } from "./distances.js";
 import { logitMargin } from "./loss.js";
 import { tensorOps } from "./tensor-ops.js";
@@ -101,7 +102,7 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
           }
           const loss = out.value.dataSync()[0]!;
           tf.dispose([adv, xAdv, logits, sq, out.value, delta]);
-          disposeTensors(state, out.state);
+          disposeReplaced(state, out.state);
           delta = out.next;
           state = out.state;
           if (abortEarly && step % Math.ceil(steps / 10) === 0) {
@@ -110,7 +111,7 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
           }
         }
         tf.dispose([c, delta]);
-        disposeTensors(state, undefined);
+        disposeReplaced(state, undefined);
         for (let i = 0; i < n; i++) {
           if (found[i]) upper[i] = Math.min(upper[i]!, consts[i]!);
           else lower[i] = Math.max(lower[i]!, consts[i]!);
@@ -121,17 +122,4 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
       return tf.tensor(best, x.shape);
     },
   };
-}
-
-function tensorsOf(s: unknown, into: tf.Tensor[] = []): tf.Tensor[] {
-  if (s instanceof tf.Tensor) into.push(s);
-  else if (Array.isArray(s)) for (const v of s) tensorsOf(v, into);
-  else if (s !== null && typeof s === "object") for (const v of Object.values(s)) tensorsOf(v, into);
-  return into;
-}
-
-/** Disposes the tensors of an old optimiser state that the new one does not hold. */
-function disposeTensors(old: unknown, next: unknown): void {
-  const keep = new Set(tensorsOf(next));
-  for (const t of tensorsOf(old)) if (!keep.has(t) && !t.isDisposed) t.dispose();
 }

@@ -134,8 +134,8 @@ function tensorsIn(state: unknown, into: tf.Tensor[] = []): tf.Tensor[] {
   return into;
 }
 
-/** Disposes the tensors of `old` that `next` does not also hold. */
-function disposeReplaced(old: unknown, next: unknown): void {
+/** Disposes the tensors of an optimiser state `old` that the next state does not also hold. */
+export function disposeReplaced(old: unknown, next: unknown): void {
   const keep = new Set(tensorsIn(next));
   for (const t of tensorsIn(old)) if (!keep.has(t) && !t.isDisposed) t.dispose();
 }

@@ -72,7 +72,12 @@ export function solveModel(
   }
   const solution = solve(m.problem, options);
   const result: SolveModelResult = { model: m, solution };
-  if (solution.ok && m.cost.length > 0) result.cost = evaluateCost(solution, m.cost, m.problem.p);
+  if (solution.ok && m.cost.length > 0) {
+    // Integral terms are integrated on the solution's own grid: with output times that grid is only those times, so
+    // the cost comes from a solve that keeps every step.
+    const full = opts.at ? solve(m.problem, { ...options, saveat: undefined }) : solution;
+    if (full.ok) result.cost = evaluateCost(full, m.cost, m.problem.p);
+  }
   return result;
 }
 

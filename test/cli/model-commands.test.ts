@@ -125,6 +125,19 @@ describe("gradopt solve", () => {
     });
     expect(j.states.y).toEqual(Array.from(lib.solution.y[0]!));
     expect(j.states.y![0]).toBe(0.3);
+    // the cost does not depend on the output times
+    const all = (
+      await runCli(
+        "solve",
+        ex("hutchinson.yaml"),
+        "--set",
+        "tau=1.2,history.y=0.3",
+        "--method",
+        "dop853",
+        "--json",
+      )
+    ).json<SolveJson>();
+    expect(j.cost).toBe(all.cost);
     const lines = readFileSync(csv, "utf8").trim().split("\n");
     expect(lines[0]).toBe("t,y");
     expect(lines.slice(1).map((l) => l.split(",").map(Number))).toEqual(

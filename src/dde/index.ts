@@ -1,4 +1,24 @@
-/** gradopt's DDE solver: problem / method / solve. */
+/**
+ * gradopt's DDE solver: problem / method / solve.
+ *
+ * @example
+ * // y' = -y(t - 1), y = 1 for t <= 0
+ * const sol = solve(
+ *   {
+ *     n: 1,
+ *     f: (t, y, z, p, dy) => { dy[0] = -z[0]; },
+ *     delays: [{ lag: () => 1, kind: "constant" }],
+ *     history: { value: (t, p, out) => { out[0] = 1; }, constant: true },
+ *     tspan: [0, 10],
+ *     p: new Float64Array(0),
+ *   },
+ *   { method: dp5(), rtol: 1e-8, atol: 1e-8 },
+ * );
+ * sol.status;                 // "success"
+ * sol.eval(10)[0];            // 0.0202411265... (exact 10493/518400)
+ * sol.derivative(1, undefined, "left"); // y'(1-) from f
+ * sol.breakpoints;            // [1, 2, 3, 4]: stepped onto exactly
+ */
 export * from "./types.js";
 export { solve } from "./solve.js";
 export { Solution } from "./solution.js";

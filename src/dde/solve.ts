@@ -15,6 +15,13 @@ import { RKStepper } from "./stepper.js";
 import { DiscontinuityTracker } from "./track.js";
 import type { DDEProblem } from "./types.js";
 
+/**
+ * Solves a DDE by the method of steps with an explicit Runge-Kutta pair (default dp5()): breaking points of t0, of a
+ * jump at t0 and of declared jumps are propagated through the delays and stepped onto; state-dependent ones are
+ * located by root finding; lags shorter than the step are handled by fixed-point sweeps on the step's own continuous
+ * extension. Misuse (bad tspan, atol length, window without maxLag) throws GradoptError; numerical failure returns
+ * a Solution with a status other than "success" and the solution up to where it stopped.
+ */
 export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution {
   validate(problem);
   const n = problem.n;

@@ -188,9 +188,10 @@ export async function runAttackPart(ctx: PartContext): Promise<AttackSummary> {
 
     report.heading("Sample images at the article's epsilons", 3);
     report.text(
-      `Samples: the first confidently classified images of ${sz.samples - 1} different classes and the image whose ` +
-        "true class the model is least sure about (the article's image was classified at 41.82%). Perturbations are " +
-        "shown amplified to full contrast (red +eps, blue −eps, white 0); images are upscaled ×4 with nearest-neighbour.",
+      `Samples: the first confidently and correctly classified image${sz.samples > 2 ? `s of ${sz.samples - 1} different classes` : ""}, ` +
+        "and the image whose true-class probability is nearest 45% (the article's image was classified at 41.82%). " +
+        "Perturbations are shown amplified to full contrast (red +eps, blue −eps, white 0); images are upscaled ×4 " +
+        "with nearest-neighbour. The reverse step uses the true label, so it shows what the gradient knows — it is not a defence.",
     );
     const caption = (pred: number, conf: number, label: number) =>
       `${name(pred)} ${formatPercent(conf)}${pred === label ? "" : " ✗"}`;

@@ -76,11 +76,11 @@ export default async function run(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   for (const rtol of [1e-6, 1e-8]) {
     const atol = rtol / 100;
-    const plain = await bestTime(() => solve(pr, { rtol, atol }), 5);
+    const plain = await bestTime(() => solve(pr, { rtol, atol }), 15);
     for (const np of [1, 10, 100]) {
       const wrt = Array.from({ length: np }, (_, k) => k);
-      const fwd = await bestTime(() => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }), np >= 100 ? 1 : 3);
-      const adj = await bestTime(() => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }), 3);
+      const fwd = await bestTime(() => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }), np >= 100 ? 3 : 5);
+      const adj = await bestTime(() => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }), 5);
       let rel = 0;
       let scale = 0;
       for (let k = 0; k < np; k++) {

@@ -116,8 +116,20 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const stops = sys.constantLags
     ? propagateBreakpoints([t0, ...sys.breakpoints, ...jumps.map((j) => j.t)], lag0, t0, t1)
     : propagateBreakpoints([...sys.breakpoints, ...jumps.map((j) => j.t)], [], t0, t1, 0);
-  // The end is a stop; drop stops a rounding away from it (they would leave a sliver step).
+  // A state jump must be a stop exactly: a stop a rounding away from it (5 * 1.2 = 6.000000000000001 next to an
+  // observation at 6) would let a step cross the jump and apply it late. Snap such stops onto the jump time.
   const endEps = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));
+  for (const jmp of jumps) {
+    let lo = 0;
+    let hi = stops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (stops[mid]! < jmp.t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const q of [lo - 1, lo]) if (q >= 0 && q < stops.length && Math.abs(stops[q]! - jmp.t) <= endEps) stops[q] = jmp.t;
+  }
+  // The end is a stop; drop stops a rounding away from it (they would leave a sliver step).
   while (stops.length > 0 && stops[stops.length - 1]! > t1 - endEps) stops.pop();
   stops.push(t1);
 

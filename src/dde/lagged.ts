@@ -58,9 +58,31 @@ export class LagEvaluator {
     this.tmp2 = new Float64Array(n);
     this.neutral = problem.delays.map((d) => d.neutral === true);
     this.anyNeutral = this.neutral.some((x) => x);
+    this.constantOnly = problem.delays.every((d) => d.kind === "constant");
     this.curY = new Float64Array(n);
     this.curK1 = new Float64Array(n);
     this.curCoef = new Float64Array(n * store.q);
+  }
+
+  private readonly constantOnly: boolean;
+  private cacheT = NaN;
+  private cacheLeft = false;
+
+  /** Forgets the last filled time (the current step's extension or the store changed). */
+  invalidate(): void {
+    this.cacheT = NaN;
+  }
+
+  /**
+   * fill() into the stepper's own buffers, skipping the work when constant lags are asked at the same time and side as
+   * the previous call (the c = 1 stages of FSAL pairs), since the values cannot have changed.
+   */
+  fillCached(t: number, y: Float64Array, z: Float64Array, zd: Float64Array, left: boolean): boolean {
+    if (this.constantOnly && t === this.cacheT && left === this.cacheLeft) return true;
+    const ok = this.fill(t, y, z, zd, left);
+    this.cacheT = ok ? t : NaN;
+    this.cacheLeft = left;
+    return ok;
   }
 
   /**

@@ -68,7 +68,7 @@ export class RKStepper {
 
   /** f at (t, y) with lags read from the `left` or right side; writes into K row `row`. */
   evalRhs(t: number, y: Float64Array, row: number, left: boolean): boolean {
-    if (!this.lag.fill(t, y, this.z, this.zd, left)) return false;
+    if (!this.lag.fillCached(t, y, this.z, this.zd, left)) return false;
     this.f(t, y, this.z, this.p, this.rows[row]!, this.zd);
     this.rhsEvals++;
     return true;
@@ -79,6 +79,7 @@ export class RKStepper {
     const n = this.n;
     const K = this.K;
     const ytmp = this.ytmp;
+    this.lag.invalidate();
     for (let i = first; i < last; i++) {
       const ai = this.aAll[i]!;
       for (let j = 0; j < n; j++) ytmp[j] = y[j]!;

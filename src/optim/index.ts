@@ -30,3 +30,4 @@ export {
   type IterationCallback,
   type CommonOptions,
 } from "./status.js";
+export * from "./estimators/index.js";

@@ -1,0 +1,30 @@
+/** Seeded randomness for the estimators: mulberry32 uniforms, Rademacher signs and Box-Muller normals. */
+export type Uniform = () => number;
+
+/** mulberry32: a small, fast, seedable PRNG with uniforms in [0, 1). */
+export function seededUniform(seed: number): Uniform {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fills `out` with independent ±1 (Rademacher) entries. */
+export function fillRademacher(out: Float64Array, rand: Uniform): void {
+  for (let i = 0; i < out.length; i++) out[i] = rand() < 0.5 ? -1 : 1;
+}
+
+/** Fills `out` with independent standard normals (Box-Muller, both outputs used). */
+export function fillGaussian(out: Float64Array, rand: Uniform): void {
+  for (let i = 0; i < out.length; i += 2) {
+    const u = 1 - rand(); // (0, 1]: log is finite
+    const r = Math.sqrt(-2 * Math.log(u));
+    const t = 2 * Math.PI * rand();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(t);
+  }
+}

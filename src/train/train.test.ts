@@ -79,8 +79,8 @@ describe("trainClassifier", () => {
     const standard = await trainClassifier(train, { ...opts, initialModel: tiny(3) });
     const robust = await trainClassifier(train, { ...opts, initialModel: tiny(3), adversarial: { method: "fgsm-rs", eps } });
     const attack = { method: "pgd" as const, eps, steps: 7, stepSize: eps / 3 };
-    const accStd = robustAccuracy(logitsOf(standard.model), test, attack);
-    const accRob = robustAccuracy(logitsOf(robust.model), test, attack);
+    const accStd = await robustAccuracy(logitsOf(standard.model), test, attack);
+    const accRob = await robustAccuracy(logitsOf(robust.model), test, attack);
     expect(accRob).toBeGreaterThan(accStd + 0.1);
   });
 });

@@ -142,7 +142,7 @@ export function register(program: Command): void {
       // A quick robustness read-out (PGD-10 on the first 1000 test images); `gradopt attack` does the full evaluation.
       if (adversarial) {
         const few = loadDataset(dir, { split: "test", limit: 1000 });
-        test.robust = { attack: "pgd", steps: 10, eps: adversarial.eps, examples: few.shape[0], accuracy: robustAccuracy(logits, few, { method: "pgd", eps: adversarial.eps, steps: 10, stepSize: adversarial.eps / 4 }) };
+        test.robust = { attack: "pgd", steps: 10, eps: adversarial.eps, examples: few.shape[0], accuracy: await robustAccuracy(logits, few, { method: "pgd", eps: adversarial.eps, steps: 10, stepSize: adversarial.eps / 4 }) };
       }
       await saveClassifier(result.model, f.out, {
         classNames: data.classNames,

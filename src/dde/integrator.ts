@@ -13,6 +13,8 @@ import type { DiscontinuityTracker } from "./track.js";
 import type { SolveStats, SolveStatus } from "./types.js";
 
 export interface IntegratorConfig {
+  /** Smallest constant lag (Infinity if none): steps longer than it need fixed-point sweeps. */
+  minLag: number;
   t0: number;
   tEnd: number;
   rtol: number;
@@ -127,6 +129,7 @@ export function integrate(
   let h = cfg.dt ?? cfg.h0 ?? initialStep(stepper, lag, t0, y, rtol, atol, cfg.hmax, tEnd - t0);
   let lastRejected = false;
   let nonFinite = 0;
+  let lastSweeps = 0;
 
   const signal = cfg.signal;
   const hmax = cfg.hmax;
@@ -146,6 +149,9 @@ export function integrate(
     const bp = list.items[nextIdx];
     const target = bp && bp.t < tEnd ? bp.t : tEnd;
     let hh = Math.min(h, hmax);
+    // a step just longer than the smallest lag costs (sweeps + 1) stage sets; below (sweeps + 1) lags it is cheaper to
+    // step at the lag (no sweeps) -- much longer steps still iterate
+    if (dt === undefined && hh > cfg.minLag && (lastSweeps + 1) * cfg.minLag > hh) hh = cfg.minLag;
     const landing = t + 1.1 * hh >= target;
     const tnew = landing ? target : t + hh;
     // a declared jump of f in t: the step ending there sees f's left value, the next one its right value
@@ -177,6 +183,7 @@ export function integrate(
       let converged = false;
       let dPrev = Infinity;
       for (let it = 0; it < cfg.fixedPointMaxIter && stepper.finite(); it++) {
+        lastSweeps = it + 1;
         stepper.stages(t, hh, y, s, stepper.sAll);
         stepper.buildCoef(hh);
         lag.curCoef.set(stepper.coef);

@@ -101,6 +101,7 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
   const events = new EventWatcher(options.events ?? [], p, n);
   const res = integrate(
     {
+      minLag: Math.min(Infinity, ...constLags.filter((tau) => tau > 0)),
       t0,
       tEnd,
       rtol,

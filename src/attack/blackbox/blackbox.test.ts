@@ -1,0 +1,54 @@
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadDataset } from "../../data/index.js";
+import { initBackend } from "../../tf/backend.js";
+import { TfjsClassifier } from "../model.js";
+import { pgd } from "../pgd.js";
+import { run } from "../run.js";
+import { classifierAsBlackBox, predictModel, runBlackBox, squareAttack, type BlackBoxModel } from "./index.js";
+
+const MODEL_DIR = fileURLToPath(new URL("../../../models/fashion-cnn/", import.meta.url));
+const N = 100;
+let classifier: TfjsClassifier;
+let images: Float32Array;
+let labels: Int32Array;
+/** The bundled CNN through a predict-only function whose calls we count ourselves. */
+let counted: { model: BlackBoxModel; images: () => number };
+
+beforeAll(async () => {
+  await initBackend("wasm");
+  classifier = await TfjsClassifier.load(MODEL_DIR, { onWarning: () => {} });
+  const ds = loadDataset("bundled", { limit: N });
+  images = ds.images;
+  labels = ds.labels;
+  const inner = classifierAsBlackBox(classifier);
+  let seen = 0;
+  const model = predictModel(
+    async (x, n) => {
+      seen += n;
+      return inner.scores(x, n);
+    },
+    { inputShape: [28, 28, 1], numClasses: 10 },
+  );
+  counted = { model, images: () => seen };
+});
+
+describe("square attack on the bundled fashion-cnn (predict-only)", () => {
+  it("at eps 0.1 with 1000 queries per image reaches white-box PGD-40's accuracy within a few points; query counts match the calls", async () => {
+    const t0 = performance.now();
+    const before = counted.images();
+    const r = await runBlackBox(counted.model, images, labels, squareAttack({ maxQueries: 1000, pInit: 0.3 }), { epsilons: [0.1] });
+    const t1 = performance.now();
+    const white = await run(classifier, tf.tensor4d(images, [N, 28, 28, 1]), labels, pgd({ steps: 40 }), { epsilons: [0.1], sanity: false });
+    const pgdAcc = white.results[0]!.accuracy;
+    white.dispose();
+    const s = r.summary();
+    console.log(`square eps 0.1: clean ${s.clean.accuracy}, acc ${s.results[0]!.accuracy}, queries mean ${s.queries.mean} median ${s.queries.median}; PGD-40 ${pgdAcc}; ${((t1 - t0) / 1000).toFixed(1)} s`);
+    expect(s.results[0]!.accuracy).toBeLessThan(s.clean.accuracy - 0.3);
+    expect(Math.abs(s.results[0]!.accuracy - pgdAcc)).toBeLessThanOrEqual(0.05);
+    expect(s.results[0]!.maxLinf).toBeLessThanOrEqual(0.1 + 1e-6);
+    expect(counted.images() - before).toBe(s.queries.total);
+    expect(r.perSampleQueries.every((q) => q >= 1 && q <= 1000)).toBe(true);
+  });
+});

@@ -163,6 +163,15 @@ describe.skipIf(skip)("web playground in chromium", () => {
       await page.click("#dde-solve");
       await page.waitForSelector("#dde-stats .status-ok", { timeout: 10_000 });
       expect(await page.locator(".gutter .ln.err").count()).toBe(0);
+
+      // A model with its own gradient formulas: each is checked against the exact gradient.
+      await page.selectOption("#dde-example", "seed-3state");
+      await page.waitForSelector("#grad-check:not([hidden]) tbody tr", { timeout: 10_000 });
+      const verdicts = await page.locator("#grad-check-body td:last-child").allTextContents();
+      expect(verdicts.length).toBeGreaterThanOrEqual(3);
+      expect(verdicts.every((v) => v.includes("agrees"))).toBe(true);
+      await page.selectOption("#dde-example", "hutchinson-fit");
+      await page.waitForSelector("#grad-check[hidden]", { state: "attached", timeout: 10_000 });
     });
   });
 

@@ -14,7 +14,7 @@ import {
 } from "./types.js";
 import { compileModel, type CompiledModel as LibModel } from "../../model/compile.js";
 import { solve } from "../../dde/solve.js";
-import { costGradient } from "../../dde/gradient/costGradient.js";
+import { modelGradient } from "../../model/run.js";
 
 export { MODEL_FILE };
 
@@ -49,7 +49,11 @@ export function bundledExamples(): { models: Example[]; files: Record<string, st
     }
     const name = base.replace(/\.ya?ml$/, "");
     const declared = /^name:\s*["']?([^"'\n#]+)/m.exec(text)?.[1]?.trim();
-    const described = /^description:\s*["']?([^"'\n#]+)/m.exec(text)?.[1]?.trim();
+    // A description: key, else the file's first comment line, shortened.
+    let described =
+      /^description:\s*["']?([^"'\n#]+)/m.exec(text)?.[1]?.trim() ?? /^#\s*(.+)$/m.exec(text)?.[1]?.trim();
+    if (described && described.length > 60)
+      described = described.slice(0, 58).replace(/[\s,;:(]+\S*$/, "") + " …";
     models.push({ name, title: described ? `${declared ?? name}: ${described}` : (declared ?? name), text });
   }
   // Models with data first (they show the fit), then alphabetical.
@@ -117,15 +121,15 @@ function wrap(m: LibModel): CompiledModel {
       };
       if (sol.ok && m.cost.length > 0) {
         try {
-          // J and dJ/dp by the library's exact gradient (forward sensitivities or adjoint, its choice).
-          const wrt = paramNames.map((name) => model.paramIndex(name));
-          const g = costGradient(model.problem, model.cost, {
-            wrt,
-            rtol: opts.rtol ?? 1e-6,
-            atol: opts.atol ?? 1e-8,
-          });
+          // J, the exact dJ/dp (forward sensitivities or adjoint: the library's choice) and, when the model has a
+          // gradient: section, the user's formulas checked against it: the same call as `gradopt gradient --check`.
+          const check = Object.keys(m.userGradient).length > 0;
+          // At least the CLI's default accuracy (rtol 1e-8): a looser plot tolerance must not fail a correct formula.
+          const rtol = Math.min(opts.rtol ?? 1e-6, 1e-8);
+          const g = modelGradient(model, { rtol, atol: rtol / 100, check });
           out.cost = g.cost;
-          out.gradient = Object.fromEntries(paramNames.map((name, k) => [name, g.gradient[k]!]));
+          out.gradient = Object.fromEntries(paramNames.map((name) => [name, g.gradient[name] ?? NaN]));
+          if (g.check) out.check = g.check;
         } catch (err) {
           out.costError = err instanceof Error ? err.message : String(err);
         }

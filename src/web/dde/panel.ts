@@ -52,7 +52,7 @@ export function mountDdePanel(host: HTMLElement): void {
   let costHistory: { it: number; cost: number }[] = [];
 
   // ---- model card
-  const exampleSelect = h("select", { id: "dde-example", "aria-label": "Example model" });
+  const exampleSelect = h("select", { id: "dde-example", "aria-label": "Example model", style: "flex: 1" });
   for (const ex of examples.models) exampleSelect.append(h("option", { value: ex.name }, ex.title));
   const solveButton = h("button", { type: "button", class: "primary", id: "dde-solve" }, "Solve");
   const autoSolve = h("input", { type: "checkbox", id: "dde-auto", checked: true });
@@ -74,12 +74,10 @@ export function mountDdePanel(host: HTMLElement): void {
     h("h2", {}, "Model", h("span", { class: "hint" }, "YAML, the same format as model files")),
     h(
       "div",
-      { class: "row" },
+      { class: "row nowrap", style: "margin-bottom:8px" },
       h("label", { for: "dde-example" }, "Example"),
       exampleSelect,
-      h("span", { class: "spacer" }),
     ),
-    h("div", { class: "row", style: "margin-bottom:8px" }),
     editor.root,
     h(
       "div",
@@ -87,7 +85,15 @@ export function mountDdePanel(host: HTMLElement): void {
       solveButton,
       h("label", { class: "small", for: "dde-auto" }, autoSolve, " solve as I type"),
       h("span", { class: "spacer" }),
-      h("label", { class: "small", for: "dde-rtol" }, "rtol"),
+      h(
+        "label",
+        {
+          class: "small",
+          for: "dde-rtol",
+          title: "solver tolerance of the plotted solution (J and its gradient use at most 1e-8)",
+        },
+        "rtol",
+      ),
       rtolSelect,
     ),
     h(
@@ -112,6 +118,41 @@ export function mountDdePanel(host: HTMLElement): void {
     h("div", { class: "row" }, resetParams),
   );
 
+  // ---- the model's own gradient formulas, checked (models with a gradient: section)
+  const checkBody = h("tbody", { id: "grad-check-body" });
+  const checkCard = h(
+    "div",
+    { class: "card", id: "grad-check", hidden: true },
+    h(
+      "h2",
+      {},
+      "Your gradient formulas",
+      h("span", { class: "hint" }, "the gradient: section against the exact gradient"),
+    ),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "check" },
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "target"),
+            h("th", { scope: "col" }, "your formula"),
+            h("th", { scope: "col" }, "exact"),
+            h("th", { scope: "col" }, "rel. error"),
+            h("th", { scope: "col" }, ""),
+          ),
+        ),
+        checkBody,
+      ),
+    ),
+  );
+
   // ---- fit card
   const optimizerSelect = h(
     "select",
@@ -122,7 +163,7 @@ export function mountDdePanel(host: HTMLElement): void {
   const fitButton = h("button", { type: "button", class: "primary", id: "fit-run" }, "Fit");
   const stopButton = h("button", { type: "button", id: "fit-stop", disabled: true }, "Stop");
   const fitStatus = h("div", { class: "stats", id: "fit-status", role: "status", "aria-live": "polite" });
-  const costHost = h("div", { id: "fit-cost-plot" });
+  const costHost = h("div", { id: "fit-cost-plot", hidden: true });
   const fitCard = h(
     "div",
     { class: "card" },
@@ -153,7 +194,7 @@ export function mountDdePanel(host: HTMLElement): void {
       "div",
       { class: "grid2" },
       h("div", { class: "stack" }, modelCard),
-      h("div", { class: "stack" }, plotCard, paramsCard, fitCard),
+      h("div", { class: "stack" }, plotCard, paramsCard, checkCard, fitCard),
     ),
   );
   renderPlot(plotHost, [], { title: "State trajectories", xLabel: "t", emptyText: "loading the solver…" });
@@ -282,6 +323,7 @@ export function mountDdePanel(host: HTMLElement): void {
           : "",
         sol.costError ? ` · cost: ${sol.costError}` : "",
       );
+      renderCheck(sol.check);
       for (const c of controls) {
         const g = sol.gradient?.[c.name];
         c.grad.textContent = g === undefined ? "" : `∂J/∂${c.name} = ${Number.isNaN(g) ? "kink" : fmt(g, 3)}`;
@@ -291,6 +333,24 @@ export function mountDdePanel(host: HTMLElement): void {
     }
   }
   const resolveSoon = rafThrottle(solveNow);
+
+  function renderCheck(check: SolveView["check"]): void {
+    checkCard.hidden = !check;
+    if (!check) return;
+    checkBody.replaceChildren(
+      ...Object.entries(check).map(([target, c]) =>
+        h(
+          "tr",
+          { class: c.ok ? "ok" : "bad" },
+          h("th", { scope: "row" }, target),
+          h("td", {}, fmt(c.user, 6)),
+          h("td", {}, fmt(c.exact, 6)),
+          h("td", {}, fmt(c.relError, 2)),
+          h("td", {}, c.ok ? "✔ agrees" : "✖ differs"),
+        ),
+      ),
+    );
+  }
 
   function compileAndSolve(): void {
     if (!engine) return;
@@ -329,6 +389,7 @@ export function mountDdePanel(host: HTMLElement): void {
   }
 
   function renderCost(): void {
+    costHost.hidden = costHistory.length === 0 && !fitting;
     renderPlot(
       costHost,
       costHistory.length

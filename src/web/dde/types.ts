@@ -32,6 +32,8 @@ export interface SolveView {
   /** The model's cost J at these parameters, and dJ/d(parameter) by the library's exact gradient (models with a cost). */
   cost?: number;
   gradient?: Record<string, number>;
+  /** The model's own gradient formulas (its gradient: section) against the exact gradient, per target. */
+  check?: Record<string, { user: number; exact: number; relError: number; ok: boolean }>;
   /** Why the cost or gradient is missing when the model has a cost. */
   costError?: string;
 }

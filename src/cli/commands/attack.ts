@@ -28,6 +28,7 @@ import {
 import { loadDataset, bundledDataDir } from "../../data/index.js";
 import { GradoptError } from "../../errors.js";
 import { initBackend, type BackendName } from "../../tf/backend.js";
+import { writeAttackReport } from "../../report/commands/index.js";
 import { emit, parseNumber, parseNumberList, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
 
 interface AttackFlags extends GlobalOptions {
@@ -51,6 +52,7 @@ interface AttackFlags extends GlobalOptions {
   preprocessing: string;
   backend?: string;
   sanity: boolean;
+  report?: string;
 }
 
 const ATTACKS = ["fgsm", "fgm", "bim", "pgd", "mifgsm", "cw", "deepfool"] as const;
@@ -148,7 +150,8 @@ export function register(program: Command): void {
       .option("--seed <n>", "seed of random starts", "0")
       .option("--preprocessing <p>", "inside the model: none, mobilenet ([-1, 1]) or MEAN:STD", "none")
       .option("--backend <name>", "wasm, cpu or tensorflow (default: the best available)")
-      .option("--no-sanity", "skip the sanity checks"),
+      .option("--no-sanity", "skip the sanity checks")
+      .option("--report <file>", "also write an HTML report (accuracy against eps, example images)"),
   ).action(async (f: AttackFlags) => {
     const attack = buildAttack(f);
     const epsilons = parseNumberList("--eps", f.eps);
@@ -214,6 +217,10 @@ export function register(program: Command): void {
       if (f.out) lines.push(`adversarial PNGs in ${f.out}`);
       return lines.join("\n");
     });
+    if (f.report) {
+      const extra = quantized ? { quantized } : {};
+      await writeAttackReport(f.report, { result, inputs: inputs.x, classNames, model: modelPath, backend, seconds, ...extra });
+    }
     result.dispose();
     inputs.x.dispose();
     model.dispose();

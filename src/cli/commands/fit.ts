@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { fitModelFile, prepareModel, setModelParams, type FitModelFileResult } from "../../model/index.js";
 import { writeFileAtomic } from "../../report/atomic.js";
+import { writeFitReport } from "../../report/commands/index.js";
 import { emit, parseBounds, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
 import { fmt, modelFlags, parseNames, positive, table } from "./model-output.js";
 
@@ -29,6 +30,7 @@ interface FitFlags extends GlobalOptions {
   set?: string;
   save?: string;
   progress: boolean;
+  report?: string;
 }
 
 const OPTIMIZERS: readonly FitOptimizer[] = ["lbfgs", "lbfgsb", "adam", "gd", "lm"];
@@ -57,11 +59,12 @@ export function register(program: Command): void {
       .option("--atol <a>", "absolute tolerance (default rtol/100)")
       .option("--set <assignments>", "starting values: name=value,...")
       .option("--save <file>", "write the model file with the fitted values (comments kept)")
-      .option("--no-progress", "no progress line on stderr"),
+      .option("--no-progress", "no progress line on stderr")
+      .option("--report <file>", "also write an HTML report (cost history, trajectories before and after)"),
   ).action((file: string, flags: FitFlags) => runFit(file, flags));
 }
 
-function runFit(file: string, flags: FitFlags): void {
+async function runFit(file: string, flags: FitFlags): Promise<void> {
   const options = modelFlags({ ...flags, method: undefined });
   const optimizer = flags.optimizer?.toLowerCase() as FitOptimizer | undefined;
   if (optimizer !== undefined && !OPTIMIZERS.includes(optimizer)) {
@@ -141,6 +144,7 @@ function runFit(file: string, flags: FitFlags): void {
     message: r.message,
   };
   emit(flags, json, () => human(r) + (flags.save ? `\nwrote the fitted model to ${flags.save}` : ""));
+  if (flags.report) await writeFitReport(flags.report, r);
   if (!Number.isFinite(r.cost)) {
     process.stderr.write(
       `gradopt: ${model.file}: the fit found no point where the model can be solved (${r.message})\n`,

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { GradoptError } from "../../errors.js";
 import { modelGradient, prepareModel, type ModelGradientResult } from "../../model/index.js";
+import { writeGradientReport } from "../../report/commands/index.js";
 import { emit, withGlobalFlags, type GlobalOptions } from "../common.js";
 import { fmt, modelFlags, parseNames, positive, table } from "./model-output.js";
 
@@ -17,6 +18,7 @@ interface GradientFlags extends GlobalOptions {
   rtol?: string;
   atol?: string;
   set?: string;
+  report?: string;
 }
 
 export function register(program: Command): void {
@@ -40,11 +42,12 @@ export function register(program: Command): void {
       .option("--rtol <r>", "relative tolerance of the solves (default 1e-8)")
       .option("--atol <a>", "absolute tolerance (default rtol/100)")
       .option("--solver <name>", "integration method: dp5 (default), bs3, dop853")
-      .option("--set <assignments>", "override parameters: name=value,..."),
+      .option("--set <assignments>", "override parameters: name=value,...")
+      .option("--report <file>", "also write an HTML report (gradient, check table, trajectories)"),
   ).action((file: string, flags: GradientFlags) => runGradient(file, flags));
 }
 
-function runGradient(file: string, flags: GradientFlags): void {
+async function runGradient(file: string, flags: GradientFlags): Promise<void> {
   const options = modelFlags({ ...flags, method: undefined });
   const method = flags.method?.toLowerCase();
   if (method !== undefined && method !== "forward" && method !== "adjoint" && method !== "auto") {
@@ -68,6 +71,7 @@ function runGradient(file: string, flags: GradientFlags): void {
   if (r.check) json.check = r.check;
   if (r.user) json.user = r.user;
   emit(flags, json, () => human(r));
+  if (flags.report) await writeGradientReport(flags.report, r);
   const failed = Object.entries(r.check ?? {})
     .filter(([, c]) => !c.ok)
     .map(([k]) => k);

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { GradoptError } from "../../errors.js";
 import { prepareModel, solveModel, type SolveModelResult } from "../../model/index.js";
 import { writeFileAtomic } from "../../report/atomic.js";
+import { writeSolveReport } from "../../report/commands/index.js";
 import { emit, withGlobalFlags, type GlobalOptions } from "../common.js";
 import { fmt, modelFlags, parseTimes, table } from "./model-output.js";
 
@@ -16,6 +17,7 @@ interface SolveFlags extends GlobalOptions {
   set?: string;
   method?: string;
   csv?: string;
+  report?: string;
 }
 
 export function register(program: Command): void {
@@ -32,11 +34,12 @@ export function register(program: Command): void {
         "override parameters: name=value,... (also history.<state>, initial.<state>)",
       )
       .option("--method <name>", "integration method: dp5 (default), bs3, dop853")
-      .option("--csv <file>", "also write the trajectory as CSV (t and one column per state)"),
+      .option("--csv <file>", "also write the trajectory as CSV (t and one column per state)")
+      .option("--report <file>", "also write an HTML report (trajectories, solver statistics)"),
   ).action((file: string, flags: SolveFlags) => runSolve(file, flags));
 }
 
-function runSolve(file: string, flags: SolveFlags): void {
+async function runSolve(file: string, flags: SolveFlags): Promise<void> {
   const options = modelFlags(flags);
   const model = prepareModel(file, options.set, "--set");
   const at = flags.at !== undefined ? parseTimes("--at", flags.at) : undefined;
@@ -61,6 +64,7 @@ function runSolve(file: string, flags: SolveFlags): void {
   };
   if (r.cost !== undefined) json.cost = r.cost;
   emit(flags, json, () => human(r, flags.csv));
+  if (flags.report) await writeSolveReport(flags.report, r);
   if (!solution.ok) {
     process.stderr.write(
       `gradopt: ${model.file}: the solve stopped early (${solution.status}): ${solution.message}\n`,

@@ -6,7 +6,7 @@ import { initBackend } from "../../tf/backend.js";
 import { TfjsClassifier } from "../model.js";
 import { pgd } from "../pgd.js";
 import { run } from "../run.js";
-import { classifierAsBlackBox, predictModel, runBlackBox, squareAttack, type BlackBoxModel } from "./index.js";
+import { classifierAsBlackBox, hopSkipJump, predictModel, runBlackBox, squareAttack, type BlackBoxModel } from "./index.js";
 
 const MODEL_DIR = fileURLToPath(new URL("../../../models/fashion-cnn/", import.meta.url));
 const N = 100;
@@ -50,5 +50,30 @@ describe("square attack on the bundled fashion-cnn (predict-only)", () => {
     expect(s.results[0]!.maxLinf).toBeLessThanOrEqual(0.1 + 1e-6);
     expect(counted.images() - before).toBe(s.queries.total);
     expect(r.perSampleQueries.every((q) => q >= 1 && q <= 1000)).toBe(true);
+  });
+});
+
+describe("HopSkipJump (decision-based, L2) on the bundled fashion-cnn", () => {
+  it("the L2 distance of the adversarial shrinks over iterations; every query is counted", async () => {
+    const n = 8;
+    const before = counted.images();
+    const r = await runBlackBox(counted.model, images.subarray(0, n * 784), labels.subarray(0, n), hopSkipJump({ iterations: 8, initialEvals: 50, maxQueries: 2000 }), { epsilons: [0.5, 1, 2, 1e9] });
+    const s = r.summary();
+    const h = s.l2History!;
+    console.log(`hsj: median L2 per iteration ${h.map((v) => v.toFixed(2)).join(" ")}; queries mean ${s.queries.mean}; acc ${s.results.map((x) => x.accuracy).join(" ")}`);
+    expect(counted.images() - before).toBe(s.queries.total);
+    expect(h[h.length - 1]!).toBeLessThan(0.6 * h[0]!);
+    r.history!.forEach((hist, i) => {
+      if (hist.length === 0) return; // misclassified before the attack
+      expect(hist[hist.length - 1]!).toBeLessThan(hist[0]!);
+      expect(r.distances![i]).toBeCloseTo(Math.min(...hist), 6);
+    });
+    // Unbounded: every input is broken; accuracy falls as eps grows.
+    expect(s.results[3]!.accuracy).toBe(0);
+    for (let e = 1; e < 4; e++) expect(s.results[e]!.accuracy).toBeLessThanOrEqual(s.results[e - 1]!.accuracy);
+    // The reported adversarials are adversarial and as far as reported.
+    const res = r.results[3]!;
+    expect(res.success.every((v) => v === 1)).toBe(true);
+    expect(res.maxL2).toBeCloseTo(Math.max(...r.distances!), 4);
   });
 });

@@ -8,3 +8,4 @@ export { predictModel, classifierAsBlackBox, margins, topLabels, type BlackBoxMo
 export type { BlackBoxAttack, BlackBoxBatch, BlackBoxOutput, FixedEpsilonBlackBox, MinimizationBlackBox } from "./base.js";
 export { squareAttack, squareSchedule, type SquareAttackOptions } from "./square.js";
 export { runBlackBox, queryStats, medianHistory, type BlackBoxRunOptions, type BlackBoxResult, type BlackBoxEpsilonResult, type BlackBoxSummary, type QueryStats } from "./run.js";
+export { hopSkipJump, type HopSkipJumpOptions } from "./hopSkipJump.js";

@@ -84,7 +84,7 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
   const label = batch.labels[i]!;
   const x0 = batch.x.subarray(i * d, i * d + d);
   const budget = () => o.maxQueries - batch.queries[i]!;
-  let lastScores = new Float32Array(k);
+  let lastScores: Float32Array = new Float32Array(k);
 
   /** Which of m images are adversarial (top label != true label); counts m queries. */
   const decide = async (images: Float32Array, m: number): Promise<{ adversarial: Uint8Array; scores: Float32Array }> => {
@@ -104,7 +104,7 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
   };
 
   // Adversarial start: uniform noise in the bounds.
-  let current = new Float32Array(d);
+  let current: Float32Array = new Float32Array(d);
   let ok = false;
   for (let t = 0; t < o.initTrials && budget() > 0; t++) {
     for (let j = 0; j < d; j++) current[j] = lo + (hi - lo) * rand();
@@ -139,7 +139,7 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
   let distance = dist(current);
   const history = [distance];
   // The iterate can move away from x0 on a bad estimate: the best boundary point seen is what we return.
-  let best = { adv: current, scores: lastScores, distance };
+  let best: { adv: Float32Array; scores: Float32Array; distance: number } = { adv: current, scores: lastScores, distance };
   const u = new Float64Array(d);
   const grad = new Float64Array(d);
   const cand = new Float32Array(d);

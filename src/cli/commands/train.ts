@@ -12,6 +12,7 @@ import { GradoptError } from "../../errors.js";
 import { initBackend } from "../../tf/backend.js";
 import { evaluateLoss, robustAccuracy, loadClassifier, saveClassifier, trainClassifier, type AdversarialConfig, type Augmentation } from "../../train/index.js";
 import type { Logits } from "../../train/adversarial.js";
+import { writeTrainReport } from "../../report/commands/index.js";
 import { emit, parseNumber, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
 
 interface TrainFlags extends GlobalOptions {
@@ -32,6 +33,7 @@ interface TrainFlags extends GlobalOptions {
   workers: string;
   test: boolean;
   progress: boolean;
+  report?: string;
 }
 
 function adversarialFlags(f: TrainFlags): AdversarialConfig | undefined {
@@ -68,7 +70,8 @@ export function register(program: Command): void {
       .option("--max-steps <n>", "stop after N optimiser steps")
       .option("--workers <n>", "data-parallel worker threads, one wasm backend each (0: train in the main thread)", "0")
       .option("--no-test", "skip the test-set evaluation at the end")
-      .option("--no-progress", "no progress bar on stderr"),
+      .option("--no-progress", "no progress bar on stderr")
+      .option("--report <file>", "also write an HTML report (loss and accuracy per epoch)"),
   ).action(async (f: TrainFlags) => {
     const epochs = parsePositiveInt("--epochs", f.epochs);
     const batchSize = parsePositiveInt("--batch-size", f.batchSize);
@@ -151,6 +154,10 @@ export function register(program: Command): void {
         previous,
         test,
       });
+    }
+    if (f.report) {
+      const { steps, trainExamples, validationExamples, seconds, history } = result;
+      await writeTrainReport(f.report, { out: f.out, backend, steps, trainExamples, validationExamples, seconds, history, test });
     }
     const last = result.history[result.history.length - 1];
     emit(

@@ -6,7 +6,7 @@ import { initBackend } from "../../tf/backend.js";
 import { TfjsClassifier } from "../model.js";
 import { pgd } from "../pgd.js";
 import { run } from "../run.js";
-import { classifierAsBlackBox, hopSkipJump, predictModel, runBlackBox, squareAttack, type BlackBoxModel } from "./index.js";
+import { classifierAsBlackBox, hopSkipJump, predictModel, runBlackBox, spsaAttack, squareAttack, type BlackBoxModel } from "./index.js";
 
 const MODEL_DIR = fileURLToPath(new URL("../../../models/fashion-cnn/", import.meta.url));
 const N = 100;
@@ -75,5 +75,20 @@ describe("HopSkipJump (decision-based, L2) on the bundled fashion-cnn", () => {
     const res = r.results[3]!;
     expect(res.success.every((v) => v === 1)).toBe(true);
     expect(res.maxL2).toBeCloseTo(Math.max(...r.distances!), 4);
+  });
+});
+
+describe("SPSA-PGD (score-based, L-inf) on the bundled fashion-cnn", () => {
+  it("at eps 0.1 breaks most of 30 inputs within 600 queries each, inside the eps-ball; queries counted", async () => {
+    const n = 30;
+    const before = counted.images();
+    const r = await runBlackBox(counted.model, images.subarray(0, n * 784), labels.subarray(0, n), spsaAttack({ maxQueries: 600, samples: 16 }), { epsilons: [0, 0.1] });
+    const s = r.summary();
+    console.log(`spsa eps 0.1: clean ${s.clean.accuracy} acc ${s.results[1]!.accuracy} queries mean ${s.results[1]!.queries.mean} median ${s.results[1]!.queries.median}`);
+    expect(counted.images() - before).toBe(s.queries.total);
+    expect(s.results[0]!.accuracy).toBe(s.clean.accuracy);
+    expect(s.results[1]!.accuracy).toBeLessThan(s.clean.accuracy - 0.3);
+    expect(s.results[1]!.maxLinf).toBeLessThanOrEqual(0.1 + 1e-6);
+    expect(r.results[1]!.perSampleQueries.every((q) => q <= 600)).toBe(true);
   });
 });

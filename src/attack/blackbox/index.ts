@@ -9,3 +9,5 @@ export type { BlackBoxAttack, BlackBoxBatch, BlackBoxOutput, FixedEpsilonBlackBo
 export { squareAttack, squareSchedule, type SquareAttackOptions } from "./square.js";
 export { runBlackBox, queryStats, medianHistory, type BlackBoxRunOptions, type BlackBoxResult, type BlackBoxEpsilonResult, type BlackBoxSummary, type QueryStats } from "./run.js";
 export { hopSkipJump, type HopSkipJumpOptions } from "./hopSkipJump.js";
+export { spsaAttack, type SpsaAttackOptions } from "./spsa.js";
+export { compareWithWhiteBox, type AccuracyAt, type BlackWhiteComparison } from "./compare.js";

@@ -1,7 +1,8 @@
 """PyTorch peer for bench/suites/attack-throughput.ts: the same CNN as gradopt's buildCnn() (two 3x3 conv blocks of
 32 and two of 64 channels, conv -> batch norm -> relu, max-pool after each pair, dense 128 -> relu -> dense 10 logits,
 'same' padding), in eval mode, batch 128, and the same two measurements: one FGSM step (forward, input gradient of the
-summed cross-entropy, signed step, clip) and PGD-10 (random start, 10 projected sign steps, no early stop).
+summed cross-entropy, signed step, clip) and PGD-10. The architecture is configurable (filters per stage, convs per
+stage, batch norm, dense width) so the bench can mirror whichever model it measures (random start, 10 projected sign steps, no early stop).
 Images per second = batch / best wall time.
 Usage: python3 torch_attack.py '{"threads":2,"batch":128,"pgdSteps":10,"seconds":3}'  -> one JSON line on stdout."""
 import json
@@ -18,6 +19,8 @@ batch = int(cfg.get("batch", 128))
 pgd_steps = int(cfg.get("pgdSteps", 10))
 budget = float(cfg.get("seconds", 3))
 filters = cfg.get("filters", [32, 64])
+convs = int(cfg.get("convsPerStage", 2))
+batch_norm = bool(cfg.get("batchNorm", True))
 dense = int(cfg.get("dense", 128))
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -26,8 +29,11 @@ torch.manual_seed(0)
 def build():
     layers, cin = [], 1
     for f in filters:
-        for _ in range(2):
-            layers += [nn.Conv2d(cin, f, 3, padding=1, bias=False), nn.BatchNorm2d(f, eps=1e-5), nn.ReLU()]
+        for _ in range(convs):
+            layers.append(nn.Conv2d(cin, f, 3, padding=1, bias=not batch_norm))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(f, eps=1e-5))
+            layers.append(nn.ReLU())
             cin = f
         layers.append(nn.MaxPool2d(2))
     side = 28 // (2 ** len(filters))

@@ -9,7 +9,7 @@
  * ATTACK_BENCH_SECONDS (default 3) bounds each measurement's repeats; ATTACK_BENCH_ROUNDS (default 3) round-robin
  * passes over the gradopt configurations (best kept).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { emptyStats } from "../../src/attack/base.js";
@@ -22,6 +22,31 @@ import { benchDir, printTable, python, runPeer, writeResult } from "../util.js";
 const BATCH = 128;
 const EPS = 0.1;
 const PGD_STEPS = 10;
+
+/** The peer's architecture read from a Sequential model.json: filters per stage, convs per stage, batch norm, dense. */
+function architectureOf(modelJson: string): { filters: number[]; convsPerStage: number; batchNorm: boolean; dense: number } {
+  const json = JSON.parse(readFileSync(modelJson, "utf8")) as { modelTopology: { config: { layers: Array<{ class_name: string; config: { filters?: number; units?: number } }> } } };
+  const filters: number[] = [];
+  let convs = 0;
+  let convsPerStage = 1;
+  let batchNorm = false;
+  let dense = 128;
+  let sawDense = false;
+  for (const l of json.modelTopology.config.layers) {
+    if (l.class_name === "Conv2D") {
+      convs++;
+      if (convs === 1) filters.push(l.config.filters!);
+    } else if (l.class_name === "MaxPooling2D") {
+      convsPerStage = Math.max(convsPerStage, convs);
+      convs = 0;
+    } else if (l.class_name === "BatchNormalization") batchNorm = true;
+    else if (l.class_name === "Dense" && !sawDense) {
+      dense = l.config.units!;
+      sawDense = true;
+    }
+  }
+  return { filters, convsPerStage, batchNorm, dense };
+}
 
 async function rate(fn: () => void, seconds: number): Promise<number> {
   fn(); // warm-up
@@ -73,10 +98,12 @@ export default async function (): Promise<void> {
   x.dispose();
 
   type Peer = { torch: string; fgsmImagesPerSecond: number; pgdImagesPerSecond: number };
-  const peer = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 2, batch: BATCH, pgdSteps: PGD_STEPS, seconds })]);
+  // The peer mirrors the measured model: the bundled one's architecture, else buildCnn()'s defaults.
+  const arch = useBundled ? architectureOf(join(bundled, "model.json")) : { filters: [32, 64], convsPerStage: 2, batchNorm: true, dense: 128 };
+  const peer = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 2, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch })]);
   const torch = peer.ok ? (peer.json as Peer) : undefined;
   // One thread too: on a loaded machine two torch threads can do worse than one; gradopt uses one core.
-  const peer1 = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 1, batch: BATCH, pgdSteps: PGD_STEPS, seconds })]);
+  const peer1 = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 1, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch })]);
   const torch1 = peer1.ok ? (peer1.json as Peer) : undefined;
   const rows: Record<string, string | number>[] = ours.map((o) => ({
     config: `gradopt (${backend}, 1 core): ${o.name}`,
@@ -101,10 +128,10 @@ export default async function (): Promise<void> {
       "PGD vs torch": torch ? torch1.pgdImagesPerSecond / torch.pgdImagesPerSecond : "n/a",
     });
   }
-  console.log(`model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"}, batch ${BATCH}, eps ${EPS}`);
+  console.log(`model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"} (${JSON.stringify(arch)}), batch ${BATCH}, eps ${EPS}`);
   printTable(rows);
   const stock = ours[0]!;
   const best = ours[ours.length - 1]!;
   console.log(`gradopt's kernels and fast path vs stock: FGSM x${(best.fgsm / stock.fgsm).toFixed(2)}, PGD-10 x${(best.pgd / stock.pgd).toFixed(2)}`);
-  writeResult("attack-throughput", { backend, model: useBundled ? "models/fashion-cnn" : "buildCnn(random)", batch: BATCH, eps: EPS, pgdSteps: PGD_STEPS, gradopt: ours, torch: torch ?? { error: peer.ok ? "" : peer.why }, torch1Thread: torch1 ?? { error: peer1.ok ? "" : peer1.why } });
+  writeResult("attack-throughput", { backend, architecture: arch, model: useBundled ? "models/fashion-cnn" : "buildCnn(random)", batch: BATCH, eps: EPS, pgdSteps: PGD_STEPS, gradopt: ours, torch: torch ?? { error: peer.ok ? "" : peer.why }, torch1Thread: torch1 ?? { error: peer1.ok ? "" : peer1.why } });
 }

@@ -62,6 +62,12 @@ async function collectAssets(): Promise<StaticAsset[]> {
   }
   // GRADOPT_WEB_MODELS_DIR bundles another models/ folder (one sub-folder per model, fashion-cnn/ is the one shown).
   const modelsDir = process.env.GRADOPT_WEB_MODELS_DIR ?? join(repoRoot, "models");
+  const modelNames = listFiles(modelsDir)
+    .filter((f) => /^[^/\\]+[/\\]model\.json$/.test(f))
+    .map((f) => f.split(/[/\\]/)[0]!)
+    .sort((a, b) => Number(b === "fashion-cnn") - Number(a === "fashion-cnn") || a.localeCompare(b));
+  if (modelNames.length > 0)
+    assets.push({ fileName: "models/index.json", source: () => JSON.stringify(modelNames) });
   for (const f of listFiles(modelsDir).filter((f) => /\.(json|bin)$/.test(f))) {
     assets.push({
       fileName: `models/${f.split("\\").join("/")}`,

@@ -291,6 +291,15 @@ describe.skipIf(skip)("web playground in chromium", () => {
         );
         expect(await page.textContent("#atk-clean-pred")).toMatch(/uploaded/);
 
+        // The adversarially trained classifier, when the build has it: the same image through the other model.
+        const models = await page.locator("#atk-model option").allTextContents();
+        if (models.includes("fashion-cnn-robust")) {
+          await page.selectOption("#atk-model", "fashion-cnn-robust");
+          await waitFor("(fashion-cnn-robust)");
+          await page.selectOption("#atk-model", "fashion-cnn");
+          await waitFor("(fashion-cnn)");
+        }
+
         // The robust-accuracy curve over 100 bundled images.
         await page.selectOption("#rob-count", "100");
         await page.fill("#rob-eps", "0, 0.1, 0.3");

@@ -110,6 +110,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
   const base = new URL(".", document.baseURI);
   const params = new URLSearchParams(location.search);
   const forced = params.get("backend");
+  let modelName = "fashion-cnn";
   const init: InitRequest = {
     modelUrl: new URL("models/fashion-cnn/model.json", base).href,
     samplesUrl: new URL("data/", base).href,
@@ -146,6 +147,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
 
   // ---- controls card
   const attackSelect = h("select", { id: "atk-attack" });
+  const modelSelect = h("select", { id: "atk-model" }, h("option", { value: "fashion-cnn" }, "fashion-cnn"));
   const modeInputs = (["untargeted", "targeted", "reverse"] as AttackMode[]).map((m) =>
     h("input", {
       type: "radio",
@@ -163,6 +165,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     "div",
     { class: "card" },
     h("h2", {}, "Attack"),
+    h("div", { class: "row" }, h("label", { for: "atk-model" }, "Classifier"), modelSelect),
     h("div", { class: "row" }, h("label", { for: "atk-attack" }, "Method"), attackSelect),
     h("div", { class: "row" }, h("label", { for: "atk-steps" }, "Steps (iterative methods)"), steps),
     h(
@@ -393,7 +396,7 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
       res.zeroGradFraction !== undefined
         ? ` · zero-gradient pixels ${(res.zeroGradFraction * 100).toFixed(1)}%`
         : "";
-    liveStatus.textContent = `${req.attack}${isIterative() ? ` (${req.steps} steps)` : ""}, ${m}, eps ${req.eps.toFixed(3)} on ${current.name}: ${fmt(res.ms, 3)} ms on ${info.backend}${zero}`;
+    liveStatus.textContent = `${req.attack}${isIterative() ? ` (${req.steps} steps)` : ""}, ${m}, eps ${req.eps.toFixed(3)} on ${current.name} (${modelName}): ${fmt(res.ms, 3)} ms on ${info.backend}${zero}`;
   }
 
   /** Runs the latest request; slider moves while an attack is in flight collapse into one follow-up. */
@@ -473,10 +476,15 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
             color: PALETTE[(i + 1) % PALETTE.length],
           })),
         ],
-        { title: "Robust accuracy against eps", xLabel: "eps", yLabel: "accuracy", yDomain: [0, 1] },
+        {
+          title: `Robust accuracy of ${modelName} against eps`,
+          xLabel: "eps",
+          yLabel: "accuracy",
+          yDomain: [0, 1],
+        },
       );
       robustStatus.textContent =
-        `${res.count} images, clean accuracy ${(res.cleanAccuracy * 100).toFixed(1)}%, ${fmt(res.ms / 1000, 3)} s · ` +
+        `${modelName}, ${res.count} images, clean accuracy ${(res.cleanAccuracy * 100).toFixed(1)}%, ${fmt(res.ms / 1000, 3)} s · ` +
         res.curves
           .map(
             (c) =>
@@ -492,7 +500,27 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
     }
   }
 
+  /** Switches the classifier: both workers restart with the new model (the live view re-runs at once). */
+  async function switchModel(name: string): Promise<void> {
+    modelName = name;
+    init.modelUrl = new URL(`models/${name}/model.json`, base).href;
+    live?.terminate();
+    batch?.terminate();
+    batch = undefined;
+    busy = false;
+    queued = false;
+    liveStatus.textContent = `loading ${name} …`;
+    try {
+      live = newWorker("gradopt-attack");
+      info = await live.call<InitReply>("init", init);
+      requestAttack();
+    } catch (err) {
+      liveStatus.replaceChildren(h("span", { class: "status-bad" }, `✖ ${name}: ${errorMessage(err)}`));
+    }
+  }
+
   // ---- wiring
+  modelSelect.addEventListener("change", () => void switchModel(modelSelect.value));
   eps.addEventListener("input", () => {
     epsValue.textContent = Number(eps.value).toFixed(3);
     requestAttack();
@@ -561,6 +589,14 @@ export function mountAttackPanel(host: HTMLElement, badge: HTMLElement): void {
           },
           canvas,
         ),
+      );
+    }
+    const names = await fetch(new URL("models/index.json", base))
+      .then((r) => (r.ok ? (r.json() as Promise<string[]>) : []))
+      .catch(() => [] as string[]);
+    if (names.length > 0) {
+      modelSelect.replaceChildren(
+        ...names.map((n) => h("option", { value: n, selected: n === modelName }, n)),
       );
     }
     try {

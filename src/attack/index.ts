@@ -20,3 +20,4 @@ export { run, type RunOptions, type AttackResult, type EpsilonResult, type Attac
 export { carliniWagnerL2, type CarliniWagnerOptions } from "./cw.js";
 export { deepFool, type DeepFoolOptions } from "./deepfool.js";
 export { quantizeToUint8, checkQuantized, saveAdversarialPngs, readPngImage, type QuantizedCheck } from "./save.js";
+export * from "./blackbox/index.js";

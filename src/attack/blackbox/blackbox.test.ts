@@ -6,7 +6,7 @@ import { initBackend } from "../../tf/backend.js";
 import { TfjsClassifier } from "../model.js";
 import { pgd } from "../pgd.js";
 import { run } from "../run.js";
-import { classifierAsBlackBox, hopSkipJump, predictModel, runBlackBox, spsaAttack, squareAttack, type BlackBoxModel } from "./index.js";
+import { classifierAsBlackBox, compareWithWhiteBox, hopSkipJump, predictModel, runBlackBox, spsaAttack, squareAttack, type BlackBoxModel } from "./index.js";
 
 const MODEL_DIR = fileURLToPath(new URL("../../../models/fashion-cnn/", import.meta.url));
 const N = 100;
@@ -50,6 +50,16 @@ describe("square attack on the bundled fashion-cnn (predict-only)", () => {
     expect(s.results[0]!.maxLinf).toBeLessThanOrEqual(0.1 + 1e-6);
     expect(counted.images() - before).toBe(s.queries.total);
     expect(r.perSampleQueries.every((q) => q >= 1 && q <= 1000)).toBe(true);
+    // The gradient-masking verdict: on this undefended CNN the black-box attack must not beat PGD.
+    const verdict = compareWithWhiteBox([{ eps: 0.1, accuracy: pgdAcc }], s.results, { whiteName: "pgd", blackName: "square" });
+    console.log(verdict.message);
+    expect(verdict.verdict).toBe("consistent");
+  });
+
+  it("the tfjs wrapper leaks no tensors", async () => {
+    const before = tf.memory().numTensors;
+    await counted.model.scores(images.subarray(0, 10 * 784), 10);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -26,6 +26,7 @@ import {
   type QuantizedCheck,
 } from "../../attack/index.js";
 import { loadDataset, bundledDataDir } from "../../data/index.js";
+import { classifierAsBlackBox, compareWithWhiteBox, hopSkipJump, runBlackBox, spsaAttack, squareAttack, type BlackBoxAttack } from "../../attack/blackbox/index.js";
 import { GradoptError } from "../../errors.js";
 import { initBackend, type BackendName } from "../../tf/backend.js";
 import { writeAttackReport } from "../../report/commands/index.js";
@@ -52,10 +53,14 @@ interface AttackFlags extends GlobalOptions {
   preprocessing: string;
   backend?: string;
   sanity: boolean;
+  queries?: string;
+  compare?: boolean;
   report?: string;
 }
 
 const ATTACKS = ["fgsm", "fgm", "bim", "pgd", "mifgsm", "cw", "deepfool"] as const;
+/** Attacks that only query the model's outputs (src/attack/blackbox). */
+const BLACK_BOX_ATTACKS = ["spsa", "square", "hsj"] as const;
 
 /** The default model: models/fashion-cnn/ in the package. */
 function defaultModelDir(): string {
@@ -134,7 +139,7 @@ export function register(program: Command): void {
       .option("--model <dir>", "TensorFlow.js model directory (model.json) or URL", defaultModelDir())
       .option("--data <dir|image>", "IDX directory (t10k-* or train-* files) or a PNG image (default: bundled test subset)")
       .option("--split <split>", "test or train (IDX directories)", "test")
-      .option("--attack <name>", `one of ${ATTACKS.join(", ")}`, "fgsm")
+      .option("--attack <name>", `one of ${[...ATTACKS, ...BLACK_BOX_ATTACKS].join(", ")} (the last three black-box)`, "fgsm")
       .option("--norm <norm>", "linf or l2 (fgsm with l2 is FGM; bim, pgd, deepfool)", "linf")
       .option("--eps <list>", "comma-separated budgets on the [0, 1] scale", "0,0.05,0.1,0.2")
       .option("--steps <n>", "iterations of bim, pgd, mifgsm (steps per c for cw, max steps for deepfool)")
@@ -151,8 +156,11 @@ export function register(program: Command): void {
       .option("--preprocessing <p>", "inside the model: none, mobilenet ([-1, 1]) or MEAN:STD", "none")
       .option("--backend <name>", "wasm, cpu or tensorflow (default: the best available)")
       .option("--no-sanity", "skip the sanity checks")
-      .option("--report <file>", "also write an HTML report (accuracy against eps, example images)"),
+      .option("--report <file>", "also write an HTML report (accuracy against eps, example images)")
+      .option("--queries <n>", "black-box attacks: queries per image (square 1000, spsa 2000, hsj 5000)")
+      .option("--compare", "black-box attacks: also run white-box PGD at the same eps and report the gradient-masking verdict"),
   ).action(async (f: AttackFlags) => {
+    if ((BLACK_BOX_ATTACKS as readonly string[]).includes(f.attack)) return blackBoxAction(f);
     const attack = buildAttack(f);
     const epsilons = parseNumberList("--eps", f.eps);
     for (const e of epsilons) if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
@@ -225,4 +233,68 @@ export function register(program: Command): void {
     inputs.x.dispose();
     model.dispose();
   });
+}
+
+/** `--attack spsa|square|hsj`: the model seen only through its probabilities; queries per image in the output. */
+async function blackBoxAction(f: AttackFlags): Promise<void> {
+  const name = f.attack;
+  for (const [flag, given] of [["--targeted", f.targeted], ["--top-k", f.topK], ["--reverse", f.reverse], ["--out", f.out], ["--report", f.report], ["--restarts", f.restarts], ["--stepsize", f.stepsize]] as const) {
+    if (given !== undefined && given !== false) throw new GradoptError("E_FLAG", `${flag}: not available with the black-box attack ${name} (untargeted misclassification only)`);
+  }
+  if (name !== "hsj" && f.norm !== "linf") throw new GradoptError("E_FLAG", `--norm: ${name} is an L-inf attack`);
+  const epsilons = parseNumberList("--eps", f.eps);
+  for (const e of epsilons) if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
+  const maxQueries = f.queries === undefined ? undefined : parsePositiveInt("--queries", f.queries);
+  const steps = f.steps === undefined ? undefined : parsePositiveInt("--steps", f.steps);
+  if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend)) throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
+  let attack: BlackBoxAttack;
+  const q = maxQueries ? { maxQueries } : {};
+  if (name === "square") attack = squareAttack(q);
+  else if (name === "spsa") {
+    if (maxQueries !== undefined && maxQueries < 66) throw new GradoptError("E_FLAG", `--queries: spsa needs at least 66 queries per image (2 x 32 probes + 2), got ${maxQueries}`);
+    attack = spsaAttack(q);
+  } else attack = hopSkipJump({ ...q, ...(steps ? { iterations: steps } : {}) });
+  const backend = await initBackend(f.backend as BackendName | undefined);
+  if (!/^https?:\/\//.test(f.model) && !existsSync(f.model)) throw new GradoptError("E_IO", "no model here (a directory with model.json, or its path)", { file: f.model });
+  const warnings: string[] = [];
+  const onWarning = (m: string) => {
+    warnings.push(m);
+    if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
+  };
+  const model = await TfjsClassifier.load(f.model, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
+  const inputs = loadInputs(f, model);
+  const t0 = performance.now();
+  const result = await runBlackBox(classifierAsBlackBox(model), inputs.x.dataSync() as Float32Array, inputs.labels, attack, { epsilons, seed: parseNumber("--seed", f.seed) });
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = result.summary();
+  let comparison: ReturnType<typeof compareWithWhiteBox> | undefined;
+  if (f.compare) {
+    const white = await run(model, inputs.x, inputs.labels, pgd({ distance: attack.distance }), { epsilons, sanity: false, seed: parseNumber("--seed", f.seed) });
+    comparison = compareWithWhiteBox(white.summary().results, summary.results, { whiteName: `white-box pgd (${attack.distance})`, blackName: name });
+    white.dispose();
+  }
+  const json = { ...summary, warnings, backend, labels: inputs.labelSource, ...(comparison ? { comparison } : {}), seconds };
+  emit(f, json, () => {
+    const lines = [
+      `${name} (black-box, ${summary.access} access, ${summary.distance}) on ${summary.n} images, backend ${backend}, ${seconds.toFixed(1)} s`,
+      `clean accuracy ${(100 * summary.clean.accuracy).toFixed(1)}%; queries per image: mean ${summary.queries.mean.toFixed(1)}, median ${summary.queries.median}, total ${summary.queries.total}`,
+      "eps       accuracy  success   confidence  max-Linf  max-L2   queries(mean/median)",
+      ...summary.results.map((r) =>
+        [
+          String(r.eps).padEnd(9),
+          `${(100 * r.accuracy).toFixed(1)}%`.padEnd(9),
+          `${(100 * r.attackSuccessRate).toFixed(1)}%`.padEnd(9),
+          r.meanConfidence.toFixed(3).padEnd(11),
+          r.maxLinf.toFixed(4).padEnd(9),
+          r.maxL2.toFixed(3).padEnd(8),
+          `${r.queries.mean.toFixed(1)}/${r.queries.median}`,
+        ].join(" "),
+      ),
+    ];
+    if (summary.l2History) lines.push(`median L2 per iteration: ${summary.l2History.map((v) => v.toFixed(3)).join(" ")}`);
+    if (comparison) lines.push(comparison.message);
+    return lines.join("\n");
+  });
+  inputs.x.dispose();
+  model.dispose();
 }

@@ -1,0 +1,57 @@
+/** `gradopt attack --attack square|spsa|hsj` through the CLI's main() on the bundled fashion-cnn. */
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/main.js";
+
+async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  let out = "";
+  let err = "";
+  const so = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  const se = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    await main(["node", "gradopt", ...args]);
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+interface Doc {
+  n: number;
+  clean: { accuracy: number };
+  results: Array<{ eps: number; accuracy: number; attackSuccessRate: number; meanConfidence: number; maxLinf: number; queries: { mean: number; median: number } }>;
+  queries: { mean: number; median: number; total: number };
+  comparison?: { verdict: string; message: string };
+  l2History?: number[];
+}
+
+describe("gradopt attack (black-box)", () => {
+  it("--attack square --json: the contract's document plus queries, and the white-box comparison", async () => {
+    const r = await cli(["attack", "--attack", "square", "--limit", "30", "--eps", "0,0.1", "--queries", "300", "--compare", "--json"]);
+    expect(r.code).toBeUndefined();
+    const doc = JSON.parse(r.out) as Doc;
+    expect(doc.n).toBe(30);
+    expect(doc.results.map((e) => e.eps)).toEqual([0, 0.1]);
+    expect(doc.results[0]!.accuracy).toBe(doc.clean.accuracy);
+    expect(doc.results[1]!.accuracy).toBeLessThan(doc.clean.accuracy);
+    expect(doc.results[1]!.maxLinf).toBeLessThanOrEqual(0.1 + 1e-6);
+    expect(doc.results[1]!.queries.mean).toBeGreaterThan(1);
+    expect(doc.results[1]!.queries.mean).toBeLessThanOrEqual(300);
+    expect(doc.queries.total).toBeGreaterThan(30);
+    expect(["consistent", "gradient-masking-suspected"]).toContain(doc.comparison!.verdict);
+  });
+
+  it("--attack hsj reports the L2 history; bad flags are named", async () => {
+    const r = await cli(["attack", "--attack", "hsj", "--limit", "3", "--eps", "1,3", "--steps", "3", "--queries", "600", "--json"]);
+    expect(r.code).toBeUndefined();
+    const doc = JSON.parse(r.out) as Doc;
+    expect(doc.l2History!.length).toBeGreaterThan(1);
+    expect(doc.queries.mean).toBeLessThanOrEqual(600);
+    const bad = await cli(["attack", "--attack", "square", "--targeted", "3", "--limit", "2"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--targeted/);
+  });
+});

@@ -21,3 +21,5 @@ export { carliniWagnerL2, type CarliniWagnerOptions } from "./cw.js";
 export { deepFool, type DeepFoolOptions } from "./deepfool.js";
 export { quantizeToUint8, checkQuantized, saveAdversarialPngs, readPngImage, type QuantizedCheck } from "./save.js";
 export * from "./blackbox/index.js";
+export * from "./image/index.js";
+export { IMAGENET_PRESETS, imagenetClassNames, imagenetNamesFor, loadImageClassifier, resolveLabel, topK, type ImagenetPreset, type ImageClassifierOptions, type TopPrediction } from "./presets.js";

@@ -12,6 +12,8 @@ npx gradopt train --data "$DATA" --epochs 3 --batch-size 128 --lr 0.003 --seed 1
 npx gradopt train --data "$DATA" --init "$T/stage1" --epochs 2 --batch-size 128 --lr 0.001 --seed 2 --out "$T/stage2"
 npx gradopt train --data "$DATA" --init "$T/stage2" --epochs 2 --batch-size 128 --lr 0.0005 --seed 3 --augment flip --out "$T/stage3"
 npx gradopt train --data "$DATA" --init "$T/stage3" --epochs 1 --batch-size 128 --lr 0.0003 --seed 4 --augment flip --out models/fashion-cnn
-npx gradopt train --data "$DATA" --epochs 1 --batch-size 128 --lr 0.003 --seed 1 --adversarial fgsm-rs --eps 0.1 --no-test --out models/fashion-cnn-robust
+npx gradopt train --data "$DATA" --epochs 1 --batch-size 128 --lr 0.003 --seed 1 --adversarial fgsm-rs --eps 0.1 --no-test --out "$T/robust1"
+npx gradopt train --data "$DATA" --init "$T/robust1" --epochs 1 --batch-size 128 --lr 0.001 --seed 2 --adversarial fgsm-rs --eps 0.1 --no-test --out "$T/robust2"
+npx gradopt train --data "$DATA" --init "$T/robust2" --epochs 1 --batch-size 128 --lr 0.0005 --seed 3 --adversarial fgsm-rs --eps 0.1 --no-test --out models/fashion-cnn-robust
 npx tsx scripts/eval-bundled.ts models/fashion-cnn 2000
 npx tsx scripts/eval-bundled.ts models/fashion-cnn-robust 2000

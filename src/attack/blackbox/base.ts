@@ -35,7 +35,7 @@ export interface MinimizationBlackBox {
   readonly name: string;
   readonly distance: "l2";
   readonly access: "decision";
-  /** Smallest adversarial per input; `distances` is +Infinity where none was found; `history[i]` its L2 per iteration. */
+  /** Smallest adversarial per input; `distances` is +Infinity where none was found; `history[i]` the best L2 after each iteration. */
   run(batch: BlackBoxBatch): Promise<BlackBoxOutput & { found: Uint8Array; distances: Float64Array; history: number[][] }>;
 }
 

@@ -4,7 +4,7 @@
  * repeats: binary search to the decision boundary; estimate the boundary's normal from label flips at random unit
  * directions around the boundary point (Monte Carlo with a baseline, evals growing as sqrt(iteration)); step along it
  * with a geometric step size (halved until still adversarial); binary search back towards the original. The L2
- * distance of each iteration's boundary point is recorded per input; the closest adversarial seen is returned.
+ * distance of the closest adversarial so far is recorded per iteration and input; that adversarial is returned.
  */
 import { assertArg } from "../../errors.js";
 import { fillGaussian, seededUniform, type Uniform } from "../../optim/estimators/rng.js";
@@ -193,8 +193,8 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
     }
     if (moved) current = await boundary(cand, theta);
     distance = dist(current);
-    history.push(distance);
     if (distance < best.distance) best = { adv: current, scores: lastScores, distance };
+    history.push(best.distance);
   }
   return { ...best, history };
 }

@@ -49,7 +49,7 @@ export interface BlackBoxSummary {
   access: "score" | "decision";
   criterion: "misclassification";
   queries: QueryStats;
-  /** Decision-based attacks: median over inputs of the L2 of the adversarial at each iteration. */
+  /** Decision-based attacks: median over inputs of the L2 of the closest adversarial found by each iteration. */
   l2History?: number[];
 }
 

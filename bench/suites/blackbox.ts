@@ -5,7 +5,15 @@
  * pass's images/s (1.0 = the attack costs nothing beyond the model).
  */
 import * as tf from "@tensorflow/tfjs";
-import { classifierAsBlackBox, pgd, run, runBlackBox, spsaAttack, squareAttack, TfjsClassifier } from "../../src/attack/index.js";
+import {
+  classifierAsBlackBox,
+  pgd,
+  run,
+  runBlackBox,
+  spsaAttack,
+  squareAttack,
+  TfjsClassifier,
+} from "../../src/attack/index.js";
 import { loadDataset } from "../../src/data/index.js";
 import { initBackend } from "../../src/tf/backend.js";
 import { bestTime, printTable, writeResult } from "../util.js";
@@ -21,8 +29,18 @@ export default async function blackbox(): Promise<void> {
 
   const rows: Record<string, string | number>[] = [];
   const t0 = performance.now();
-  const white = await run(classifier, tf.tensor4d(ds.images, ds.shape), ds.labels, pgd({ steps: 40 }), { epsilons: [0.1], sanity: false });
-  rows.push({ attack: "pgd-40 (white-box)", accuracy: white.results[0]!.accuracy, "queries mean": "40 grads", "queries median": "", seconds: (performance.now() - t0) / 1000, "overhead ratio": "" });
+  const white = await run(classifier, tf.tensor4d(ds.images, ds.shape), ds.labels, pgd({ steps: 40 }), {
+    epsilons: [0.1],
+    sanity: false,
+  });
+  rows.push({
+    attack: "pgd-40 (white-box)",
+    accuracy: white.results[0]!.accuracy,
+    "queries mean": "40 grads",
+    "queries median": "",
+    seconds: (performance.now() - t0) / 1000,
+    "overhead ratio": "",
+  });
   white.dispose();
   for (const [name, attack] of [
     ["square (1000)", squareAttack({ maxQueries: 1000 })],
@@ -32,7 +50,14 @@ export default async function blackbox(): Promise<void> {
     const r = await runBlackBox(bb, ds.images, ds.labels, attack, { epsilons: [0.1] });
     const seconds = (performance.now() - start) / 1000;
     const s = r.summary();
-    rows.push({ attack: name, accuracy: s.results[0]!.accuracy, "queries mean": s.queries.mean, "queries median": s.queries.median, seconds, "overhead ratio": forwardRate / (s.queries.total / seconds) });
+    rows.push({
+      attack: name,
+      accuracy: s.results[0]!.accuracy,
+      "queries mean": s.queries.mean,
+      "queries median": s.queries.median,
+      seconds,
+      "overhead ratio": forwardRate / (s.queries.total / seconds),
+    });
   }
   console.log(`bare forward pass: ${forwardRate.toFixed(0)} images/s (batch ${n}, wasm)`);
   printTable(rows);

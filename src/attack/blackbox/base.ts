@@ -36,13 +36,20 @@ export interface MinimizationBlackBox {
   readonly distance: "l2";
   readonly access: "decision";
   /** Smallest adversarial per input; `distances` is +Infinity where none was found; `history[i]` the best L2 after each iteration. */
-  run(batch: BlackBoxBatch): Promise<BlackBoxOutput & { found: Uint8Array; distances: Float64Array; history: number[][] }>;
+  run(
+    batch: BlackBoxBatch,
+  ): Promise<BlackBoxOutput & { found: Uint8Array; distances: Float64Array; history: number[][] }>;
 }
 
 export type BlackBoxAttack = FixedEpsilonBlackBox | MinimizationBlackBox;
 
 /** Copies the rows `rows` of `src` (row length `d`) into `dst`. */
-export function gatherRows(src: Float32Array, rows: ArrayLike<number>, d: number, dst: Float32Array): Float32Array {
+export function gatherRows(
+  src: Float32Array,
+  rows: ArrayLike<number>,
+  d: number,
+  dst: Float32Array,
+): Float32Array {
   for (let r = 0; r < rows.length; r++) dst.set(src.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
   return dst;
 }

@@ -22,7 +22,14 @@ async function cli(args: string[]): Promise<{ out: string; err: string; code: nu
 interface Doc {
   n: number;
   clean: { accuracy: number };
-  results: Array<{ eps: number; accuracy: number; attackSuccessRate: number; meanConfidence: number; maxLinf: number; queries: { mean: number; median: number } }>;
+  results: Array<{
+    eps: number;
+    accuracy: number;
+    attackSuccessRate: number;
+    meanConfidence: number;
+    maxLinf: number;
+    queries: { mean: number; median: number };
+  }>;
   queries: { mean: number; median: number; total: number };
   comparison?: { verdict: string; message: string };
   l2History?: number[];
@@ -30,7 +37,19 @@ interface Doc {
 
 describe("gradopt attack (black-box)", () => {
   it("--attack square --json: the contract's document plus queries, and the white-box comparison", async () => {
-    const r = await cli(["attack", "--attack", "square", "--limit", "30", "--eps", "0,0.1", "--queries", "300", "--compare", "--json"]);
+    const r = await cli([
+      "attack",
+      "--attack",
+      "square",
+      "--limit",
+      "30",
+      "--eps",
+      "0,0.1",
+      "--queries",
+      "300",
+      "--compare",
+      "--json",
+    ]);
     expect(r.code).toBeUndefined();
     const doc = JSON.parse(r.out) as Doc;
     expect(doc.n).toBe(30);
@@ -45,7 +64,20 @@ describe("gradopt attack (black-box)", () => {
   });
 
   it("--attack hsj reports the L2 history; bad flags are named", async () => {
-    const r = await cli(["attack", "--attack", "hsj", "--limit", "3", "--eps", "1,3", "--steps", "3", "--queries", "600", "--json"]);
+    const r = await cli([
+      "attack",
+      "--attack",
+      "hsj",
+      "--limit",
+      "3",
+      "--eps",
+      "1,3",
+      "--steps",
+      "3",
+      "--queries",
+      "600",
+      "--json",
+    ]);
     expect(r.code).toBeUndefined();
     const doc = JSON.parse(r.out) as Doc;
     expect(doc.l2History!.length).toBeGreaterThan(1);

@@ -21,7 +21,11 @@ export interface BlackWhiteComparison {
  * Compares robust accuracies per eps (matched within 1e-9). `tolerance` (default 0.02, i.e. 2 points) absorbs the
  * sampling noise of small evaluation sets: a black-box accuracy below white-box minus tolerance flags masking.
  */
-export function compareWithWhiteBox(whiteBox: readonly AccuracyAt[], blackBox: readonly AccuracyAt[], options: { tolerance?: number; whiteName?: string; blackName?: string } = {}): BlackWhiteComparison {
+export function compareWithWhiteBox(
+  whiteBox: readonly AccuracyAt[],
+  blackBox: readonly AccuracyAt[],
+  options: { tolerance?: number; whiteName?: string; blackName?: string } = {},
+): BlackWhiteComparison {
   const tol = options.tolerance ?? 0.02;
   const wn = options.whiteName ?? "white-box";
   const bn = options.blackName ?? "black-box";

@@ -35,7 +35,10 @@ export function hopSkipJump(options: HopSkipJumpOptions = {}): MinimizationBlack
     initTrials: options.initTrials ?? 100,
   };
   for (const key of ["maxQueries", "iterations", "initialEvals", "maxEvals", "initTrials"] as const) {
-    assertArg(Number.isInteger(o[key]) && o[key] >= 1, () => `hopSkipJump: ${key} must be a positive integer, got ${o[key]}`);
+    assertArg(
+      Number.isInteger(o[key]) && o[key] >= 1,
+      () => `hopSkipJump: ${key} must be a positive integer, got ${o[key]}`,
+    );
   }
   assertArg(o.gamma > 0, () => `hopSkipJump: gamma must be > 0, got ${o.gamma}`);
   return {
@@ -76,7 +79,12 @@ export function hopSkipJump(options: HopSkipJumpOptions = {}): MinimizationBlack
 
 type Settings = Required<HopSkipJumpOptions>;
 
-async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uniform): Promise<{ adv: Float32Array; scores: Float32Array; distance: number; history: number[] } | undefined> {
+async function attackOne(
+  batch: BlackBoxBatch,
+  i: number,
+  o: Settings,
+  rand: Uniform,
+): Promise<{ adv: Float32Array; scores: Float32Array; distance: number; history: number[] } | undefined> {
   const { model } = batch;
   const d = model.inputSize;
   const k = model.numClasses;
@@ -87,7 +95,10 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
   let lastScores: Float32Array = new Float32Array(k);
 
   /** Which of m images are adversarial (top label != true label); counts m queries. */
-  const decide = async (images: Float32Array, m: number): Promise<{ adversarial: Uint8Array; scores: Float32Array }> => {
+  const decide = async (
+    images: Float32Array,
+    m: number,
+  ): Promise<{ adversarial: Uint8Array; scores: Float32Array }> => {
     const s = await model.scores(images, m);
     batch.queries[i] = batch.queries[i]! + m;
     const top = topLabels(s, k, m);
@@ -139,7 +150,11 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
   let distance = dist(current);
   const history = [distance];
   // The iterate can move away from x0 on a bad estimate: the best boundary point seen is what we return.
-  let best: { adv: Float32Array; scores: Float32Array; distance: number } = { adv: current, scores: lastScores, distance };
+  let best: { adv: Float32Array; scores: Float32Array; distance: number } = {
+    adv: current,
+    scores: lastScores,
+    distance,
+  };
   const u = new Float64Array(d);
   const grad = new Float64Array(d);
   const cand = new Float32Array(d);
@@ -182,7 +197,8 @@ async function attackOne(batch: BlackBoxBatch, i: number, o: Settings, rand: Uni
     let step = distance / Math.sqrt(it);
     let moved = false;
     while (budget() > 1 && step > 1e-8) {
-      for (let j = 0; j < d; j++) cand[j] = Math.min(Math.max(current[j]! + (step * grad[j]!) / gnorm, lo), hi);
+      for (let j = 0; j < d; j++)
+        cand[j] = Math.min(Math.max(current[j]! + (step * grad[j]!) / gnorm, lo), hi);
       const r = await decide(cand, 1);
       if (r.adversarial[0]) {
         moved = true;

@@ -4,10 +4,33 @@
  * query; runBlackBox reports per-eps robust accuracy with queries per sample; compareWithWhiteBox gives the
  * gradient-masking verdict.
  */
-export { predictModel, classifierAsBlackBox, margins, topLabels, type BlackBoxModel, type PredictFn, type PredictModelOptions } from "./model.js";
-export type { BlackBoxAttack, BlackBoxBatch, BlackBoxOutput, FixedEpsilonBlackBox, MinimizationBlackBox } from "./base.js";
+export {
+  predictModel,
+  classifierAsBlackBox,
+  margins,
+  topLabels,
+  type BlackBoxModel,
+  type PredictFn,
+  type PredictModelOptions,
+} from "./model.js";
+export type {
+  BlackBoxAttack,
+  BlackBoxBatch,
+  BlackBoxOutput,
+  FixedEpsilonBlackBox,
+  MinimizationBlackBox,
+} from "./base.js";
 export { squareAttack, squareSchedule, type SquareAttackOptions } from "./square.js";
-export { runBlackBox, queryStats, medianHistory, type BlackBoxRunOptions, type BlackBoxResult, type BlackBoxEpsilonResult, type BlackBoxSummary, type QueryStats } from "./run.js";
+export {
+  runBlackBox,
+  queryStats,
+  medianHistory,
+  type BlackBoxRunOptions,
+  type BlackBoxResult,
+  type BlackBoxEpsilonResult,
+  type BlackBoxSummary,
+  type QueryStats,
+} from "./run.js";
 export { hopSkipJump, type HopSkipJumpOptions } from "./hopSkipJump.js";
 export { spsaAttack, type SpsaAttackOptions } from "./spsa.js";
 export { compareWithWhiteBox, type AccuracyAt, type BlackWhiteComparison } from "./compare.js";

@@ -39,13 +39,25 @@ export interface BlackBoxModel {
 /** Wraps any predict function as a black-box model. */
 export function predictModel(predict: PredictFn, options: PredictModelOptions): BlackBoxModel {
   const inputShape = [...options.inputShape];
-  assertArg(inputShape.length > 0 && inputShape.every((d) => Number.isInteger(d) && d > 0), () => `predictModel: inputShape must be positive integers, got [${inputShape.join(", ")}]`);
+  assertArg(
+    inputShape.length > 0 && inputShape.every((d) => Number.isInteger(d) && d > 0),
+    () => `predictModel: inputShape must be positive integers, got [${inputShape.join(", ")}]`,
+  );
   const numClasses = options.numClasses;
-  assertArg(Number.isInteger(numClasses) && numClasses >= 2, () => `predictModel: numClasses must be an integer >= 2, got ${numClasses}`);
+  assertArg(
+    Number.isInteger(numClasses) && numClasses >= 2,
+    () => `predictModel: numClasses must be an integer >= 2, got ${numClasses}`,
+  );
   const bounds = options.bounds ?? [0, 1];
-  assertArg(bounds[0] < bounds[1], () => `predictModel: bounds must be [lower, upper] with lower < upper, got [${bounds.join(", ")}]`);
+  assertArg(
+    bounds[0] < bounds[1],
+    () => `predictModel: bounds must be [lower, upper] with lower < upper, got [${bounds.join(", ")}]`,
+  );
   const batchSize = options.batchSize ?? 256;
-  assertArg(Number.isInteger(batchSize) && batchSize > 0, () => `predictModel: batchSize must be a positive integer, got ${batchSize}`);
+  assertArg(
+    Number.isInteger(batchSize) && batchSize > 0,
+    () => `predictModel: batchSize must be a positive integer, got ${batchSize}`,
+  );
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
   const model: BlackBoxModel = {
     inputShape,
@@ -56,7 +68,10 @@ export function predictModel(predict: PredictFn, options: PredictModelOptions): 
     queries: 0,
     calls: 0,
     async scores(x, n) {
-      assertArg(x.length === n * inputSize, () => `predictModel: ${x.length} values for ${n} inputs of size ${inputSize}`);
+      assertArg(
+        x.length === n * inputSize,
+        () => `predictModel: ${x.length} values for ${n} inputs of size ${inputSize}`,
+      );
       const out = new Float32Array(n * numClasses);
       for (let start = 0; start < n; start += batchSize) {
         const m = Math.min(batchSize, n - start);
@@ -65,7 +80,10 @@ export function predictModel(predict: PredictFn, options: PredictModelOptions): 
         model.calls++;
         model.queries += m;
         if (y.length !== m * numClasses) {
-          throw new GradoptError("E_ARG", `predictModel: predict returned ${y.length} values for ${m} inputs, expected ${m * numClasses}`);
+          throw new GradoptError(
+            "E_ARG",
+            `predictModel: predict returned ${y.length} values for ${m} inputs, expected ${m * numClasses}`,
+          );
         }
         out.set(y, start * numClasses);
       }
@@ -76,23 +94,41 @@ export function predictModel(predict: PredictFn, options: PredictModelOptions): 
 }
 
 /** A TfjsClassifier seen only through its output probabilities (or logits with `output: "logits"`). */
-export function classifierAsBlackBox(classifier: TfjsClassifier, options: { output?: "probabilities" | "logits"; batchSize?: number } = {}): BlackBoxModel {
+export function classifierAsBlackBox(
+  classifier: TfjsClassifier,
+  options: { output?: "probabilities" | "logits"; batchSize?: number } = {},
+): BlackBoxModel {
   const shape = classifier.inputShape;
-  assertArg(shape.length > 0 && shape.every((d) => d > 0), () => `classifierAsBlackBox: the model's input shape [${shape.join(", ")}] is not fixed`);
+  assertArg(
+    shape.length > 0 && shape.every((d) => d > 0),
+    () => `classifierAsBlackBox: the model's input shape [${shape.join(", ")}] is not fixed`,
+  );
   const output = options.output ?? "probabilities";
   const predict: PredictFn = (x, n) =>
     tf.tidy(() => {
       const logits = classifier.logitsBatched(tf.tensor(x, [n, ...shape]));
       return (output === "logits" ? logits : tf.softmax(logits)).dataSync() as Float32Array;
     });
-  return predictModel(predict, { inputShape: shape, numClasses: classifier.numClasses, bounds: classifier.bounds, output, batchSize: options.batchSize ?? classifier.batchSize });
+  return predictModel(predict, {
+    inputShape: shape,
+    numClasses: classifier.numClasses,
+    bounds: classifier.bounds,
+    output,
+    batchSize: options.batchSize ?? classifier.batchSize,
+  });
 }
 
 /**
  * Margin of each row: s_y − max_{j≠y} s_j on logits, on log-probabilities for probability outputs (the same number
  * up to float32 saturation: log-softmax shifts every logit by one constant). Negative = misclassified.
  */
-export function margins(model: BlackBoxModel, scores: Float32Array, labels: ArrayLike<number>, rows: ArrayLike<number>, out: Float64Array): void {
+export function margins(
+  model: BlackBoxModel,
+  scores: Float32Array,
+  labels: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  out: Float64Array,
+): void {
   const k = model.numClasses;
   const logp = model.output === "probabilities";
   for (let r = 0; r < rows.length; r++) {
@@ -114,7 +150,8 @@ export function topLabels(scores: Float32Array, numClasses: number, n: number): 
   const out = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     let best = 0;
-    for (let j = 1; j < numClasses; j++) if (scores[r * numClasses + j]! > scores[r * numClasses + best]!) best = j;
+    for (let j = 1; j < numClasses; j++)
+      if (scores[r * numClasses + j]! > scores[r * numClasses + best]!) best = j;
     out[r] = best;
   }
   return out;

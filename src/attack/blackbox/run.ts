@@ -43,7 +43,15 @@ export interface BlackBoxEpsilonResult {
 export interface BlackBoxSummary {
   n: number;
   clean: { accuracy: number; meanConfidence: number };
-  results: Array<{ eps: number; accuracy: number; attackSuccessRate: number; meanConfidence: number; maxLinf: number; maxL2: number; queries: { mean: number; median: number } }>;
+  results: Array<{
+    eps: number;
+    accuracy: number;
+    attackSuccessRate: number;
+    meanConfidence: number;
+    maxLinf: number;
+    maxL2: number;
+    queries: { mean: number; median: number };
+  }>;
   attack: string;
   distance: "linf" | "l2";
   access: "score" | "decision";
@@ -92,19 +100,37 @@ function confidences(model: BlackBoxModel, scores: Float32Array, n: number): num
   return n ? sum / n : 0;
 }
 
-export async function runBlackBox(model: BlackBoxModel, images: ArrayLike<number>, labels: ArrayLike<number>, attack: BlackBoxAttack, options: BlackBoxRunOptions): Promise<BlackBoxResult> {
+export async function runBlackBox(
+  model: BlackBoxModel,
+  images: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  attack: BlackBoxAttack,
+  options: BlackBoxRunOptions,
+): Promise<BlackBoxResult> {
   const epsilons = [...options.epsilons];
   assertArg(epsilons.length > 0, () => "runBlackBox: give at least one eps");
-  for (const e of epsilons) assertArg(e >= 0 && Number.isFinite(e), () => `runBlackBox: eps must be finite and >= 0, got ${e}`);
+  for (const e of epsilons)
+    assertArg(e >= 0 && Number.isFinite(e), () => `runBlackBox: eps must be finite and >= 0, got ${e}`);
   const d = model.inputSize;
   const x = images instanceof Float32Array ? images : Float32Array.from(images);
-  assertArg(x.length > 0 && x.length % d === 0, () => `runBlackBox: ${x.length} values are not a whole number of inputs of size ${d}`);
+  assertArg(
+    x.length > 0 && x.length % d === 0,
+    () => `runBlackBox: ${x.length} values are not a whole number of inputs of size ${d}`,
+  );
   const n = x.length / d;
   const y = Int32Array.from(labels);
   assertArg(y.length === n, () => `runBlackBox: ${y.length} labels for ${n} inputs`);
   const [lo, hi] = model.bounds;
-  for (let j = 0; j < x.length; j++) assertArg(x[j]! >= lo && x[j]! <= hi, () => `runBlackBox: input value ${x[j]} at index ${j} is outside the bounds [${lo}, ${hi}]`);
-  for (let i = 0; i < n; i++) assertArg(y[i]! >= 0 && y[i]! < model.numClasses, () => `runBlackBox: label ${y[i]} of input ${i} is not a class of a ${model.numClasses}-class model`);
+  for (let j = 0; j < x.length; j++)
+    assertArg(
+      x[j]! >= lo && x[j]! <= hi,
+      () => `runBlackBox: input value ${x[j]} at index ${j} is outside the bounds [${lo}, ${hi}]`,
+    );
+  for (let i = 0; i < n; i++)
+    assertArg(
+      y[i]! >= 0 && y[i]! < model.numClasses,
+      () => `runBlackBox: label ${y[i]} of input ${i} is not a class of a ${model.numClasses}-class model`,
+    );
 
   const total = new Int32Array(n).fill(1);
   const cleanScores = await model.scores(x, n);
@@ -112,9 +138,22 @@ export async function runBlackBox(model: BlackBoxModel, images: ArrayLike<number
   let cleanCorrect = 0;
   for (let i = 0; i < n; i++) if (cleanPred[i] === y[i]) cleanCorrect++;
   const seed = options.seed ?? 0;
-  const batchFor = (e: number): BlackBoxBatch => ({ model, x, labels: y, n, cleanScores, seed: seed * 1_000_003 + e * 7919, queries: new Int32Array(n).fill(1) });
+  const batchFor = (e: number): BlackBoxBatch => ({
+    model,
+    x,
+    labels: y,
+    n,
+    cleanScores,
+    seed: seed * 1_000_003 + e * 7919,
+    queries: new Int32Array(n).fill(1),
+  });
 
-  const score = (eps: number, adv: Float32Array, scores: Float32Array, queries: Int32Array): BlackBoxEpsilonResult => {
+  const score = (
+    eps: number,
+    adv: Float32Array,
+    scores: Float32Array,
+    queries: Int32Array,
+  ): BlackBoxEpsilonResult => {
     const predictions = topLabels(scores, model.numClasses, n);
     const success = new Uint8Array(n);
     let correct = 0;

@@ -25,8 +25,15 @@ export function spsaAttack(options: SpsaAttackOptions = {}): FixedEpsilonBlackBo
   const samples = options.samples ?? 32;
   const delta = options.delta ?? 0.01;
   const relativeStep = options.relativeStep ?? 0.25;
-  assertArg(Number.isInteger(samples) && samples >= 1, () => `spsaAttack: samples must be a positive integer, got ${samples}`);
-  assertArg(Number.isInteger(maxQueries) && maxQueries >= 2 * samples + 2, () => `spsaAttack: maxQueries must be an integer >= 2·samples + 2 = ${2 * samples + 2}, got ${maxQueries}`);
+  assertArg(
+    Number.isInteger(samples) && samples >= 1,
+    () => `spsaAttack: samples must be a positive integer, got ${samples}`,
+  );
+  assertArg(
+    Number.isInteger(maxQueries) && maxQueries >= 2 * samples + 2,
+    () =>
+      `spsaAttack: maxQueries must be an integer >= 2·samples + 2 = ${2 * samples + 2}, got ${maxQueries}`,
+  );
   assertArg(delta > 0, () => `spsaAttack: delta must be > 0, got ${delta}`);
   assertArg(relativeStep > 0, () => `spsaAttack: relativeStep must be > 0, got ${relativeStep}`);
   const perStep = 2 * samples + 1;
@@ -44,16 +51,26 @@ export function spsaAttack(options: SpsaAttackOptions = {}): FixedEpsilonBlackBo
       const adv = Float32Array.from(x);
       const scores = Float32Array.from(batch.cleanScores);
       const margin = new Float64Array(n);
-      margins(model, batch.cleanScores, labels, Array.from({ length: n }, (_, i) => i), margin);
+      margins(
+        model,
+        batch.cleanScores,
+        labels,
+        Array.from({ length: n }, (_, i) => i),
+        margin,
+      );
       let active: number[] = [];
       for (let i = 0; i < n; i++) if (margin[i]! >= 0) active.push(i);
       if (eps === 0) return { adv, scores };
       const alpha = relativeStep * eps;
       const v = new Float64Array(d);
       const grad = new Float64Array(d);
-      const clip = (j: number, value: number) => Math.min(Math.max(value, x[j]! - eps, lo), Math.min(x[j]! + eps, hi));
+      const clip = (j: number, value: number) =>
+        Math.min(Math.max(value, x[j]! - eps, lo), Math.min(x[j]! + eps, hi));
 
-      while ((active = active.filter((i) => margin[i]! >= 0 && batch.queries[i]! + perStep <= maxQueries)).length > 0) {
+      while (
+        (active = active.filter((i) => margin[i]! >= 0 && batch.queries[i]! + perStep <= maxQueries)).length >
+        0
+      ) {
         const m = active.length;
         const probes = new Float32Array(m * 2 * samples * d);
         const signs = new Int8Array(m * samples * d);

@@ -31,9 +31,15 @@ export function squareSchedule(pInit: number, iteration: number, maxQueries: num
 
 export function squareAttack(options: SquareAttackOptions = {}): FixedEpsilonBlackBox {
   const maxQueries = options.maxQueries ?? 1000;
-  assertArg(Number.isInteger(maxQueries) && maxQueries >= 2, () => `squareAttack: maxQueries must be an integer >= 2, got ${maxQueries}`);
+  assertArg(
+    Number.isInteger(maxQueries) && maxQueries >= 2,
+    () => `squareAttack: maxQueries must be an integer >= 2, got ${maxQueries}`,
+  );
   const pInit = options.pInit;
-  assertArg(pInit === undefined || (pInit > 0 && pInit <= 1), () => `squareAttack: pInit must be in (0, 1], got ${pInit}`);
+  assertArg(
+    pInit === undefined || (pInit > 0 && pInit <= 1),
+    () => `squareAttack: pInit must be in (0, 1], got ${pInit}`,
+  );
   return {
     kind: "fixed-epsilon",
     name: "square",
@@ -46,7 +52,12 @@ export function squareAttack(options: SquareAttackOptions = {}): FixedEpsilonBla
   };
 }
 
-async function runSquare(batch: BlackBoxBatch, eps: number, maxQueries: number, pInit: number): Promise<BlackBoxOutput> {
+async function runSquare(
+  batch: BlackBoxBatch,
+  eps: number,
+  maxQueries: number,
+  pInit: number,
+): Promise<BlackBoxOutput> {
   const { model, x, labels, n } = batch;
   const [lo, hi] = model.bounds;
   const d = model.inputSize;
@@ -56,7 +67,13 @@ async function runSquare(batch: BlackBoxBatch, eps: number, maxQueries: number, 
   const adv = Float32Array.from(x);
   const scores = Float32Array.from(batch.cleanScores);
   const best = new Float64Array(n);
-  margins(model, batch.cleanScores, labels, Array.from({ length: n }, (_, i) => i), best);
+  margins(
+    model,
+    batch.cleanScores,
+    labels,
+    Array.from({ length: n }, (_, i) => i),
+    best,
+  );
   let active = activeRows(best, n);
   if (eps === 0 || active.length === 0) return { adv, scores };
   const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { compareWithWhiteBox, hopSkipJump, margins, predictModel, queryStats, runBlackBox, spsaAttack, squareAttack, squareSchedule } from "./index.js";
+import {
+  compareWithWhiteBox,
+  hopSkipJump,
+  margins,
+  predictModel,
+  queryStats,
+  runBlackBox,
+  spsaAttack,
+  squareAttack,
+  squareSchedule,
+} from "./index.js";
 
 // A tiny linear "model" over 4x4 one-channel images: class 1 when the mean pixel exceeds 0.5 (softmax of ±20·(mean − 0.5)).
 function linearModel(calls: { images: number }) {
@@ -53,7 +63,9 @@ describe("attacks on a model with a known boundary", () => {
   it("square: fails below the exact boundary distance, succeeds above it; queries = calls", async () => {
     const calls = { images: 0 };
     const m = linearModel(calls);
-    const r = await runBlackBox(m, x, labels, squareAttack({ maxQueries: 200, pInit: 0.3 }), { epsilons: [0.09, 0.11] });
+    const r = await runBlackBox(m, x, labels, squareAttack({ maxQueries: 200, pInit: 0.3 }), {
+      epsilons: [0.09, 0.11],
+    });
     expect(r.results[0]!.accuracy).toBe(1);
     expect(r.results[1]!.accuracy).toBe(0);
     expect(calls.images).toBe(r.queries.total);
@@ -62,14 +74,22 @@ describe("attacks on a model with a known boundary", () => {
 
   it("spsa: cannot cross below the boundary distance, crosses well above it", async () => {
     const calls = { images: 0 };
-    const r = await runBlackBox(linearModel(calls), x, labels, spsaAttack({ maxQueries: 400, samples: 8 }), { epsilons: [0.09, 0.15] });
+    const r = await runBlackBox(linearModel(calls), x, labels, spsaAttack({ maxQueries: 400, samples: 8 }), {
+      epsilons: [0.09, 0.15],
+    });
     expect(r.results.map((e) => e.accuracy)).toEqual([1, 0]);
     expect(calls.images).toBe(r.queries.total);
   });
 
   it("hsj: converges to the exact L2 distance 0.4 from above", async () => {
     const calls = { images: 0 };
-    const r = await runBlackBox(linearModel(calls), x, labels, hopSkipJump({ iterations: 20, initialEvals: 30, maxQueries: 3000 }), { epsilons: [0.39, 0.45] });
+    const r = await runBlackBox(
+      linearModel(calls),
+      x,
+      labels,
+      hopSkipJump({ iterations: 20, initialEvals: 30, maxQueries: 3000 }),
+      { epsilons: [0.39, 0.45] },
+    );
     for (const dist of r.distances!) {
       expect(dist).toBeGreaterThanOrEqual(0.4 - 1e-4);
       expect(dist).toBeLessThan(0.42);
@@ -80,8 +100,12 @@ describe("attacks on a model with a known boundary", () => {
 
   it("rejects out-of-bounds inputs and bad labels", async () => {
     const m = linearModel({ images: 0 });
-    await expect(runBlackBox(m, new Float32Array(16).fill(2), [0], squareAttack(), { epsilons: [0.1] })).rejects.toThrow(/outside the bounds/);
-    await expect(runBlackBox(m, new Float32Array(16), [5], squareAttack(), { epsilons: [0.1] })).rejects.toThrow(/label 5/);
+    await expect(
+      runBlackBox(m, new Float32Array(16).fill(2), [0], squareAttack(), { epsilons: [0.1] }),
+    ).rejects.toThrow(/outside the bounds/);
+    await expect(
+      runBlackBox(m, new Float32Array(16), [5], squareAttack(), { epsilons: [0.1] }),
+    ).rejects.toThrow(/label 5/);
   });
 });
 
@@ -99,10 +123,23 @@ describe("helpers", () => {
   });
 
   it("compareWithWhiteBox: a black-box attack beating PGD means masked gradients", () => {
-    const white = [{ eps: 0.1, accuracy: 0.3 }, { eps: 0.2, accuracy: 0.1 }];
-    const ok = compareWithWhiteBox(white, [{ eps: 0.1, accuracy: 0.31 }, { eps: 0.2, accuracy: 0.2 }]);
+    const white = [
+      { eps: 0.1, accuracy: 0.3 },
+      { eps: 0.2, accuracy: 0.1 },
+    ];
+    const ok = compareWithWhiteBox(white, [
+      { eps: 0.1, accuracy: 0.31 },
+      { eps: 0.2, accuracy: 0.2 },
+    ]);
     expect(ok.verdict).toBe("consistent");
-    const masked = compareWithWhiteBox(white, [{ eps: 0.1, accuracy: 0.1 }, { eps: 0.2, accuracy: 0.1 }], { whiteName: "pgd", blackName: "square" });
+    const masked = compareWithWhiteBox(
+      white,
+      [
+        { eps: 0.1, accuracy: 0.1 },
+        { eps: 0.2, accuracy: 0.1 },
+      ],
+      { whiteName: "pgd", blackName: "square" },
+    );
     expect(masked.verdict).toBe("gradient-masking-suspected");
     expect(masked.message).toMatch(/square beats pgd at eps 0.1 .*masked/);
   });

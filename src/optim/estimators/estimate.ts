@@ -36,12 +36,21 @@ export interface GradientEstimator {
 
 export function gradientEstimator(n: number, options: GradientEstimatorOptions = {}): GradientEstimator {
   const kind = options.kind ?? "spsa";
-  assertArg(kind === "spsa" || kind === "nes", () => `gradientEstimator: kind must be "spsa" or "nes", got ${String(kind)}`);
+  assertArg(
+    kind === "spsa" || kind === "nes",
+    () => `gradientEstimator: kind must be "spsa" or "nes", got ${String(kind)}`,
+  );
   const samples = options.samples ?? 16;
-  assertArg(Number.isInteger(samples) && samples >= 1, () => `gradientEstimator: samples must be a positive integer, got ${samples}`);
+  assertArg(
+    Number.isInteger(samples) && samples >= 1,
+    () => `gradientEstimator: samples must be a positive integer, got ${samples}`,
+  );
   const delta = options.delta ?? 1e-3;
   assertArg(delta > 0 && Number.isFinite(delta), () => `gradientEstimator: delta must be > 0, got ${delta}`);
-  assertArg(Number.isInteger(n) && n >= 1, () => `gradientEstimator: dimension must be a positive integer, got ${n}`);
+  assertArg(
+    Number.isInteger(n) && n >= 1,
+    () => `gradientEstimator: dimension must be a positive integer, got ${n}`,
+  );
   const rand = options.random ?? seededUniform(options.seed ?? 0);
   const v = new Float64Array(n);
   const trial = new Float64Array(n);
@@ -51,7 +60,10 @@ export function gradientEstimator(n: number, options: GradientEstimatorOptions =
     delta,
     queries: 0,
     estimate(f, x, g) {
-      assertArg(x.length === n && g.length === n, () => `gradientEstimator: expected vectors of length ${n}, got x ${x.length}, g ${g.length}`);
+      assertArg(
+        x.length === n && g.length === n,
+        () => `gradientEstimator: expected vectors of length ${n}, got x ${x.length}, g ${g.length}`,
+      );
       g.fill(0);
       for (let s = 0; s < samples; s++) {
         if (kind === "spsa") fillRademacher(v, rand);
@@ -71,11 +83,21 @@ export function gradientEstimator(n: number, options: GradientEstimatorOptions =
 }
 
 /** One-shot SPSA estimate of ∇f(x) into g; returns the queries used (2·samples). */
-export function spsaGradient(f: (x: Float64Array) => number, x: Float64Array, g: Float64Array, options: Omit<GradientEstimatorOptions, "kind"> = {}): number {
+export function spsaGradient(
+  f: (x: Float64Array) => number,
+  x: Float64Array,
+  g: Float64Array,
+  options: Omit<GradientEstimatorOptions, "kind"> = {},
+): number {
   return gradientEstimator(x.length, { ...options, kind: "spsa" }).estimate(f, x, g);
 }
 
 /** One-shot antithetic-Gaussian (NES) estimate of ∇f(x) into g; returns the queries used (2·samples). */
-export function nesGradient(f: (x: Float64Array) => number, x: Float64Array, g: Float64Array, options: Omit<GradientEstimatorOptions, "kind"> = {}): number {
+export function nesGradient(
+  f: (x: Float64Array) => number,
+  x: Float64Array,
+  g: Float64Array,
+  options: Omit<GradientEstimatorOptions, "kind"> = {},
+): number {
   return gradientEstimator(x.length, { ...options, kind: "nes" }).estimate(f, x, g);
 }

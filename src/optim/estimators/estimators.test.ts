@@ -20,7 +20,9 @@ function rosenLikeGrad(x: Float64Array): Float64Array {
   return g;
 }
 function cosine(a: Float64Array, b: Float64Array): number {
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += a[i]! * b[i]!;
     aa += a[i]! * a[i]!;
@@ -55,7 +57,8 @@ describe("gradient estimators", () => {
     const exact = rosenLikeGrad(x0);
     const g = new Float64Array(N);
     spsaGradient(rosenLike, x0, g, { samples: 20000, delta: 1e-4, seed: 3 });
-    let err = 0, norm = 0;
+    let err = 0,
+      norm = 0;
     for (let i = 0; i < N; i++) {
       err += (g[i]! - exact[i]!) ** 2;
       norm += exact[i]! ** 2;
@@ -88,8 +91,17 @@ describe("estimatedObjective: value-only objectives for the minimisers", () => {
 
   it("runTransform(adam) minimises a 10-D quadratic from values alone within the query budget", () => {
     let calls = 0;
-    const obj = estimatedObjective((x) => (calls++, quad(x)), 10, { samples: 4, delta: 1e-4, seed: 5, maxQueries: 9 * 300 });
-    const r = runTransform(obj.fg, new Float64Array(10), adam(0.05), { maxIter: 10_000, maxEval: obj.maxEvaluations, gtol: 0 });
+    const obj = estimatedObjective((x) => (calls++, quad(x)), 10, {
+      samples: 4,
+      delta: 1e-4,
+      seed: 5,
+      maxQueries: 9 * 300,
+    });
+    const r = runTransform(obj.fg, new Float64Array(10), adam(0.05), {
+      maxIter: 10_000,
+      maxEval: obj.maxEvaluations,
+      gtol: 0,
+    });
     expect(quad(new Float64Array(10))).toBe(55);
     expect(r.f).toBeLessThan(0.05);
     expect(obj.queries).toBe(calls);

@@ -25,7 +25,11 @@ export interface EstimatedObjective {
   readonly maxEvaluations: number;
 }
 
-export function estimatedObjective(f: (x: Float64Array) => number, n: number, options: EstimatedObjectiveOptions = {}): EstimatedObjective {
+export function estimatedObjective(
+  f: (x: Float64Array) => number,
+  n: number,
+  options: EstimatedObjectiveOptions = {},
+): EstimatedObjective {
   const estimator = gradientEstimator(n, options);
   const maxQueries = options.maxQueries ?? Infinity;
   assertArg(maxQueries > 0, () => `estimatedObjective: maxQueries must be > 0, got ${maxQueries}`);
@@ -33,7 +37,10 @@ export function estimatedObjective(f: (x: Float64Array) => number, n: number, op
   let values = 0;
   const fg: ObjectiveFn = (x, g) => {
     if (values + estimator.queries + perCall > maxQueries) {
-      throw new GradoptError("E_SOLVER", `query budget of ${maxQueries} exhausted (${values + estimator.queries} used, ${perCall} per gradient estimate)`);
+      throw new GradoptError(
+        "E_SOLVER",
+        `query budget of ${maxQueries} exhausted (${values + estimator.queries} used, ${perCall} per gradient estimate)`,
+      );
     }
     values++;
     const fx = f(x);

@@ -3,3 +3,4 @@ export { decodeImage, readImage, sniffImageFormat, type RgbImage, type ImageForm
 export { resizeImage, resampleRegion, centreCropBox, type CropBox, type ResizeFit } from "./resize.js";
 export { imageToInput, loadPhoto, imageInputSize, perturbationOnOriginal, encodePng, type Photo } from "./photo.js";
 export { signedGradientImage } from "./signed-gradient.js";
+export { perEpsPredictions, writePhotoFigures, type EpsPrediction } from "./figures.js";

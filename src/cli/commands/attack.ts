@@ -4,6 +4,7 @@
  * document). --out writes the adversarial images as PNGs and re-checks them after 8-bit quantisation.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import * as tf from "@tensorflow/tfjs";
@@ -16,7 +17,6 @@ import {
   fgsm,
   miFgsm,
   pgd,
-  readPngImage,
   reverseStep,
   run,
   saveAdversarialPngs,
@@ -25,6 +25,8 @@ import {
   type Preprocessing,
   type QuantizedCheck,
 } from "../../attack/index.js";
+import { decodeImage, imageToInput, perEpsPredictions, writePhotoFigures, type Photo } from "../../attack/image/index.js";
+import { IMAGENET_PRESETS, loadImageClassifier, resolveLabel, topK as topPredictions } from "../../attack/presets.js";
 import { loadDataset, bundledDataDir } from "../../data/index.js";
 import { classifierAsBlackBox, compareWithWhiteBox, hopSkipJump, runBlackBox, spsaAttack, squareAttack, type BlackBoxAttack } from "../../attack/blackbox/index.js";
 import { GradoptError } from "../../errors.js";
@@ -35,6 +37,7 @@ import { emit, parseNumber, parseNumberList, parsePositiveInt, withGlobalFlags, 
 interface AttackFlags extends GlobalOptions {
   model: string;
   data?: string;
+  image?: string;
   split: string;
   attack: string;
   norm: string;
@@ -110,22 +113,19 @@ function parsePreprocessing(text: string): Preprocessing {
 }
 
 /** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
-function loadInputs(f: AttackFlags, model: TfjsClassifier): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string } {
+function loadInputs(f: AttackFlags, model: TfjsClassifier): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
   const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
   if (f.split !== "test" && f.split !== "train") throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
-  const data = f.data ?? bundledDataDir();
+  const data = f.image ?? f.data ?? bundledDataDir();
   if (!existsSync(data)) throw new GradoptError("E_IO", "no such file or directory", { file: data });
   if (statSync(data).isFile()) {
-    const channels = model.inputShape[2] ?? 1;
-    const x = readPngImage(data, readFileSync(data), channels, model.bounds);
-    if (f.label !== undefined) {
-      const label = parseNumber("--label", f.label);
-      if (!Number.isInteger(label) || label < 0 || label >= model.numClasses) throw new GradoptError("E_FLAG", `--label: expected a class index in [0, ${model.numClasses - 1}], got ${f.label}`);
-      return { x, labels: Int32Array.of(label), labelSource: "--label" };
-    }
+    // A JPEG/PNG photo of any size: centre-cropped and resized (antialiased bilinear) to the model's input.
+    const photo = imageToInput(decodeImage(readFileSync(data), data), model.inputShape.map((d) => d ?? null), "cover");
+    const x = photo.input;
+    if (f.label !== undefined) return { x, labels: Int32Array.of(resolveLabel(model.classNames, f.label)), labelSource: "--label", photo };
     // No true label: the model's own prediction stands in (said so in the output).
     const { labels } = model.predict(x);
-    return { x, labels, labelSource: "model prediction (no --label given)" };
+    return { x, labels, labelSource: "model prediction (no --label given)", photo };
   }
   const ds = loadDataset(data, { split: f.split as "test" | "train", ...(limit ? { limit } : {}) });
   return { x: tf.tensor4d(ds.images, ds.shape), labels: ds.labels, classNames: ds.classNames, labelSource: "data set" };
@@ -136,8 +136,9 @@ export function register(program: Command): void {
     program
       .command("attack")
       .description("gradient attacks on a TensorFlow.js classifier: robust accuracy per eps (pixel scale [0, 1])")
-      .option("--model <dir>", "TensorFlow.js model directory (model.json) or URL", defaultModelDir())
+      .option("--model <dir>", "TensorFlow.js model directory (model.json), URL, or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)", defaultModelDir())
       .option("--data <dir|image>", "IDX directory (t10k-* or train-* files) or a PNG image (default: bundled test subset)")
+      .option("--image <file>", "a JPEG or PNG photo of any size (centre-cropped, resized to the model's input)")
       .option("--split <split>", "test or train (IDX directories)", "test")
       .option("--attack <name>", `one of ${[...ATTACKS, ...BLACK_BOX_ATTACKS].join(", ")} (the last three black-box)`, "fgsm")
       .option("--norm <norm>", "linf or l2 (fgsm with l2 is FGM; bim, pgd, deepfool)", "linf")
@@ -147,7 +148,7 @@ export function register(program: Command): void {
       .option("--restarts <n>", "random restarts of pgd (per input, best kept)")
       .option("--targeted <k>", "targeted attack towards class k")
       .option("--top-k <k>", "success when the true label leaves the top k")
-      .option("--label <k>", "true label of a single --data image")
+      .option("--label <k>", "true label of a single --image/--data image: class index or name")
       .option("--limit <n>", "attack only the first n images")
       .option("--out <dir>", "write adversarial PNGs (and re-check them after 8-bit quantisation)")
       .option("--reverse", "the reverse step: x - eps * sign(grad), raising the true class's confidence")
@@ -170,15 +171,15 @@ export function register(program: Command): void {
     if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend)) throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
     const backend = await initBackend(f.backend as BackendName | undefined);
     const modelPath = f.model;
-    if (!/^https?:\/\//.test(modelPath) && !existsSync(modelPath)) {
-      throw new GradoptError("E_IO", "no model here (a directory with model.json, or its path)", { file: modelPath });
+    if (!/^https?:\/\//.test(modelPath) && !IMAGENET_PRESETS[modelPath] && !existsSync(modelPath)) {
+      throw new GradoptError("E_IO", `no model here (a directory with model.json, its path, a URL, or a preset: ${Object.keys(IMAGENET_PRESETS).join(", ")})`, { file: modelPath });
     }
     const warnings: string[] = [];
     const onWarning = (m: string) => {
       warnings.push(m);
       if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
     };
-    const model = await TfjsClassifier.load(modelPath, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
+    const model = await loadImageClassifier(modelPath, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
     if (targeted !== undefined && !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)) {
       throw new GradoptError("E_FLAG", `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`);
     }
@@ -196,8 +197,13 @@ export function register(program: Command): void {
     let quantized: QuantizedCheck[] | undefined;
     if (f.out) quantized = saveAdversarialPngs(model, result, inputs.x, f.out);
     const summary = result.summary();
+    const photo = inputs.photo;
+    const photoOut = photo
+      ? { file: f.image ?? f.data, trueClass: classNames[inputs.labels[0]!], top5: topPredictions(model, inputs.x, 5)[0], perEps: perEpsPredictions(result, classNames), ...(f.out ? { figures: writePhotoFigures(join(f.out, "figures"), model, photo, result) } : {}) }
+      : undefined;
     const json = {
       ...summary,
+      ...(photoOut ? { image: photoOut } : {}),
       warnings,
       backend,
       labels: inputs.labelSource,
@@ -222,6 +228,12 @@ export function register(program: Command): void {
           ].join(" "),
         ),
       ];
+      if (photoOut) {
+        lines.push(`top-5 (clean): ${photoOut.top5!.map((p) => `${p.name} ${(100 * p.probability).toFixed(2)}%`).join(", ")}`);
+        for (const p of photoOut.perEps) lines.push(`eps ${p.eps}: ${p.topName} ${(100 * p.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * p.trueConfidence).toFixed(2)}%`);
+        if (f.reverse) lines.push(`reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`);
+        if (photoOut.figures) lines.push(`figures (input, signed gradient, adversarial per eps) in ${join(f.out!, "figures", "figures.html")}`);
+      }
       if (f.out) lines.push(`adversarial PNGs in ${f.out}`);
       return lines.join("\n");
     });

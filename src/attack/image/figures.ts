@@ -1,0 +1,73 @@
+/**
+ * The seed article's figure set for one photo: the input, the signed gradient as an image, and the adversarial image
+ * per eps, each captioned with the top prediction and its confidence (and the true class's), as PNGs at the model's
+ * resolution, the adversarials also at the photo's own resolution, and a figures.html that shows them with captions.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { TfjsClassifier } from "../model.js";
+import type { AttackResult } from "../run.js";
+import type { RgbImage } from "./decode.js";
+import { encodePng, perturbationOnOriginal, type Photo } from "./photo.js";
+import { signedGradientImage } from "./signed-gradient.js";
+
+export interface EpsPrediction {
+  eps: number;
+  top: number;
+  topName: string;
+  confidence: number;
+  trueConfidence: number;
+}
+
+/** Per eps, input `i`'s top class, its softmax confidence and the true class's confidence (eps 0 = clean when listed). */
+export function perEpsPredictions(result: AttackResult, classNames: readonly string[], i = 0): EpsPrediction[] {
+  return result.results.map((r) => ({
+    eps: r.eps,
+    top: r.predictions[i]!,
+    topName: classNames[r.predictions[i]!] ?? String(r.predictions[i]),
+    confidence: r.confidence[i]!,
+    trueConfidence: r.trueConfidence[i]!,
+  }));
+}
+
+function tensorToRgb(x: tf.Tensor): RgbImage {
+  const [, h, w, c] = x.shape as [number, number, number, number];
+  const v = x.dataSync();
+  const data = new Float32Array(h * w * 3);
+  for (let i = 0; i < h * w; i++) for (let k = 0; k < 3; k++) data[3 * i + k] = v[c === 3 ? 3 * i + k : i]!;
+  return { width: w, height: h, data };
+}
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
+
+/** Writes the figure set for input 0 of `result` (photo = its source) into `dir`; returns the files written. */
+export function writePhotoFigures(dir: string, model: TfjsClassifier, photo: Photo, result: AttackResult): string[] {
+  mkdirSync(dir, { recursive: true });
+  const names = model.classNames;
+  const label = result.labels[0]!;
+  const files: Array<{ file: string; caption: string }> = [];
+  const put = (file: string, img: RgbImage, caption: string) => {
+    writeFileSync(join(dir, file), encodePng(img));
+    files.push({ file, caption });
+  };
+  const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
+  const clean = result.clean;
+  put("input.png", tensorToRgb(photo.input), `Input: ${names[clean.predictions[0]!]} ${pct(clean.confidence[0]!)} (true class ${names[label]}: ${pct(clean.trueConfidence[0]!)})`);
+  const sg = signedGradientImage(model, photo.input, result.labels);
+  put("signed-gradient.png", tensorToRgb(sg), `sign of the loss gradient for ${names[label]} (black -1, grey 0, white +1)`);
+  sg.dispose();
+  for (const p of perEpsPredictions(result, names)) {
+    const r = result.results.find((e) => e.eps === p.eps)!;
+    const caption = `eps = ${p.eps}: ${p.topName} ${pct(p.confidence)} (true class ${names[label]}: ${pct(p.trueConfidence)})`;
+    put(`eps-${p.eps}.png`, tensorToRgb(r.clipped), caption);
+    put(`eps-${p.eps}-full.png`, perturbationOnOriginal(photo, r.clipped), `${caption}; perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo (re-check before relying on it)`);
+  }
+  const html = [
+    "<!doctype html><meta charset=utf-8><title>gradopt attack figures</title>",
+    "<style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;vertical-align:top;max-width:300px}img{width:224px;image-rendering:pixelated}</style>",
+    ...files.filter((f) => !f.file.endsWith("-full.png")).map((f) => `<figure><img src="${f.file}"><figcaption>${escape(f.caption)}</figcaption></figure>`),
+  ].join("\n");
+  writeFileSync(join(dir, "figures.html"), html + "\n");
+  return [...files.map((f) => join(dir, f.file)), join(dir, "figures.html")];
+}

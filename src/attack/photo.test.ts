@@ -4,12 +4,13 @@
  * eps on a MobileNetV2-architecture model (width alpha 0.35, 224x224x3, 1001 outputs, random weights) saved in
  * TensorFlow.js format and loaded from disk.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import * as tf from "@tensorflow/tfjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main.js";
 import { GradoptError } from "../errors.js";
 import { initBackend } from "../tf/backend.js";
 import { decodeImage, imageInputSize, imageToInput, loadPhoto, perturbationOnOriginal, readImage, resizeImage, signedGradientImage, centreCropBox, type RgbImage } from "./image/index.js";
@@ -18,6 +19,23 @@ import { imagenetClassNames, loadImageClassifier, resolveLabel, topK } from "./p
 
 const FIX = new URL("../../test/fixtures/photos/", import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIX, name));
+
+async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  let out = "";
+  let err = "";
+  const so = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  const se = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    await main(["node", "gradopt", ...args]);
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
@@ -243,6 +261,39 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     rev.dispose();
     tf.dispose([sg, x]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("gradopt attack --image --label NAME --reverse --out: per-eps confidences, the reverse step raising the class, the figure set", async () => {
+    const photo = await loadPhoto(join(FIX, "chelsea.jpg"), model.inputShape);
+    const second = topK(model, photo.input, 2)[0]![1]!;
+    photo.input.dispose();
+    const out = join(dir, "figs");
+    const r = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", dir, "--preprocessing", "mobilenet", "--eps", "0,0.01,0.1", "--label", second.name, "--reverse", "--out", out, "--json"]);
+    expect(r.err).toBe("");
+    const doc = JSON.parse(r.out) as { image: { trueClass: string; top5: Array<{ name: string }>; perEps: Array<{ eps: number; trueConfidence: number; topName: string }>; figures: string[] } };
+    expect(doc.image.trueClass).toBe(second.name);
+    expect(doc.image.top5).toHaveLength(5);
+    expect(doc.image.top5[1]!.name).toBe(second.name);
+    const [e0, e1, e2] = doc.image.perEps;
+    expect(e0!.trueConfidence).toBeCloseTo(second.probability, 4);
+    expect(e1!.trueConfidence).toBeGreaterThan(e0!.trueConfidence);
+    expect(e2!.trueConfidence).toBeGreaterThan(e0!.trueConfidence);
+    for (const f of ["input.png", "signed-gradient.png", "eps-0.1.png", "eps-0.1-full.png", "figures.html"]) expect(existsSync(join(out, "figures", f))).toBe(true);
+    expect(readFileSync(join(out, "figures", "figures.html"), "utf8")).toContain(`true class ${second.name}`);
+  });
+
+  it("gradopt attack errors name the flag or file: unknown label, corrupt image, unreachable URL", async () => {
+    const bad = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", dir, "--label", "no such class", "--eps", "0"]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--label: unknown class name 'no such class'/);
+    const cut = join(dir, "cut.jpg");
+    writeFileSync(cut, readFileSync(join(FIX, "chelsea.jpg")).subarray(0, 500));
+    const corrupt = await cli(["attack", "--image", cut, "--model", dir, "--eps", "0"]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.err).toMatch(/cut\.jpg.*corrupt or unsupported JPEG/);
+    const url = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", "http://127.0.0.1:9/mobilenet", "--eps", "0"]);
+    expect(url.code).toBe(1);
+    expect(url.err).toMatch(/--model: cannot load the model from http:\/\/127\.0\.0\.1:9\/mobilenet .*local directory/);
   });
 
   it("rejects a model whose input cannot take an image", async () => {

@@ -5,7 +5,7 @@
  * decides early stopping). Probes are clipped to the model's bounds, so every query is a valid input.
  */
 import { assertArg } from "../../errors.js";
-import { fillRademacher, seededUniform } from "../../optim/estimators/rng.js";
+import { fillGaussian, fillRademacher, seededUniform } from "../../optim/estimators/rng.js";
 import type { BlackBoxOutput, FixedEpsilonBlackBox } from "./base.js";
 import { margins } from "./model.js";
 
@@ -18,6 +18,8 @@ export interface SpsaAttackOptions {
   delta?: number;
   /** Step size as a fraction of eps (default 0.25). */
   relativeStep?: number;
+  /** Probe directions: "rademacher" (SPSA, default) or "gaussian" (antithetic NES, Ilyas et al. 2018). */
+  directions?: "rademacher" | "gaussian";
 }
 
 export function spsaAttack(options: SpsaAttackOptions = {}): FixedEpsilonBlackBox {
@@ -37,9 +39,14 @@ export function spsaAttack(options: SpsaAttackOptions = {}): FixedEpsilonBlackBo
   assertArg(delta > 0, () => `spsaAttack: delta must be > 0, got ${delta}`);
   assertArg(relativeStep > 0, () => `spsaAttack: relativeStep must be > 0, got ${relativeStep}`);
   const perStep = 2 * samples + 1;
+  const gaussian = options.directions === "gaussian";
+  assertArg(
+    options.directions === undefined || gaussian || options.directions === "rademacher",
+    () => `spsaAttack: directions must be "rademacher" or "gaussian", got ${String(options.directions)}`,
+  );
   return {
     kind: "fixed-epsilon",
-    name: "spsa",
+    name: gaussian ? "nes" : "spsa",
     distance: "linf",
     access: "score",
     async run(batch, eps): Promise<BlackBoxOutput> {
@@ -73,11 +80,12 @@ export function spsaAttack(options: SpsaAttackOptions = {}): FixedEpsilonBlackBo
       ) {
         const m = active.length;
         const probes = new Float32Array(m * 2 * samples * d);
-        const signs = new Int8Array(m * samples * d);
+        const signs = new Float32Array(m * samples * d);
         for (let r = 0; r < m; r++) {
           const base = active[r]! * d;
           for (let s = 0; s < samples; s++) {
-            fillRademacher(v, rand);
+            if (gaussian) fillGaussian(v, rand);
+            else fillRademacher(v, rand);
             const plus = (r * 2 * samples + 2 * s) * d;
             for (let j = 0; j < d; j++) {
               signs[(r * samples + s) * d + j] = v[j]!;

@@ -81,6 +81,15 @@ describe("attacks on a model with a known boundary", () => {
     expect(calls.images).toBe(r.queries.total);
   });
 
+  it("spsa with Gaussian (NES) directions: the same threshold", async () => {
+    const calls = { images: 0 };
+    const attack = spsaAttack({ maxQueries: 400, samples: 8, directions: "gaussian" });
+    expect(attack.name).toBe("nes");
+    const r = await runBlackBox(linearModel(calls), x, labels, attack, { epsilons: [0.09, 0.15] });
+    expect(r.results.map((e) => e.accuracy)).toEqual([1, 0]);
+    expect(calls.images).toBe(r.queries.total);
+  });
+
   it("hsj: converges to the exact L2 distance 0.4 from above", async () => {
     const calls = { images: 0 };
     const r = await runBlackBox(

@@ -131,6 +131,11 @@ function loadInputs(f: AttackFlags, model: TfjsClassifier): { x: tf.Tensor; labe
   return { x: tf.tensor4d(ds.images, ds.shape), labels: ds.labels, classNames: ds.classNames, labelSource: "data set" };
 }
 
+/** Where a photo's figure set goes: OUT/figures/, else next to the --report file (REPORT-figures/). */
+function figuresDir(f: AttackFlags): string {
+  return f.out ? join(f.out, "figures") : `${f.report!.replace(/\.html?$/i, "")}-figures`;
+}
+
 export function register(program: Command): void {
   withGlobalFlags(
     program
@@ -199,7 +204,7 @@ export function register(program: Command): void {
     const summary = result.summary();
     const photo = inputs.photo;
     const photoOut = photo
-      ? { file: f.image ?? f.data, trueClass: classNames[inputs.labels[0]!], top5: topPredictions(model, inputs.x, 5)[0], perEps: perEpsPredictions(result, classNames), ...(f.out ? { figures: writePhotoFigures(join(f.out, "figures"), model, photo, result) } : {}) }
+      ? { file: f.image ?? f.data, trueClass: classNames[inputs.labels[0]!], top5: topPredictions(model, inputs.x, 5)[0], perEps: perEpsPredictions(result, classNames), ...(f.out || f.report ? { figures: writePhotoFigures(figuresDir(f), model, photo, result) } : {}) }
       : undefined;
     const json = {
       ...summary,
@@ -232,7 +237,7 @@ export function register(program: Command): void {
         lines.push(`top-5 (clean): ${photoOut.top5!.map((p) => `${p.name} ${(100 * p.probability).toFixed(2)}%`).join(", ")}`);
         for (const p of photoOut.perEps) lines.push(`eps ${p.eps}: ${p.topName} ${(100 * p.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * p.trueConfidence).toFixed(2)}%`);
         if (f.reverse) lines.push(`reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`);
-        if (photoOut.figures) lines.push(`figures (input, signed gradient, adversarial per eps) in ${join(f.out!, "figures", "figures.html")}`);
+        if (photoOut.figures) lines.push(`figures (input, signed gradient, adversarial per eps) in ${join(figuresDir(f), "figures.html")}`);
       }
       if (f.out) lines.push(`adversarial PNGs in ${f.out}`);
       return lines.join("\n");

@@ -4,12 +4,10 @@
  * the ImageNet class names (1000 classes, or 1001 with "background" at index 0, TF-slim / TF Hub's layout); labels
  * given by index or by name; top-k predictions.
  */
-import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import { GradoptError } from "../errors.js";
 import { TfjsClassifier, type ClassifierOptions, type Preprocessing } from "./model.js";
-
-const require = createRequire(import.meta.url);
+import imagenetClasses from "./imagenet-classes.json" with { type: "json" };
 
 export interface ImagenetPreset {
   name: string;
@@ -31,12 +29,9 @@ export const IMAGENET_PRESETS: Readonly<Record<string, ImagenetPreset>> = {
   "mobilenet-v3": { name: "mobilenet-v3", url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v3_large_100_224/classification/5/default/1", inputSize: 224, preprocessing: "none", classes: 1001 },
 };
 
-let cachedNames: string[] | undefined;
-
 /** The 1000 ImageNet (ILSVRC-2012) class names in Keras order (source recorded in imagenet-classes.json). */
 export function imagenetClassNames(): string[] {
-  cachedNames ??= (require("./imagenet-classes.json") as { names: string[] }).names;
-  return cachedNames.slice();
+  return imagenetClasses.names.slice();
 }
 
 /** Class names for an ImageNet model with `numClasses` outputs (1000, or 1001 with background first), else undefined. */

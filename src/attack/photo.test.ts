@@ -69,6 +69,39 @@ describe("decoding", () => {
     expect(err / (grey.width * grey.height)).toBeLessThan(0.02);
   });
 
+  it("applies a JPEG's EXIF orientation (big- and little-endian TIFF headers)", () => {
+    const base = decodeImage(fixture("chelsea.jpg"));
+    const withExif = (orientation: number, little: boolean): Buffer => {
+      const b = Buffer.alloc(36);
+      b.set([0xff, 0xe1, 0, 34], 0);
+      b.write("Exif\0\0", 4, "latin1");
+      const t = 10;
+      b.write(little ? "II" : "MM", t, "latin1");
+      const u16 = (o: number, v: number) => (little ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+      const u32 = (o: number, v: number) => (little ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+      u16(t + 2, 42);
+      u32(t + 4, 8);
+      u16(t + 8, 1); // one IFD entry
+      u16(t + 10, 0x0112);
+      u16(t + 12, 3); // SHORT
+      u32(t + 14, 1);
+      u16(t + 18, orientation);
+      const jpg = fixture("chelsea.jpg");
+      return Buffer.concat([jpg.subarray(0, 2), b.subarray(0, 2 + 34), jpg.subarray(2)]);
+    };
+    const px = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+    const r6 = decodeImage(withExif(6, false)); // rotate 90 degrees clockwise to display
+    expect([r6.width, r6.height]).toEqual([160, 240]);
+    expect(px(r6, 159, 0)).toEqual(px(base, 0, 0)); // stored top-left -> displayed top-right
+    expect(px(r6, 0, 239)).toEqual(px(base, 239, 159));
+    const r3 = decodeImage(withExif(3, true)); // 180 degrees
+    expect([r3.width, r3.height]).toEqual([240, 160]);
+    expect(px(r3, 0, 0)).toEqual(px(base, 239, 159));
+    const r8 = decodeImage(withExif(8, true));
+    expect(px(r8, 0, 239)).toEqual(px(base, 0, 0)); // stored top-left -> displayed bottom-left
+    expect(maxAbsDiff(decodeImage(withExif(1, false)).data, base.data)).toBe(0);
+  });
+
   it("reads PNG: RGBA photo, grey PNG, and transparent pixels composited over white", () => {
     const coffee = decodeImage(fixture("coffee.png"));
     expect([coffee.width, coffee.height]).toEqual([150, 100]);

@@ -1,12 +1,14 @@
 /**
  * Photo decoding: JPEG (baseline and progressive, grey / YCbCr / CMYK, via jpeg-js) and PNG (any bit depth, grey,
  * palette, RGB, RGBA, via pngjs) into one layout: RGB float32 on [0, 1], row-major [height, width, 3]. Alpha is
- * composited over white (what a viewer shows), so a transparent background does not become black.
+ * composited over white (what a viewer shows), so a transparent background does not become black. A JPEG's EXIF
+ * orientation is applied (see orientation.ts).
  */
 import { readFile } from "node:fs/promises";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { GradoptError } from "../../errors.js";
+import { applyOrientation, jpegOrientation } from "./orientation.js";
 
 export interface RgbImage {
   width: number;
@@ -44,7 +46,7 @@ export function decodeImage(bytes: Uint8Array, file = "<image>"): RgbImage {
     if (format === "jpeg") {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200, maxMemoryUsageInMB: 1024 });
       if (!(img.width > 0 && img.height > 0)) throw new Error("empty image");
-      return rgbaToRgb(img.data, img.width, img.height);
+      return applyOrientation(rgbaToRgb(img.data, img.width, img.height), jpegOrientation(bytes));
     }
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return rgbaToRgb(png.data, png.width, png.height);

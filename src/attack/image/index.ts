@@ -4,3 +4,4 @@ export { resizeImage, resampleRegion, centreCropBox, type CropBox, type ResizeFi
 export { imageToInput, loadPhoto, imageInputSize, perturbationOnOriginal, encodePng, type Photo } from "./photo.js";
 export { signedGradientImage } from "./signed-gradient.js";
 export { perEpsPredictions, writePhotoFigures, type EpsPrediction } from "./figures.js";
+export { jpegOrientation, applyOrientation } from "./orientation.js";

@@ -18,13 +18,19 @@ export interface Photo {
   input: tf.Tensor4D;
 }
 
-/** Checks that a model input shape [h, w, c] can take an image (c = 1 or 3, fixed h and w). */
+/** Side used for a model whose input height/width are dynamic (null or -1): the ImageNet models' 224. */
+export const DEFAULT_IMAGE_SIDE = 224;
+
+/** Checks that a model input shape [h, w, c] can take an image (c = 1 or 3; dynamic h, w become DEFAULT_IMAGE_SIDE). */
 export function imageInputSize(inputShape: readonly (number | null)[], flag = "--model"): { height: number; width: number; channels: 1 | 3 } {
   const [h, w, c] = inputShape;
-  if (inputShape.length !== 3 || !h || !w || (c !== 1 && c !== 3) || h < 1 || w < 1) {
+  const side = (d: number | null | undefined) => (d === null || d === -1 ? DEFAULT_IMAGE_SIDE : d);
+  const height = side(h);
+  const width = side(w);
+  if (inputShape.length !== 3 || (c !== 1 && c !== 3) || !(Number.isInteger(height) && height! >= 1) || !(Number.isInteger(width) && width! >= 1)) {
     throw new GradoptError("E_ARG", `${flag}: the model's input shape [${inputShape.join(", ")}] cannot take an image (need [height, width, 1 or 3])`);
   }
-  return { height: h, width: w, channels: c };
+  return { height: height!, width: width!, channels: c };
 }
 
 /** ITU-R BT.601 luma, for single-channel models. */

@@ -13,7 +13,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
 import { GradoptError } from "../errors.js";
 import { initBackend } from "../tf/backend.js";
-import { decodeImage, imageInputSize, imageToInput, loadPhoto, perturbationOnOriginal, readImage, resizeImage, signedGradientImage, centreCropBox, type RgbImage } from "./image/index.js";
+import {
+  decodeImage,
+  imageInputSize,
+  imageToInput,
+  loadPhoto,
+  perturbationOnOriginal,
+  readImage,
+  resizeImage,
+  signedGradientImage,
+  centreCropBox,
+  type RgbImage,
+} from "./image/index.js";
 import { fgsm, fileSystemHandler, reverseStep, run, type TfjsClassifier } from "./index.js";
 import { imagenetClassNames, loadImageClassifier, resolveLabel, topK } from "./presets.js";
 
@@ -64,7 +75,10 @@ describe("decoding", () => {
     for (let i = 0; i < grey.width * grey.height; i++) {
       expect(grey.data[3 * i]).toBe(grey.data[3 * i + 1]);
       expect(grey.data[3 * i]).toBe(grey.data[3 * i + 2]);
-      err += Math.abs(grey.data[3 * i]! - (0.299 * rgb.data[3 * i]! + 0.587 * rgb.data[3 * i + 1]! + 0.114 * rgb.data[3 * i + 2]!));
+      err += Math.abs(
+        grey.data[3 * i]! -
+          (0.299 * rgb.data[3 * i]! + 0.587 * rgb.data[3 * i + 1]! + 0.114 * rgb.data[3 * i + 2]!),
+      );
     }
     expect(err / (grey.width * grey.height)).toBeLessThan(0.02);
   });
@@ -89,7 +103,8 @@ describe("decoding", () => {
       const jpg = fixture("chelsea.jpg");
       return Buffer.concat([jpg.subarray(0, 2), b.subarray(0, 2 + 34), jpg.subarray(2)]);
     };
-    const px = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+    const px = (img: RgbImage, x: number, y: number) =>
+      Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
     const r6 = decodeImage(withExif(6, false)); // rotate 90 degrees clockwise to display
     expect([r6.width, r6.height]).toEqual([160, 240]);
     expect(px(r6, 159, 0)).toEqual(px(base, 0, 0)); // stored top-left -> displayed top-right
@@ -126,9 +141,15 @@ describe("decoding", () => {
       throw new Error("did not throw");
     };
     const bytes = fixture("chelsea.jpg");
-    expect(formatted(() => decodeImage(bytes.subarray(0, 400), "cut.jpg"))).toMatch(/^cut\.jpg.*corrupt or unsupported JPEG/);
-    expect(formatted(() => decodeImage(Buffer.from("GIF89a....."), "x.gif"))).toMatch(/^x\.gif.*not a JPEG or PNG/);
-    expect(formatted(() => decodeImage(fixture("coffee.png").subarray(0, 200), "c.png"))).toMatch(/^c\.png.*corrupt or unsupported PNG/);
+    expect(formatted(() => decodeImage(bytes.subarray(0, 400), "cut.jpg"))).toMatch(
+      /^cut\.jpg.*corrupt or unsupported JPEG/,
+    );
+    expect(formatted(() => decodeImage(Buffer.from("GIF89a....."), "x.gif"))).toMatch(
+      /^x\.gif.*not a JPEG or PNG/,
+    );
+    expect(formatted(() => decodeImage(fixture("coffee.png").subarray(0, 200), "c.png"))).toMatch(
+      /^c\.png.*corrupt or unsupported PNG/,
+    );
     const missing = await readImage(join(FIX, "missing.jpg")).catch((e: GradoptError) => e.format());
     expect(missing).toMatch(/missing\.jpg.*ENOENT/);
   });
@@ -137,20 +158,36 @@ describe("decoding", () => {
 describe("resizing", () => {
   const solid = (w: number, h: number, f: (x: number, y: number) => number): RgbImage => {
     const data = new Float32Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill(f(x, y), 3 * (y * w + x), 3 * (y * w + x) + 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) data.fill(f(x, y), 3 * (y * w + x), 3 * (y * w + x) + 3);
     return { width: w, height: h, data };
   };
 
   it("keeps a constant image constant and a linear ramp linear when enlarging (bilinear)", () => {
-    const c = resizeImage(solid(7, 5, () => 0.3), 20, 11, "fill");
+    const c = resizeImage(
+      solid(7, 5, () => 0.3),
+      20,
+      11,
+      "fill",
+    );
     expect(maxAbsDiff(c.data, new Float32Array(c.data.length).fill(0.3))).toBeLessThan(1e-6);
-    const ramp = resizeImage(solid(10, 1, (x) => x / 10), 40, 1, "fill");
+    const ramp = resizeImage(
+      solid(10, 1, (x) => x / 10),
+      40,
+      1,
+      "fill",
+    );
     // Interior output pixel centres map to source x = (i + 0.5) / 4 - 0.5; the value there is that x / 10.
     for (let i = 4; i < 36; i++) expect(ramp.data[3 * i]!).toBeCloseTo(((i + 0.5) / 4 - 0.5) / 10, 5);
   });
 
   it("antialiases when shrinking: a 1-pixel checkerboard shrunk 8x becomes flat grey", () => {
-    const small = resizeImage(solid(64, 64, (x, y) => (x + y) % 2), 8, 8, "fill");
+    const small = resizeImage(
+      solid(64, 64, (x, y) => (x + y) % 2),
+      8,
+      8,
+      "fill",
+    );
     for (const v of small.data) expect(Math.abs(v - 0.5)).toBeLessThan(0.02);
   });
 
@@ -174,32 +211,72 @@ describe("ImageNet names and labels", () => {
   it("has the 1000 Keras-order names and resolves labels by index or name", () => {
     const names = imagenetClassNames();
     expect(names).toHaveLength(1000);
-    expect([names[0], names[281], names[285], names[504], names[967], names[999]]).toEqual(["tench", "tabby", "Egyptian_cat", "coffee_mug", "espresso", "toilet_tissue"]);
+    expect([names[0], names[281], names[285], names[504], names[967], names[999]]).toEqual([
+      "tench",
+      "tabby",
+      "Egyptian_cat",
+      "coffee_mug",
+      "espresso",
+      "toilet_tissue",
+    ]);
     expect(resolveLabel(names, "tabby")).toBe(281);
     expect(resolveLabel(names, "egyptian cat")).toBe(285);
     expect(resolveLabel(names, "12")).toBe(12);
-    expect(() => resolveLabel(names, "cat")).toThrow(/--label: unknown class name 'cat' \(did you mean .*tiger_cat/);
+    expect(() => resolveLabel(names, "cat")).toThrow(
+      /--label: unknown class name 'cat' \(did you mean .*tiger_cat/,
+    );
     expect(() => resolveLabel(names, "1000")).toThrow(/--label: class index 1000 out of range/);
   });
 
   it("an unreachable URL fails with the hint to use a local directory", async () => {
-    await expect(loadImageClassifier("http://127.0.0.1:9/mobilenet/model.json")).rejects.toThrow(/--model: cannot load the model .*local directory/);
+    await expect(loadImageClassifier("http://127.0.0.1:9/mobilenet/model.json")).rejects.toThrow(
+      /--model: cannot load the model .*local directory/,
+    );
   });
 });
 
 // --- MobileNetV2 (alpha 0.35) at 224x224, random weights ---------------------------------------------------------
 let seed = 1;
 const init = () => tf.initializers.heNormal({ seed: seed++ });
-function convBnRelu6(x: tf.SymbolicTensor, filters: number, kernel: number, strides: number): tf.SymbolicTensor {
-  const c = tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: "same", useBias: false, kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+function convBnRelu6(
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernel: number,
+  strides: number,
+): tf.SymbolicTensor {
+  const c = tf.layers
+    .conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: init(),
+    })
+    .apply(x) as tf.SymbolicTensor;
   return tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(c)) as tf.SymbolicTensor;
 }
-function invertedResidual(x: tf.SymbolicTensor, expand: number, out: number, strides: number): tf.SymbolicTensor {
+function invertedResidual(
+  x: tf.SymbolicTensor,
+  expand: number,
+  out: number,
+  strides: number,
+): tf.SymbolicTensor {
   const inC = x.shape[3]!;
   let h = expand === 1 ? x : convBnRelu6(x, inC * expand, 1, 1);
-  h = tf.layers.depthwiseConv2d({ kernelSize: 3, strides, padding: "same", useBias: false, depthwiseInitializer: init() }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .depthwiseConv2d({
+      kernelSize: 3,
+      strides,
+      padding: "same",
+      useBias: false,
+      depthwiseInitializer: init(),
+    })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(h)) as tf.SymbolicTensor;
-  h = tf.layers.conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
   return strides === 1 && inC === out ? (tf.layers.add().apply([x, h]) as tf.SymbolicTensor) : h;
 }
@@ -214,7 +291,13 @@ function mobileNetV2Alpha035(): tf.LayersModel {
   x = invertedResidual(x, 6, 16, 2);
   x = convBnRelu6(x, 128, 1, 1);
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 1001, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({
+      units: 1001,
+      activation: "softmax",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+    })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
 
@@ -272,7 +355,8 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     expect(levels.has(0) && levels.has(1)).toBe(true);
     // FGSM at eps = 0.01 is x + eps * sign: where the clip did not bind, adv - x = 0.01 * (2 * sg - 1).
     const adv1 = r.results[1]!.clipped.dataSync();
-    let agree = 0, free = 0;
+    let agree = 0,
+      free = 0;
     for (let i = 0; i < xs.length; i++) {
       if (xs[i]! > 0.01 && xs[i]! < 0.99) {
         free++;
@@ -302,9 +386,32 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     const second = topK(model, photo.input, 2)[0]![1]!;
     photo.input.dispose();
     const out = join(dir, "figs");
-    const r = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", dir, "--preprocessing", "mobilenet", "--eps", "0,0.01,0.1", "--label", second.name, "--reverse", "--out", out, "--json"]);
+    const r = await cli([
+      "attack",
+      "--image",
+      join(FIX, "chelsea.jpg"),
+      "--model",
+      dir,
+      "--preprocessing",
+      "mobilenet",
+      "--eps",
+      "0,0.01,0.1",
+      "--label",
+      second.name,
+      "--reverse",
+      "--out",
+      out,
+      "--json",
+    ]);
     expect(r.err).toBe("");
-    const doc = JSON.parse(r.out) as { image: { trueClass: string; top5: Array<{ name: string }>; perEps: Array<{ eps: number; trueConfidence: number; topName: string }>; figures: string[] } };
+    const doc = JSON.parse(r.out) as {
+      image: {
+        trueClass: string;
+        top5: Array<{ name: string }>;
+        perEps: Array<{ eps: number; trueConfidence: number; topName: string }>;
+        figures: string[];
+      };
+    };
     expect(doc.image.trueClass).toBe(second.name);
     expect(doc.image.top5).toHaveLength(5);
     expect(doc.image.top5[1]!.name).toBe(second.name);
@@ -312,12 +419,23 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     expect(e0!.trueConfidence).toBeCloseTo(second.probability, 4);
     expect(e1!.trueConfidence).toBeGreaterThan(e0!.trueConfidence);
     expect(e2!.trueConfidence).toBeGreaterThan(e0!.trueConfidence);
-    for (const f of ["input.png", "signed-gradient.png", "eps-0.1.png", "eps-0.1-full.png", "figures.html"]) expect(existsSync(join(out, "figures", f))).toBe(true);
+    for (const f of ["input.png", "signed-gradient.png", "eps-0.1.png", "eps-0.1-full.png", "figures.html"])
+      expect(existsSync(join(out, "figures", f))).toBe(true);
     expect(readFileSync(join(out, "figures", "figures.html"), "utf8")).toContain(`true class ${second.name}`);
   });
 
   it("gradopt attack errors name the flag or file: unknown label, corrupt image, unreachable URL", async () => {
-    const bad = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", dir, "--label", "no such class", "--eps", "0"]);
+    const bad = await cli([
+      "attack",
+      "--image",
+      join(FIX, "chelsea.jpg"),
+      "--model",
+      dir,
+      "--label",
+      "no such class",
+      "--eps",
+      "0",
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--label: unknown class name 'no such class'/);
     const cut = join(dir, "cut.jpg");
@@ -325,9 +443,19 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     const corrupt = await cli(["attack", "--image", cut, "--model", dir, "--eps", "0"]);
     expect(corrupt.code).toBe(1);
     expect(corrupt.err).toMatch(/cut\.jpg.*corrupt or unsupported JPEG/);
-    const url = await cli(["attack", "--image", join(FIX, "chelsea.jpg"), "--model", "http://127.0.0.1:9/mobilenet", "--eps", "0"]);
+    const url = await cli([
+      "attack",
+      "--image",
+      join(FIX, "chelsea.jpg"),
+      "--model",
+      "http://127.0.0.1:9/mobilenet",
+      "--eps",
+      "0",
+    ]);
     expect(url.code).toBe(1);
-    expect(url.err).toMatch(/--model: cannot load the model from http:\/\/127\.0\.0\.1:9\/mobilenet .*local directory/);
+    expect(url.err).toMatch(
+      /--model: cannot load the model from http:\/\/127\.0\.0\.1:9\/mobilenet .*local directory/,
+    );
   });
 
   it("rejects a model whose input cannot take an image", async () => {

@@ -24,9 +24,27 @@ export interface ImagenetPreset {
 }
 
 export const IMAGENET_PRESETS: Readonly<Record<string, ImagenetPreset>> = {
-  "mobilenet-v1": { name: "mobilenet-v1", url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v1_100_224/classification/3/default/1", inputSize: 224, preprocessing: "none", classes: 1001 },
-  "mobilenet-v2": { name: "mobilenet-v2", url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v2_100_224/classification/3/default/1", inputSize: 224, preprocessing: "none", classes: 1001 },
-  "mobilenet-v3": { name: "mobilenet-v3", url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v3_large_100_224/classification/5/default/1", inputSize: 224, preprocessing: "none", classes: 1001 },
+  "mobilenet-v1": {
+    name: "mobilenet-v1",
+    url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v1_100_224/classification/3/default/1",
+    inputSize: 224,
+    preprocessing: "none",
+    classes: 1001,
+  },
+  "mobilenet-v2": {
+    name: "mobilenet-v2",
+    url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v2_100_224/classification/3/default/1",
+    inputSize: 224,
+    preprocessing: "none",
+    classes: 1001,
+  },
+  "mobilenet-v3": {
+    name: "mobilenet-v3",
+    url: "https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v3_large_100_224/classification/5/default/1",
+    inputSize: 224,
+    preprocessing: "none",
+    classes: 1001,
+  },
 };
 
 /** The 1000 ImageNet (ILSVRC-2012) class names in Keras order (source recorded in imagenet-classes.json). */
@@ -58,7 +76,10 @@ export interface ImageClassifierOptions extends ClassifierOptions {
  * Loads an image classifier from a preset name, a directory / model.json, or a URL. ImageNet-sized outputs (1000 or
  * 1001) get the ImageNet class names unless the model's metadata or `classNames` give others.
  */
-export async function loadImageClassifier(spec: string, options: ImageClassifierOptions = {}): Promise<TfjsClassifier> {
+export async function loadImageClassifier(
+  spec: string,
+  options: ImageClassifierOptions = {},
+): Promise<TfjsClassifier> {
   const { flag = "--model", ...opts } = options;
   const preset = IMAGENET_PRESETS[spec];
   let model: TfjsClassifier;
@@ -91,7 +112,11 @@ export function resolveLabel(classNames: readonly string[], text: string, flag =
   const t = text.trim();
   if (/^\d+$/.test(t)) {
     const k = Number(t);
-    if (k >= classNames.length) throw new GradoptError("E_FLAG", `${flag}: class index ${k} out of range [0, ${classNames.length - 1}]`);
+    if (k >= classNames.length)
+      throw new GradoptError(
+        "E_FLAG",
+        `${flag}: class index ${k} out of range [0, ${classNames.length - 1}]`,
+      );
     return k;
   }
   const norm = (s: string) => s.toLowerCase().replace(/[\s_]+/g, "_");
@@ -99,7 +124,10 @@ export function resolveLabel(classNames: readonly string[], text: string, flag =
   const k = classNames.findIndex((c) => norm(c) === key);
   if (k >= 0) return k;
   const near = classNames.filter((c) => norm(c).includes(key)).slice(0, 5);
-  throw new GradoptError("E_FLAG", `${flag}: unknown class name '${text}'${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`);
+  throw new GradoptError(
+    "E_FLAG",
+    `${flag}: unknown class name '${text}'${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`,
+  );
 }
 
 export interface TopPrediction {
@@ -115,5 +143,11 @@ export function topK(model: TfjsClassifier, x: tf.Tensor, k = 5): TopPrediction[
   const v = values.arraySync() as number[][];
   const i = indices.arraySync() as number[][];
   tf.dispose([logits, values, indices]);
-  return i.map((row, r) => row.map((index, j) => ({ index, name: model.classNames[index] ?? String(index), probability: v[r]![j]! })));
+  return i.map((row, r) =>
+    row.map((index, j) => ({
+      index,
+      name: model.classNames[index] ?? String(index),
+      probability: v[r]![j]!,
+    })),
+  );
 }

@@ -41,17 +41,27 @@ function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RgbImage {
 /** Decodes JPEG or PNG bytes; `file` names the source in errors. */
 export function decodeImage(bytes: Uint8Array, file = "<image>"): RgbImage {
   const format = sniffImageFormat(bytes);
-  if (!format) throw new GradoptError("E_DATA", "not a JPEG or PNG image (unrecognised file signature)", { file });
+  if (!format)
+    throw new GradoptError("E_DATA", "not a JPEG or PNG image (unrecognised file signature)", { file });
   try {
     if (format === "jpeg") {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200, maxMemoryUsageInMB: 1024 });
+      const img = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: 200,
+        maxMemoryUsageInMB: 1024,
+      });
       if (!(img.width > 0 && img.height > 0)) throw new Error("empty image");
       return applyOrientation(rgbaToRgb(img.data, img.width, img.height), jpegOrientation(bytes));
     }
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return rgbaToRgb(png.data, png.width, png.height);
   } catch (err) {
-    throw new GradoptError("E_DATA", `corrupt or unsupported ${format.toUpperCase()} image: ${(err as Error).message}`, { file });
+    throw new GradoptError(
+      "E_DATA",
+      `corrupt or unsupported ${format.toUpperCase()} image: ${(err as Error).message}`,
+      { file },
+    );
   }
 }
 
@@ -61,7 +71,11 @@ export async function readImage(file: string): Promise<RgbImage> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new GradoptError("E_IO", `cannot read the image: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+    throw new GradoptError(
+      "E_IO",
+      `cannot read the image: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { file },
+    );
   }
   return decodeImage(bytes, file);
 }

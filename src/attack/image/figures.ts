@@ -21,7 +21,11 @@ export interface EpsPrediction {
 }
 
 /** Per eps, input `i`'s top class, its softmax confidence and the true class's confidence (eps 0 = clean when listed). */
-export function perEpsPredictions(result: AttackResult, classNames: readonly string[], i = 0): EpsPrediction[] {
+export function perEpsPredictions(
+  result: AttackResult,
+  classNames: readonly string[],
+  i = 0,
+): EpsPrediction[] {
   return result.results.map((r) => ({
     eps: r.eps,
     top: r.predictions[i]!,
@@ -39,10 +43,16 @@ function tensorToRgb(x: tf.Tensor): RgbImage {
   return { width: w, height: h, data };
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 
 /** Writes the figure set for input 0 of `result` (photo = its source) into `dir`; returns the files written. */
-export function writePhotoFigures(dir: string, model: TfjsClassifier, photo: Photo, result: AttackResult): string[] {
+export function writePhotoFigures(
+  dir: string,
+  model: TfjsClassifier,
+  photo: Photo,
+  result: AttackResult,
+): string[] {
   mkdirSync(dir, { recursive: true });
   const names = model.classNames;
   const label = result.labels[0]!;
@@ -53,20 +63,34 @@ export function writePhotoFigures(dir: string, model: TfjsClassifier, photo: Pho
   };
   const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
   const clean = result.clean;
-  put("input.png", tensorToRgb(photo.input), `Input: ${names[clean.predictions[0]!]} ${pct(clean.confidence[0]!)} (true class ${names[label]}: ${pct(clean.trueConfidence[0]!)})`);
+  put(
+    "input.png",
+    tensorToRgb(photo.input),
+    `Input: ${names[clean.predictions[0]!]} ${pct(clean.confidence[0]!)} (true class ${names[label]}: ${pct(clean.trueConfidence[0]!)})`,
+  );
   const sg = signedGradientImage(model, photo.input, result.labels);
-  put("signed-gradient.png", tensorToRgb(sg), `sign of the loss gradient for ${names[label]} (black -1, grey 0, white +1)`);
+  put(
+    "signed-gradient.png",
+    tensorToRgb(sg),
+    `sign of the loss gradient for ${names[label]} (black -1, grey 0, white +1)`,
+  );
   sg.dispose();
   for (const p of perEpsPredictions(result, names)) {
     const r = result.results.find((e) => e.eps === p.eps)!;
     const caption = `eps = ${p.eps}: ${p.topName} ${pct(p.confidence)} (true class ${names[label]}: ${pct(p.trueConfidence)})`;
     put(`eps-${p.eps}.png`, tensorToRgb(r.clipped), caption);
-    put(`eps-${p.eps}-full.png`, perturbationOnOriginal(photo, r.clipped), `${caption}; perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo (re-check before relying on it)`);
+    put(
+      `eps-${p.eps}-full.png`,
+      perturbationOnOriginal(photo, r.clipped),
+      `${caption}; perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo (re-check before relying on it)`,
+    );
   }
   const html = [
     "<!doctype html><meta charset=utf-8><title>gradopt attack figures</title>",
     "<style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;vertical-align:top;max-width:300px}img{width:224px;image-rendering:pixelated}</style>",
-    ...files.filter((f) => !f.file.endsWith("-full.png")).map((f) => `<figure><img src="${f.file}"><figcaption>${escape(f.caption)}</figcaption></figure>`),
+    ...files
+      .filter((f) => !f.file.endsWith("-full.png"))
+      .map((f) => `<figure><img src="${f.file}"><figcaption>${escape(f.caption)}</figcaption></figure>`),
   ].join("\n");
   writeFileSync(join(dir, "figures.html"), html + "\n");
   return [...files.map((f) => join(dir, f.file)), join(dir, "figures.html")];

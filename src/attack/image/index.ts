@@ -1,7 +1,15 @@
 /** gradopt/attack/image: photos (JPEG, PNG) in and out of image classifiers. */
 export { decodeImage, readImage, sniffImageFormat, type RgbImage, type ImageFormat } from "./decode.js";
 export { resizeImage, resampleRegion, centreCropBox, type CropBox, type ResizeFit } from "./resize.js";
-export { imageToInput, loadPhoto, imageInputSize, DEFAULT_IMAGE_SIDE, perturbationOnOriginal, encodePng, type Photo } from "./photo.js";
+export {
+  imageToInput,
+  loadPhoto,
+  imageInputSize,
+  DEFAULT_IMAGE_SIDE,
+  perturbationOnOriginal,
+  encodePng,
+  type Photo,
+} from "./photo.js";
 export { signedGradientImage } from "./signed-gradient.js";
 export { perEpsPredictions, writePhotoFigures, type EpsPrediction } from "./figures.js";
 export { jpegOrientation, applyOrientation } from "./orientation.js";

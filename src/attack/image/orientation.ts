@@ -11,10 +11,17 @@ export function jpegOrientation(bytes: Uint8Array): number {
     const marker = bytes[p + 1]!;
     if (marker === 0xda || marker === 0xd9) break; // start of scan / end of image: no more metadata
     const len = (bytes[p + 2]! << 8) | bytes[p + 3]!;
-    if (marker === 0xe1 && len >= 16 && String.fromCharCode(...bytes.subarray(p + 4, p + 8)) === "Exif" && bytes[p + 8] === 0 && bytes[p + 9] === 0) {
+    if (
+      marker === 0xe1 &&
+      len >= 16 &&
+      String.fromCharCode(...bytes.subarray(p + 4, p + 8)) === "Exif" &&
+      bytes[p + 8] === 0 &&
+      bytes[p + 9] === 0
+    ) {
       const tiff = p + 10;
       const little = bytes[tiff] === 0x49; // "II"
-      const u16 = (o: number) => (little ? bytes[o]! | (bytes[o + 1]! << 8) : (bytes[o]! << 8) | bytes[o + 1]!);
+      const u16 = (o: number) =>
+        little ? bytes[o]! | (bytes[o + 1]! << 8) : (bytes[o]! << 8) | bytes[o + 1]!;
       const u32 = (o: number) => (little ? u16(o) + u16(o + 2) * 65536 : u16(o) * 65536 + u16(o + 2));
       const ifd = tiff + u32(tiff + 4);
       if (ifd + 2 > bytes.length) return 1;
@@ -58,12 +65,19 @@ export function applyOrientation(img: RgbImage, orientation: number): RgbImage {
 /** The stored pixel shown at display position (x, y) under `orientation`; w, h: the stored size. */
 function sourceOf(orientation: number, x: number, y: number, w: number, h: number): [number, number] {
   switch (orientation) {
-    case 2: return [w - 1 - x, y];
-    case 3: return [w - 1 - x, h - 1 - y];
-    case 4: return [x, h - 1 - y];
-    case 5: return [y, x];
-    case 6: return [y, h - 1 - x];
-    case 7: return [w - 1 - y, h - 1 - x];
-    default: return [w - 1 - y, x]; // 8
+    case 2:
+      return [w - 1 - x, y];
+    case 3:
+      return [w - 1 - x, h - 1 - y];
+    case 4:
+      return [x, h - 1 - y];
+    case 5:
+      return [y, x];
+    case 6:
+      return [y, h - 1 - x];
+    case 7:
+      return [w - 1 - y, h - 1 - x];
+    default:
+      return [w - 1 - y, x]; // 8
   }
 }

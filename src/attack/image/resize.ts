@@ -68,14 +68,19 @@ function taps(out: number, from: number, span: number, size: number): Taps {
 
 /** Resamples the `box` region of an RGB image to `width` x `height`. */
 export function resampleRegion(img: RgbImage, box: CropBox, width: number, height: number): RgbImage {
-  assertArg(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0, () => `resize: target must be positive integers, got ${width}x${height}`);
+  assertArg(
+    Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0,
+    () => `resize: target must be positive integers, got ${width}x${height}`,
+  );
   const tx = taps(width, box.x, box.width, img.width);
   const ty = taps(height, box.y, box.height, img.height);
   // Horizontal pass: [img.height, width, 3].
   const mid = new Float32Array(img.height * width * 3);
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < width; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       const s = tx.start[x]!;
       for (let k = 0; k < tx.count[x]!; k++) {
         const w = tx.weights[x * tx.maxTaps + k]!;
@@ -106,7 +111,15 @@ export function resampleRegion(img: RgbImage, box: CropBox, width: number, heigh
 }
 
 /** Resizes (and with fit "cover", centre-crops) an image to `width` x `height`. */
-export function resizeImage(img: RgbImage, width: number, height: number, fit: ResizeFit = "cover"): RgbImage {
-  const box = fit === "cover" ? centreCropBox(img.width, img.height, width, height) : { x: 0, y: 0, width: img.width, height: img.height };
+export function resizeImage(
+  img: RgbImage,
+  width: number,
+  height: number,
+  fit: ResizeFit = "cover",
+): RgbImage {
+  const box =
+    fit === "cover"
+      ? centreCropBox(img.width, img.height, width, height)
+      : { x: 0, y: 0, width: img.width, height: img.height };
   return resampleRegion(img, box, width, height);
 }

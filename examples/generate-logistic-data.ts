@@ -7,22 +7,14 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileModel, readModelSpec, solveModel } from "../src/index.js";
+import { seededUniform } from "../src/random.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TRUE_PARAMS = { r: 0.8, K: 2, tau: 1.6 };
 const SIGMA = 0.05;
 
-/** mulberry32: a small seeded generator; Box-Muller for normal deviates. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniforms (mulberry32); Box-Muller for normal deviates. */
+const rng = seededUniform;
 
 const uniform = rng(2024);
 const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());

@@ -1,4 +1,6 @@
 /** A small seeded PRNG (mulberry32) for reproducible shuffles, augmentation and random starts. */
+import { seededUniform } from "../random.js";
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -7,14 +9,7 @@ export interface Rng {
 }
 
 export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededUniform(seed);
   return { next, int: () => Math.floor(next() * 0x7fffffff) };
 }
 

@@ -15,6 +15,7 @@ import { evaluateUserGradient } from "../gradient/userGradient.js";
 import type { DDEProblem } from "../types.js";
 import { levenbergMarquardt } from "./levenbergMarquardt.js";
 import { runOptimizer, type FitOptimizer } from "./optimizers.js";
+import { seededUniform } from "../../random.js";
 
 export type { FitOptimizer };
 
@@ -108,7 +109,8 @@ export function fitModel(problem: DDEProblem, cost: Cost, opts: FitOptions = {})
   const atol = opts.atol ?? rtol / 100;
   const maxSteps = opts.maxSolverSteps ?? 100_000;
   const baseSolver = opts.solver ?? defaultSolve;
-  const solver: SolveFn = (pr, o) => baseSolver(pr, { maxSteps, ...(opts.signal ? { signal: opts.signal } : {}), ...o });
+  const solver: SolveFn = (pr, o) =>
+    baseSolver(pr, { maxSteps, ...(opts.signal ? { signal: opts.signal } : {}), ...o });
   const base = Float64Array.from(problem.p);
   const withX = (x: Float64Array): DDEProblem => {
     const p = Float64Array.from(base);
@@ -349,13 +351,4 @@ function startingPoints(
 }
 
 /** A small seeded PRNG (Mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = seededUniform;

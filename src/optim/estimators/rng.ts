@@ -1,17 +1,7 @@
 /** Seeded randomness for the estimators: mulberry32 uniforms, Rademacher signs and Box-Muller normals. */
-export type Uniform = () => number;
+import type { Uniform } from "../../random.js";
 
-/** mulberry32: a small, fast, seedable PRNG with uniforms in [0, 1). */
-export function seededUniform(seed: number): Uniform {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededUniform, type Uniform } from "../../random.js";
 
 /** Fills `out` with independent ±1 (Rademacher) entries. */
 export function fillRademacher(out: Float64Array, rand: Uniform): void {

@@ -16,7 +16,9 @@ const suites = readdirSync(join(here, "suites"))
 
 for (const name of suites) {
   console.log(`\n=== bench: ${name} ===`);
-  const mod = (await import(pathToFileURL(join(here, "suites", `${name}.ts`)).href)) as { default: () => Promise<void> };
+  const mod = (await import(pathToFileURL(join(here, "suites", `${name}.ts`)).href)) as {
+    default: () => Promise<void>;
+  };
   const t0 = performance.now();
   try {
     await mod.default();

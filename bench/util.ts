@@ -22,10 +22,18 @@ export async function bestTime<T>(fn: () => T | Promise<T>, repeats = 3): Promis
 }
 
 /** Runs a peer program; returns its stdout parsed as JSON, or null with the reason when the peer is missing or fails. */
-export function runPeer(cmd: string, args: string[], input?: string): { ok: true; json: unknown } | { ok: false; why: string } {
+export function runPeer(
+  cmd: string,
+  args: string[],
+  input?: string,
+): { ok: true; json: unknown } | { ok: false; why: string } {
   const r = spawnSync(cmd, args, { input, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env } });
   if (r.error) return { ok: false, why: `${cmd}: ${r.error.message}` };
-  if (r.status !== 0) return { ok: false, why: `${cmd} exited ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      why: `${cmd} exited ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+    };
   try {
     const lines = r.stdout.trim().split("\n");
     return { ok: true, json: JSON.parse(lines[lines.length - 1]!) };

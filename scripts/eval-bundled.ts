@@ -21,13 +21,18 @@ const t0 = performance.now();
 const full = loadDataset(fullFashionMnistDir(), { split: "test" });
 const subset = loadDataset("bundled");
 const clean = classificationAccuracy(await pool.predictClasses(full.images, full.shape), full.labels);
-const cleanSubset = classificationAccuracy(await pool.predictClasses(subset.images, subset.shape), subset.labels);
+const cleanSubset = classificationAccuracy(
+  await pool.predictClasses(subset.images, subset.shape),
+  subset.labels,
+);
 console.log(`${dir}: clean accuracy ${clean} (10,000 test images), ${cleanSubset} (bundled subset)`);
 const few = loadDataset(fullFashionMnistDir(), { split: "test", limit: robustCount });
 const attack = { method: "pgd" as const, eps: 0.1, steps: 40, stepSize: 0.01 };
 const { correct } = await pool.attack(few.images, few.shape, few.labels, 10, attack, 1);
 const robust = correct / few.shape[0];
-console.log(`${dir}: PGD-40 eps 0.1 accuracy ${robust} (first ${few.shape[0]} test images); ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(
+  `${dir}: PGD-40 eps 0.1 accuracy ${robust} (first ${few.shape[0]} test images); ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+);
 await pool.close();
 
 const file = join(dir, "model.json");
@@ -37,6 +42,14 @@ json.userDefinedMetadata.gradopt ??= {};
 json.userDefinedMetadata.gradopt.eval = {
   cleanAccuracy: { value: clean, examples: full.shape[0], data: "Fashion-MNIST test set" },
   cleanAccuracySubset: { value: cleanSubset, examples: subset.shape[0], data: "bundled subset" },
-  pgd40: { value: robust, examples: few.shape[0], eps: attack.eps, stepSize: attack.stepSize, steps: attack.steps, randomStart: true, data: `first ${few.shape[0]} Fashion-MNIST test images` },
+  pgd40: {
+    value: robust,
+    examples: few.shape[0],
+    eps: attack.eps,
+    stepSize: attack.stepSize,
+    steps: attack.steps,
+    randomStart: true,
+    data: `first ${few.shape[0]} Fashion-MNIST test images`,
+  },
 };
 writeFileSync(file, JSON.stringify(json));

@@ -5,7 +5,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { bundledDataDir, encodeIdx, fullFashionMnistDir, readIdx, FASHION_MNIST_CLASSES } from "../src/data/index.js";
+import {
+  bundledDataDir,
+  encodeIdx,
+  fullFashionMnistDir,
+  readIdx,
+  FASHION_MNIST_CLASSES,
+} from "../src/data/index.js";
 
 const PER_CLASS = 100;
 const full = process.argv[2] ?? fullFashionMnistDir();

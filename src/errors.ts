@@ -24,7 +24,12 @@ export class GradoptError extends Error {
   readonly code: GradoptErrorCode;
   readonly location: SourceLocation | undefined;
 
-  constructor(code: GradoptErrorCode, message: string, location?: SourceLocation, options?: { cause?: unknown }) {
+  constructor(
+    code: GradoptErrorCode,
+    message: string,
+    location?: SourceLocation,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "GradoptError";
     this.code = code;
@@ -35,7 +40,8 @@ export class GradoptError extends Error {
   format(): string {
     const loc = this.location;
     if (!loc?.file) return this.message;
-    const pos = loc.line !== undefined ? `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ""}` : "";
+    const pos =
+      loc.line !== undefined ? `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ""}` : "";
     return `${loc.file}${pos}: ${this.message}`;
   }
 }

@@ -13,7 +13,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { emptyStats } from "../../src/attack/base.js";
-import { fgsm, misclassification, pgd, TfjsClassifier, type FixedEpsilonAttack } from "../../src/attack/index.js";
+import {
+  fgsm,
+  misclassification,
+  pgd,
+  TfjsClassifier,
+  type FixedEpsilonAttack,
+} from "../../src/attack/index.js";
 import { initBackend } from "../../src/tf/backend.js";
 import { setStockInputGradKernels } from "../../src/tf/kernels/input-grads.js";
 import { buildCnn } from "../../src/train/model.js";
@@ -24,8 +30,17 @@ const EPS = 0.1;
 const PGD_STEPS = 10;
 
 /** The peer's architecture read from a Sequential model.json: filters per stage, convs per stage, batch norm, dense. */
-function architectureOf(modelJson: string): { filters: number[]; convsPerStage: number; batchNorm: boolean; dense: number } {
-  const json = JSON.parse(readFileSync(modelJson, "utf8")) as { modelTopology: { config: { layers: Array<{ class_name: string; config: { filters?: number; units?: number } }> } } };
+function architectureOf(modelJson: string): {
+  filters: number[];
+  convsPerStage: number;
+  batchNorm: boolean;
+  dense: number;
+} {
+  const json = JSON.parse(readFileSync(modelJson, "utf8")) as {
+    modelTopology: {
+      config: { layers: Array<{ class_name: string; config: { filters?: number; units?: number } }> };
+    };
+  };
   const filters: number[] = [];
   let convs = 0;
   let convsPerStage = 1;
@@ -72,7 +87,9 @@ export default async function (): Promise<void> {
   const labels = Int32Array.from({ length: BATCH }, (_, i) => i % 10);
   const criterion = misclassification(labels);
   const load = async (fastPath: boolean) =>
-    useBundled ? TfjsClassifier.load(bundled, { gradientFastPath: fastPath, onWarning: () => {} }) : TfjsClassifier.fromModel(buildCnn({ seed: 1 }), { gradientFastPath: fastPath });
+    useBundled
+      ? TfjsClassifier.load(bundled, { gradientFastPath: fastPath, onWarning: () => {} })
+      : TfjsClassifier.fromModel(buildCnn({ seed: 1 }), { gradientFastPath: fastPath });
   const measure = async (model: TfjsClassifier, attack: FixedEpsilonAttack) =>
     rate(() => tf.dispose(attack.run({ model, x, criterion, seed: 0, stats: emptyStats() }, [EPS])), seconds);
 
@@ -90,7 +107,10 @@ export default async function (): Promise<void> {
     for (let i = 0; i < configs.length; i++) {
       setStockInputGradKernels(configs[i]!.stock);
       ours[i]!.fgsm = Math.max(ours[i]!.fgsm, await measure(models[i]!, fgsm()));
-      ours[i]!.pgd = Math.max(ours[i]!.pgd, await measure(models[i]!, pgd({ steps: PGD_STEPS, earlyStop: false })));
+      ours[i]!.pgd = Math.max(
+        ours[i]!.pgd,
+        await measure(models[i]!, pgd({ steps: PGD_STEPS, earlyStop: false })),
+      );
     }
   }
   for (const m of models) m.dispose();
@@ -99,11 +119,19 @@ export default async function (): Promise<void> {
 
   type Peer = { torch: string; fgsmImagesPerSecond: number; pgdImagesPerSecond: number };
   // The peer mirrors the measured model: the bundled one's architecture, else buildCnn()'s defaults.
-  const arch = useBundled ? architectureOf(join(bundled, "model.json")) : { filters: [32, 64], convsPerStage: 2, batchNorm: true, dense: 128 };
-  const peer = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 2, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch })]);
+  const arch = useBundled
+    ? architectureOf(join(bundled, "model.json"))
+    : { filters: [32, 64], convsPerStage: 2, batchNorm: true, dense: 128 };
+  const peer = runPeer(python, [
+    join(benchDir, "peers", "torch_attack.py"),
+    JSON.stringify({ threads: 2, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch }),
+  ]);
   const torch = peer.ok ? (peer.json as Peer) : undefined;
   // One thread too: on a loaded machine two torch threads can do worse than one; gradopt uses one core.
-  const peer1 = runPeer(python, [join(benchDir, "peers", "torch_attack.py"), JSON.stringify({ threads: 1, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch })]);
+  const peer1 = runPeer(python, [
+    join(benchDir, "peers", "torch_attack.py"),
+    JSON.stringify({ threads: 1, batch: BATCH, pgdSteps: PGD_STEPS, seconds, ...arch }),
+  ]);
   const torch1 = peer1.ok ? (peer1.json as Peer) : undefined;
   const rows: Record<string, string | number>[] = ours.map((o) => ({
     config: `gradopt (${backend}, 1 core): ${o.name}`,
@@ -128,10 +156,24 @@ export default async function (): Promise<void> {
       "PGD vs torch": torch ? torch1.pgdImagesPerSecond / torch.pgdImagesPerSecond : "n/a",
     });
   }
-  console.log(`model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"} (${JSON.stringify(arch)}), batch ${BATCH}, eps ${EPS}`);
+  console.log(
+    `model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"} (${JSON.stringify(arch)}), batch ${BATCH}, eps ${EPS}`,
+  );
   printTable(rows);
   const stock = ours[0]!;
   const best = ours[ours.length - 1]!;
-  console.log(`gradopt's kernels and fast path vs stock: FGSM x${(best.fgsm / stock.fgsm).toFixed(2)}, PGD-10 x${(best.pgd / stock.pgd).toFixed(2)}`);
-  writeResult("attack-throughput", { backend, architecture: arch, model: useBundled ? "models/fashion-cnn" : "buildCnn(random)", batch: BATCH, eps: EPS, pgdSteps: PGD_STEPS, gradopt: ours, torch: torch ?? { error: peer.ok ? "" : peer.why }, torch1Thread: torch1 ?? { error: peer1.ok ? "" : peer1.why } });
+  console.log(
+    `gradopt's kernels and fast path vs stock: FGSM x${(best.fgsm / stock.fgsm).toFixed(2)}, PGD-10 x${(best.pgd / stock.pgd).toFixed(2)}`,
+  );
+  writeResult("attack-throughput", {
+    backend,
+    architecture: arch,
+    model: useBundled ? "models/fashion-cnn" : "buildCnn(random)",
+    batch: BATCH,
+    eps: EPS,
+    pgdSteps: PGD_STEPS,
+    gradopt: ours,
+    torch: torch ?? { error: peer.ok ? "" : peer.why },
+    torch1Thread: torch1 ?? { error: peer1.ok ? "" : peer1.why },
+  });
 }

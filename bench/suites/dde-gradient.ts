@@ -88,17 +88,23 @@ export default async function run(): Promise<void> {
   const pr = network();
   const times = Array.from({ length: 20 }, (_, k) => k + 1);
   const values = new Float64Array(times.length * N).fill(0.3);
-  const cost: Cost = [{ kind: "data", times, states: Array.from({ length: N }, (_, i) => i), values, sigma: 0.1 }];
+  const cost: Cost = [
+    { kind: "data", times, states: Array.from({ length: N }, (_, i) => i), values, sigma: 0.1 },
+  ];
   const rows: Record<string, string | number>[] = [];
   // Warm the JIT on every code path first, so the first configuration is not charged for compilation.
   for (let r = 0; r < 6; r++)
-    for (const method of ["forward", "adjoint"] as const) costGradient(pr, cost, { wrt: [0, 1, 2], method, rtol: 1e-6, atol: 1e-8 });
+    for (const method of ["forward", "adjoint"] as const)
+      costGradient(pr, cost, { wrt: [0, 1, 2], method, rtol: 1e-6, atol: 1e-8 });
   for (const rtol of [1e-6, 1e-8]) {
     const atol = rtol / 100;
     const plain = bestCpu(() => solve(pr, { rtol, atol }), 20);
     for (const np of [1, 10, 100]) {
       const wrt = Array.from({ length: np }, (_, k) => k);
-      const fwd = bestCpu(() => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }), np >= 100 ? 4 : 8);
+      const fwd = bestCpu(
+        () => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }),
+        np >= 100 ? 4 : 8,
+      );
       const adj = bestCpu(() => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }), 8);
       let rel = 0;
       let scale = 0;
@@ -121,5 +127,9 @@ export default async function run(): Promise<void> {
     }
   }
   printTable(rows);
-  writeResult("dde-gradient", { timing: "best-of CPU time (user + system)", model: `network of ${N} delayed states, tanh coupling, span [0, 20], tau = 1`, rows });
+  writeResult("dde-gradient", {
+    timing: "best-of CPU time (user + system)",
+    model: `network of ${N} delayed states, tanh coupling, span [0, 20], tau = 1`,
+    rows,
+  });
 }

@@ -35,10 +35,29 @@ export default async function trainThroughput(): Promise<void> {
   const single = {
     infer: await rate(() => tf.tidy(() => tf.argMax(logits(x), 1).dataSync())),
     train: await rate(() =>
-      tf.tidy(() => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!.dataSync()),
+      tf.tidy(() =>
+        optimizer
+          .minimize(
+            () =>
+              tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            true,
+          )!
+          .dataSync(),
+      ),
     ),
-    fgsm: await rate(() => tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.sign(lossGrad(x)), EPS)), 0, 1).dataSync())),
-    pgd: await rate(() => tf.tidy(() => tf.argMax(logits(adversarialBatch(logits, x, y, { method: "pgd", eps: EPS, steps: PGD_STEPS }, rng)), 1).dataSync())),
+    fgsm: await rate(() =>
+      tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.sign(lossGrad(x)), EPS)), 0, 1).dataSync()),
+    ),
+    pgd: await rate(() =>
+      tf.tidy(() =>
+        tf
+          .argMax(
+            logits(adversarialBatch(logits, x, y, { method: "pgd", eps: EPS, steps: PGD_STEPS }, rng)),
+            1,
+          )
+          .dataSync(),
+      ),
+    ),
   };
 
   const workers = availableParallelism();
@@ -51,13 +70,35 @@ export default async function trainThroughput(): Promise<void> {
       await pool.gradients(images, shape, labels, 10, null, 1);
       await pool.setWeights(weights);
     }),
-    fgsm: await rate(() => pool.attack(images, shape, labels, 10, { method: "fgsm-rs", eps: EPS }, 1, Math.ceil(BATCH / workers))),
-    pgd: await rate(() => pool.attack(images, shape, labels, 10, { method: "pgd", eps: EPS, steps: PGD_STEPS }, 1, Math.ceil(BATCH / workers))),
+    fgsm: await rate(() =>
+      pool.attack(images, shape, labels, 10, { method: "fgsm-rs", eps: EPS }, 1, Math.ceil(BATCH / workers)),
+    ),
+    pgd: await rate(() =>
+      pool.attack(
+        images,
+        shape,
+        labels,
+        10,
+        { method: "pgd", eps: EPS, steps: PGD_STEPS },
+        1,
+        Math.ceil(BATCH / workers),
+      ),
+    ),
   };
   await pool.close();
   tf.dispose([x, y]);
 
-  const peer = runPeer(python, [join(benchDir, "peers", "torch_train.py"), JSON.stringify({ threads: THREADS, batch: BATCH, pgdSteps: PGD_STEPS, seconds: 2, filters: [16, 32], dense: 128 })]);
+  const peer = runPeer(python, [
+    join(benchDir, "peers", "torch_train.py"),
+    JSON.stringify({
+      threads: THREADS,
+      batch: BATCH,
+      pgdSteps: PGD_STEPS,
+      seconds: 2,
+      filters: [16, 32],
+      dense: 128,
+    }),
+  ]);
   const torch = peer.ok ? (peer.json as Record<string, number>) : null;
   if (!peer.ok) console.log(`PyTorch peer unavailable: ${peer.why}`);
   const rows = (["infer", "train", "fgsm", "pgd"] as const).map((k) => {

@@ -1,7 +1,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attack } from "./base.js";
-import { bim, carliniWagnerL2, deepFool, fgm, fgsm, l2Pgd, miFgsm, pgd, reverseStep, run, type TfjsClassifier } from "./index.js";
+import {
+  bim,
+  carliniWagnerL2,
+  deepFool,
+  fgm,
+  fgsm,
+  l2Pgd,
+  miFgsm,
+  pgd,
+  reverseStep,
+  run,
+  type TfjsClassifier,
+} from "./index.js";
 import { maxDistance, tinySetup } from "./testing.js";
 
 let model: TfjsClassifier;
@@ -107,7 +119,9 @@ describe("attack strength", () => {
 
   it("the reverse step raises the true class's confidence", async () => {
     const r = await run(model, x, labels, reverseStep(), { epsilons: [0.05, 0.1] });
-    expect(r.results[0]!.meanTrueConfidence).toBeGreaterThan(r.clean.trueConfidence.reduce((a, v) => a + v, 0) / r.n + 0.05);
+    expect(r.results[0]!.meanTrueConfidence).toBeGreaterThan(
+      r.clean.trueConfidence.reduce((a, v) => a + v, 0) / r.n + 0.05,
+    );
     expect(r.results[1]!.accuracy).toBeGreaterThan(r.clean.accuracy);
     r.dispose();
   });
@@ -140,7 +154,9 @@ describe("run()", () => {
     expect(s.n).toBe(64);
     expect(s.clean.accuracy).toBeGreaterThan(0.5);
     expect(s.results.map((e) => e.eps)).toEqual([0, 0.1]);
-    for (const e of s.results) for (const k of ["eps", "accuracy", "attackSuccessRate", "meanConfidence", "maxLinf"] as const) expect(Number.isFinite(e[k])).toBe(true);
+    for (const e of s.results)
+      for (const k of ["eps", "accuracy", "attackSuccessRate", "meanConfidence", "maxLinf"] as const)
+        expect(Number.isFinite(e[k])).toBe(true);
     expect(s.results[0]!.accuracy).toBe(s.clean.accuracy);
     expect(s.results[0]!.maxLinf).toBe(0);
     r.dispose();
@@ -153,7 +169,11 @@ describe("run()", () => {
   });
 
   it("rejects mismatched labels and bad eps", async () => {
-    await expect(run(model, x, labels.subarray(0, 3), fgsm(), { epsilons: [0.1] })).rejects.toThrow(/3 labels for 64 inputs/);
-    await expect(run(model, x, labels, fgsm(), { epsilons: [-1] })).rejects.toThrow(/eps must be finite and >= 0/);
+    await expect(run(model, x, labels.subarray(0, 3), fgsm(), { epsilons: [0.1] })).rejects.toThrow(
+      /3 labels for 64 inputs/,
+    );
+    await expect(run(model, x, labels, fgsm(), { epsilons: [-1] })).rejects.toThrow(
+      /eps must be finite and >= 0/,
+    );
   });
 });

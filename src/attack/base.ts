@@ -27,7 +27,16 @@ export interface AttackStats {
 }
 
 export function emptyStats(): AttackStats {
-  return { gradientEntries: 0, zeroGradientEntries: 0, zeroGradientSamples: 0, gradientSamples: 0, lossFirst: 0, lossLast: 0, lossSamples: 0, gradientEvaluations: 0 };
+  return {
+    gradientEntries: 0,
+    zeroGradientEntries: 0,
+    zeroGradientSamples: 0,
+    gradientSamples: 0,
+    lossFirst: 0,
+    lossLast: 0,
+    lossSamples: 0,
+    gradientEvaluations: 0,
+  };
 }
 
 /** One batch handed to an attack: inputs on the pixel scale, inside the model's bounds. */

@@ -10,5 +10,12 @@ import { gradientDescentAttack, resolveOptions, type GradientDescentOptions } fr
 export function bim(options: GradientDescentOptions & { distance?: Distance } = {}): FixedEpsilonAttack {
   const steps = options.steps ?? 10;
   const distance = options.distance ?? "linf";
-  return gradientDescentAttack(resolveOptions(distance === "linf" ? "bim" : "l2-bim", distance, { ...options, randomStart: options.randomStart ?? false }, { steps, relStepsize: 2 / steps, randomStart: false }));
+  return gradientDescentAttack(
+    resolveOptions(
+      distance === "linf" ? "bim" : "l2-bim",
+      distance,
+      { ...options, randomStart: options.randomStart ?? false },
+      { steps, relStepsize: 2 / steps, randomStart: false },
+    ),
+  );
 }

@@ -28,9 +28,28 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("gradopt attack", () => {
   it("prints the contract's JSON document", async () => {
-    const r = await cli(["attack", "--model", TINY_CNN_DIR, "--limit", "40", "--eps", "0,0.05,0.2", "--json"]);
+    const r = await cli([
+      "attack",
+      "--model",
+      TINY_CNN_DIR,
+      "--limit",
+      "40",
+      "--eps",
+      "0,0.05,0.2",
+      "--json",
+    ]);
     expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as { n: number; clean: { accuracy: number }; results: Array<{ eps: number; accuracy: number; attackSuccessRate: number; meanConfidence: number; maxLinf: number }> };
+    const doc = JSON.parse(r.out) as {
+      n: number;
+      clean: { accuracy: number };
+      results: Array<{
+        eps: number;
+        accuracy: number;
+        attackSuccessRate: number;
+        meanConfidence: number;
+        maxLinf: number;
+      }>;
+    };
     expect(doc.n).toBe(40);
     expect(doc.results.map((e) => e.eps)).toEqual([0, 0.05, 0.2]);
     expect(doc.results[0]!.accuracy).toBe(doc.clean.accuracy);
@@ -40,9 +59,30 @@ describe("gradopt attack", () => {
 
   it("runs a targeted PGD and writes PNGs re-checked after 8-bit quantisation", async () => {
     const out = join(dir, "png");
-    const r = await cli(["attack", "--model", TINY_CNN_DIR, "--limit", "8", "--attack", "pgd", "--steps", "5", "--targeted", "8", "--eps", "0.2", "--out", out, "--json"]);
+    const r = await cli([
+      "attack",
+      "--model",
+      TINY_CNN_DIR,
+      "--limit",
+      "8",
+      "--attack",
+      "pgd",
+      "--steps",
+      "5",
+      "--targeted",
+      "8",
+      "--eps",
+      "0.2",
+      "--out",
+      out,
+      "--json",
+    ]);
     expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as { criterion: string; quantized: Array<{ eps: number; accuracy: number }>; target: { name: string } };
+    const doc = JSON.parse(r.out) as {
+      criterion: string;
+      quantized: Array<{ eps: number; accuracy: number }>;
+      target: { name: string };
+    };
     expect(doc.criterion).toBe("targeted");
     expect(doc.target.name).toBe("Bag");
     expect(doc.quantized).toHaveLength(1);
@@ -57,9 +97,15 @@ describe("gradopt attack", () => {
   });
 
   it("names the bad flag", async () => {
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--attack", "nope"])).err).toMatch(/--attack: expected one of/);
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--eps", "0.1,x"])).err).toMatch(/--eps: 'x' is not a finite number/);
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--targeted", "12"])).err).toMatch(/--targeted: expected a class index in \[0, 9\]/);
+    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--attack", "nope"])).err).toMatch(
+      /--attack: expected one of/,
+    );
+    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--eps", "0.1,x"])).err).toMatch(
+      /--eps: 'x' is not a finite number/,
+    );
+    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--targeted", "12"])).err).toMatch(
+      /--targeted: expected a class index in \[0, 9\]/,
+    );
     const missing = await cli(["attack", "--model", join(dir, "none")]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/no model here/);

@@ -31,7 +31,10 @@ function make(kind: CriterionKind, labels: Int32Array, k: number): Criterion {
     withLabels: (other) => make(kind, other, k),
     isAdversarial(logits) {
       return tf.tidy(() => {
-        assertArg(logits.shape[0] === labels.length, () => `criterion: ${labels.length} labels for ${logits.shape[0]} inputs`);
+        assertArg(
+          logits.shape[0] === labels.length,
+          () => `criterion: ${labels.length} labels for ${logits.shape[0]} inputs`,
+        );
         const lab = tf.tensor1d(labels, "int32");
         const finite = tf.all(tf.isFinite(logits), 1);
         let hit: tf.Tensor;
@@ -51,7 +54,11 @@ function make(kind: CriterionKind, labels: Int32Array, k: number): Criterion {
 
 function toLabels(labels: ArrayLike<number>, name: string): Int32Array {
   const out = Int32Array.from(labels);
-  for (let i = 0; i < out.length; i++) assertArg(out[i]! >= 0 && out[i] === labels[i], () => `${name}: label ${i} is ${labels[i]}, not a class index`);
+  for (let i = 0; i < out.length; i++)
+    assertArg(
+      out[i]! >= 0 && out[i] === labels[i],
+      () => `${name}: label ${i} is ${labels[i]}, not a class index`,
+    );
   return out;
 }
 
@@ -63,7 +70,10 @@ export function misclassification(labels: ArrayLike<number>): Criterion {
 /** Adversarial when the predicted class is the target (one per input, or one for all). */
 export function targetedMisclassification(targets: ArrayLike<number> | number, n?: number): Criterion {
   if (typeof targets === "number") {
-    assertArg(n !== undefined && n > 0, () => "targetedMisclassification: give the number of inputs with a single target");
+    assertArg(
+      n !== undefined && n > 0,
+      () => "targetedMisclassification: give the number of inputs with a single target",
+    );
     return make("targeted", toLabels(new Array<number>(n).fill(targets), "targetedMisclassification"), 1);
   }
   return make("targeted", toLabels(targets, "targetedMisclassification"), 1);
@@ -71,6 +81,9 @@ export function targetedMisclassification(targets: ArrayLike<number> | number, n
 
 /** Adversarial when the true label is not among the k most likely classes. */
 export function topKMisclassification(labels: ArrayLike<number>, k: number): Criterion {
-  assertArg(Number.isInteger(k) && k >= 1, () => `topKMisclassification: k must be a positive integer, got ${k}`);
+  assertArg(
+    Number.isInteger(k) && k >= 1,
+    () => `topKMisclassification: k must be a positive integer, got ${k}`,
+  );
   return make("top-k", toLabels(labels, "topKMisclassification"), k);
 }

@@ -37,9 +37,18 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
   const kappa = options.confidence ?? 0;
   const c0 = options.initialConst ?? 1e-2;
   const abortEarly = options.abortEarly ?? true;
-  assertArg(Number.isInteger(steps) && steps >= 1, () => `cw: steps must be a positive integer, got ${steps}`);
-  assertArg(Number.isInteger(searches) && searches >= 1, () => `cw: binarySearchSteps must be a positive integer, got ${searches}`);
-  assertArg(lr > 0 && c0 > 0 && kappa >= 0, () => "cw: stepsize and initialConst must be > 0, confidence >= 0");
+  assertArg(
+    Number.isInteger(steps) && steps >= 1,
+    () => `cw: steps must be a positive integer, got ${steps}`,
+  );
+  assertArg(
+    Number.isInteger(searches) && searches >= 1,
+    () => `cw: binarySearchSteps must be a positive integer, got ${searches}`,
+  );
+  assertArg(
+    lr > 0 && c0 > 0 && kappa >= 0,
+    () => "cw: stepsize and initialConst must be > 0, confidence >= 0",
+  );
   return {
     kind: "minimization",
     name: "cw",
@@ -47,14 +56,19 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
     iterative: true,
     run(batch) {
       const { model, x, criterion, stats } = batch;
-      assertArg(criterion.kind !== "top-k", () => "cw: the top-k criterion is not supported; use misclassification or a target");
+      assertArg(
+        criterion.kind !== "top-k",
+        () => "cw: the top-k criterion is not supported; use misclassification or a target",
+      );
       const n = x.shape[0]!;
       const d = x.size / n;
       const [lo, hi] = model.bounds;
       const mid = (lo + hi) / 2;
       const half = (hi - lo) / 2;
       const toModel = (w: tf.Tensor) => tf.add(tf.mul(tf.tanh(w), half), mid);
-      const w0 = tf.tidy(() => tf.atanh(tf.mul(tf.clipByValue(tf.div(tf.sub(x, mid), half), -1, 1), 0.999999)));
+      const w0 = tf.tidy(() =>
+        tf.atanh(tf.mul(tf.clipByValue(tf.div(tf.sub(x, mid), half), -1, 1), 0.999999)),
+      );
       const targeted = criterion.kind === "targeted";
       const best = Float32Array.from(x.dataSync());
       const bestNorm = new Float64Array(n).fill(Infinity);
@@ -65,7 +79,8 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
       const optimizer = chain(scaleByAdam({}, tensorOps), scaleByLearningRate(lr, {}, tensorOps));
 
       for (let search = 0; search < searches; search++) {
-        if (search === searches - 1 && searches >= 10) for (let i = 0; i < n; i++) if (Number.isFinite(upper[i]!)) consts[i] = upper[i]!;
+        if (search === searches - 1 && searches >= 10)
+          for (let i = 0; i < n; i++) if (Number.isFinite(upper[i]!)) consts[i] = upper[i]!;
         const c = tf.tensor1d(Float32Array.from(consts));
         let delta = tf.zerosLike(w0);
         let state: unknown = optimizer.init(delta);
@@ -77,7 +92,9 @@ export function carliniWagnerL2(options: CarliniWagnerOptions = {}): Minimizatio
             const { value, grad } = tf.valueAndGrad((dw: tf.Tensor) => {
               const xAdv = toModel(tf.add(w0, dw));
               const logits = model.logits(xAdv);
-              const margin = targeted ? logitMargin(logits, criterion.labels) : tf.neg(logitMargin(logits, criterion.labels));
+              const margin = targeted
+                ? logitMargin(logits, criterion.labels)
+                : tf.neg(logitMargin(logits, criterion.labels));
               const sq = tf.sum(tf.square(tf.sub(xAdv, x)), axes);
               kept = [tf.keep(xAdv), tf.keep(logits), tf.keep(sq)];
               return tf.sum(tf.add(sq, tf.mul(c, tf.relu(tf.add(margin, kappa)))));

@@ -25,7 +25,10 @@ export function deepFool(options: DeepFoolOptions = {}): MinimizationAttack {
   const steps = options.steps ?? 50;
   const overshoot = options.overshoot ?? 0.02;
   const distance = options.distance ?? "l2";
-  assertArg(Number.isInteger(steps) && steps >= 1, () => `deepfool: steps must be a positive integer, got ${steps}`);
+  assertArg(
+    Number.isInteger(steps) && steps >= 1,
+    () => `deepfool: steps must be a positive integer, got ${steps}`,
+  );
   assertArg(overshoot >= 0, () => `deepfool: overshoot must be >= 0, got ${overshoot}`);
   return {
     kind: "minimization",
@@ -34,7 +37,11 @@ export function deepFool(options: DeepFoolOptions = {}): MinimizationAttack {
     iterative: true,
     run(batch) {
       const { model, x, criterion, stats } = batch;
-      assertArg(criterion.kind === "misclassification", () => "deepfool is an untargeted attack: use the misclassification criterion (no --targeted, no top-k)");
+      assertArg(
+        criterion.kind === "misclassification",
+        () =>
+          "deepfool is an untargeted attack: use the misclassification criterion (no --targeted, no top-k)",
+      );
       const n = x.shape[0]!;
       const d = x.size / n;
       const classes = model.numClasses;
@@ -45,7 +52,9 @@ export function deepFool(options: DeepFoolOptions = {}): MinimizationAttack {
       const ranked = tf.tidy(() => tf.topk(model.logits(x), classes).indices.dataSync() as Int32Array);
       const candidates: Int32Array[] = [];
       for (let i = 0; i < n; i++) {
-        const row = Array.from(ranked.subarray(i * classes, (i + 1) * classes)).filter((c) => c !== labels[i]);
+        const row = Array.from(ranked.subarray(i * classes, (i + 1) * classes)).filter(
+          (c) => c !== labels[i],
+        );
         candidates.push(Int32Array.from(row.slice(0, k - 1)));
       }
       const result = Float32Array.from(x.dataSync());
@@ -63,10 +72,14 @@ export function deepFool(options: DeepFoolOptions = {}): MinimizationAttack {
           const cand = Int32Array.from(rows, (r) => candidates[r]![j]!);
           const g = tf.tidy(() => {
             const out = lossAndGradient(model, xa, (logits) => {
-              const z = (c: Int32Array) => tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(c, "int32"), classes)), 1);
+              const z = (c: Int32Array) =>
+                tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(c, "int32"), classes)), 1);
               return tf.sub(z(cand), z(lab)) as tf.Tensor1D;
             });
-            return { ...out, adv: j === 0 ? criterion.withLabels(lab).isAdversarial(out.logits) : tf.zeros([0]) };
+            return {
+              ...out,
+              adv: j === 0 ? criterion.withLabels(lab).isAdversarial(out.logits) : tf.zeros([0]),
+            };
           });
           stats.gradientEvaluations += 1;
           if (j === 0) adv = Uint8Array.from(g.adv.dataSync());
@@ -93,24 +106,38 @@ export function deepFool(options: DeepFoolOptions = {}): MinimizationAttack {
         const next = tf.tidy(() => {
           // Distance to each linearised boundary; step to the nearest.
           const norm = distance === "l2" ? "l2" : "l1";
-          const dist = tf.stack(losses.map((l, j) => tf.div(tf.abs(l), tf.add(sampleNorms(grads[j]!, norm), 1e-8))), 1);
+          const dist = tf.stack(
+            losses.map((l, j) => tf.div(tf.abs(l), tf.add(sampleNorms(grads[j]!, norm), 1e-8))),
+            1,
+          );
           const bestIdx = tf.argMin(dist, 1);
           const onehot = tf.oneHot(bestIdx, losses.length);
           const pick = (ts: tf.Tensor[]) => {
             const stacked = tf.stack(ts, 1);
-            const mask = tf.reshape(onehot, [stacked.shape[0]!, ts.length, ...new Array<number>(stacked.rank - 2).fill(1)]);
+            const mask = tf.reshape(onehot, [
+              stacked.shape[0]!,
+              ts.length,
+              ...new Array<number>(stacked.rank - 2).fill(1),
+            ]);
             return tf.sum(tf.mul(stacked, mask), 1);
           };
           const f = pick(losses);
           const g = pick(grads);
           const gNorm = sampleNorms(g, norm);
-          const size = tf.div(tf.add(tf.abs(f), 1e-4), tf.add(distance === "l2" ? tf.square(gNorm) : gNorm, 1e-8));
+          const size = tf.div(
+            tf.add(tf.abs(f), 1e-4),
+            tf.add(distance === "l2" ? tf.square(gNorm) : gNorm, 1e-8),
+          );
           const dir = distance === "l2" ? g : tf.sign(g);
           const stepDelta = tf.mul(perSample(size, dir), dir);
           const keep = tf.tensor1d(Int32Array.from(live), "int32");
           const totalLive = tf.add(tf.gather(total, keep), tf.gather(stepDelta, keep));
           const x0Live = tf.gather(x0, keep);
-          const xNext = tf.clipByValue(tf.add(x0Live, tf.mul(totalLive, 1 + overshoot)), model.bounds[0], model.bounds[1]);
+          const xNext = tf.clipByValue(
+            tf.add(x0Live, tf.mul(totalLive, 1 + overshoot)),
+            model.bounds[0],
+            model.bounds[1],
+          );
           return { totalLive, x0Live, xNext };
         });
         tf.dispose([...losses, ...grads, total, x0, xa]);

@@ -30,12 +30,15 @@ export function singleStepAttack(name: string, distance: Distance): FixedEpsilon
       const out = epsilons.map((eps) =>
         tf.tidy(() => {
           // The optimiser core's step: sign (L-inf), then the step size; ascent, so no sign flip.
-          const step = distance === "linf"
-            ? chain(scaleBySign(tensorOps), scaleByLearningRate(eps, { flipSign: false }, tensorOps))
-            : scaleByLearningRate(eps, { flipSign: false }, tensorOps);
+          const step =
+            distance === "linf"
+              ? chain(scaleBySign(tensorOps), scaleByLearningRate(eps, { flipSign: false }, tensorOps))
+              : scaleByLearningRate(eps, { flipSign: false }, tensorOps);
           const [u] = step.update(grad, step.init(grad) as never);
           const moved = tf.add(x, u);
-          return distance === "linf" ? projectLinfBallBox(moved, x, eps, lo, hi, undefined, tensorOps) : projectToBallAndBounds(moved, x, eps, "l2", model.bounds);
+          return distance === "linf"
+            ? projectLinfBallBox(moved, x, eps, lo, hi, undefined, tensorOps)
+            : projectToBallAndBounds(moved, x, eps, "l2", model.bounds);
         }),
       );
       grad.dispose();

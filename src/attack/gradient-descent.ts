@@ -10,7 +10,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertArg } from "../errors.js";
-import { chain, projectLinfBallBox, scaleByLearningRate, scaleBySign, trace, type AnyTransform } from "../optim/index.js";
+import {
+  chain,
+  projectLinfBallBox,
+  scaleByLearningRate,
+  scaleBySign,
+  trace,
+  type AnyTransform,
+} from "../optim/index.js";
 import { recordGradientStats, type AttackBatch, type FixedEpsilonAttack } from "./base.js";
 import type { Criterion } from "./criteria.js";
 import { normalizePerSample, perSample, projectToBallAndBounds, type Distance } from "./distances.js";
@@ -46,16 +53,33 @@ interface Resolved {
   momentum: number;
 }
 
-export function resolveOptions(name: string, distance: Distance, o: GradientDescentOptions, defaults: { steps: number; relStepsize: number; randomStart: boolean }): Resolved {
+export function resolveOptions(
+  name: string,
+  distance: Distance,
+  o: GradientDescentOptions,
+  defaults: { steps: number; relStepsize: number; randomStart: boolean },
+): Resolved {
   const steps = o.steps ?? defaults.steps;
   const restarts = o.restarts ?? 1;
-  assertArg(Number.isInteger(steps) && steps >= 1, () => `${name}: steps must be a positive integer, got ${steps}`);
-  assertArg(Number.isInteger(restarts) && restarts >= 1, () => `${name}: restarts must be a positive integer, got ${restarts}`);
+  assertArg(
+    Number.isInteger(steps) && steps >= 1,
+    () => `${name}: steps must be a positive integer, got ${steps}`,
+  );
+  assertArg(
+    Number.isInteger(restarts) && restarts >= 1,
+    () => `${name}: restarts must be a positive integer, got ${restarts}`,
+  );
   const rel = o.relStepsize ?? defaults.relStepsize;
   assertArg(rel > 0 && Number.isFinite(rel), () => `${name}: relStepsize must be > 0, got ${rel}`);
-  assertArg(o.absStepsize === undefined || (o.absStepsize > 0 && Number.isFinite(o.absStepsize)), () => `${name}: absStepsize must be > 0, got ${o.absStepsize}`);
+  assertArg(
+    o.absStepsize === undefined || (o.absStepsize > 0 && Number.isFinite(o.absStepsize)),
+    () => `${name}: absStepsize must be > 0, got ${o.absStepsize}`,
+  );
   const momentum = o.momentum ?? 0;
-  assertArg(momentum >= 0 && Number.isFinite(momentum), () => `${name}: momentum must be >= 0, got ${momentum}`);
+  assertArg(
+    momentum >= 0 && Number.isFinite(momentum),
+    () => `${name}: momentum must be >= 0, got ${momentum}`,
+  );
   return {
     name,
     distance,
@@ -99,15 +123,33 @@ function direction(o: Resolved, grad: tf.Tensor): tf.Tensor {
   return grad;
 }
 
-function project(o: Resolved, x: tf.Tensor, x0: tf.Tensor, eps: number, bounds: readonly [number, number]): tf.Tensor {
-  if (o.distance === "linf") return projectLinfBallBox(x, x0, eps, bounds[0], bounds[1], undefined, tensorOps);
+function project(
+  o: Resolved,
+  x: tf.Tensor,
+  x0: tf.Tensor,
+  eps: number,
+  bounds: readonly [number, number],
+): tf.Tensor {
+  if (o.distance === "linf")
+    return projectLinfBallBox(x, x0, eps, bounds[0], bounds[1], undefined, tensorOps);
   return projectToBallAndBounds(x, x0, eps, "l2", bounds);
 }
 
 /** A uniformly random point of the eps-ball around x0 (L-inf: per coordinate; L2: direction x radius u^(1/d)), clipped to the bounds. */
-export function randomStart(x0: tf.Tensor, eps: number, distance: Distance, bounds: readonly [number, number], seed: number): tf.Tensor {
+export function randomStart(
+  x0: tf.Tensor,
+  eps: number,
+  distance: Distance,
+  bounds: readonly [number, number],
+  seed: number,
+): tf.Tensor {
   return tf.tidy(() => {
-    if (distance === "linf") return tf.clipByValue(tf.add(x0, tf.randomUniform(x0.shape, -eps, eps, "float32", seed)), bounds[0], bounds[1]);
+    if (distance === "linf")
+      return tf.clipByValue(
+        tf.add(x0, tf.randomUniform(x0.shape, -eps, eps, "float32", seed)),
+        bounds[0],
+        bounds[1],
+      );
     const d = x0.size / x0.shape[0]!;
     const dir = normalizePerSample(tf.randomNormal(x0.shape, 0, 1, "float32", seed), "l2");
     const r = tf.mul(tf.pow(tf.randomUniform([x0.shape[0]!], 0, 1, "float32", seed + 1), 1 / d), eps);
@@ -117,7 +159,8 @@ export function randomStart(x0: tf.Tensor, eps: number, distance: Distance, boun
 
 /** Gathers the rows `keep` of every batch-sized tensor in an optimiser state (arrays and objects walked). */
 function gatherState(state: unknown, n: number, keep: tf.Tensor1D): unknown {
-  if (state instanceof tf.Tensor) return state.rank > 0 && state.shape[0] === n ? tf.gather(state, keep) : state.clone();
+  if (state instanceof tf.Tensor)
+    return state.rank > 0 && state.shape[0] === n ? tf.gather(state, keep) : state.clone();
   if (Array.isArray(state)) return state.map((s) => gatherState(s, n, keep));
   if (state !== null && typeof state === "object") {
     const out: Record<string, unknown> = {};
@@ -130,7 +173,8 @@ function gatherState(state: unknown, n: number, keep: tf.Tensor1D): unknown {
 function tensorsIn(state: unknown, into: tf.Tensor[] = []): tf.Tensor[] {
   if (state instanceof tf.Tensor) into.push(state);
   else if (Array.isArray(state)) for (const s of state) tensorsIn(s, into);
-  else if (state !== null && typeof state === "object") for (const v of Object.values(state)) tensorsIn(v, into);
+  else if (state !== null && typeof state === "object")
+    for (const v of Object.values(state)) tensorsIn(v, into);
   return into;
 }
 
@@ -141,7 +185,13 @@ export function disposeReplaced(old: unknown, next: unknown): void {
 }
 
 /** Writes rows of `src` ([m, ...]) into `dst` (flat [n * d]) at batch rows `rows`. */
-function writeRows(dst: Float32Array, d: number, src: tf.Tensor, rows: ArrayLike<number>, which?: ArrayLike<number>): void {
+function writeRows(
+  dst: Float32Array,
+  d: number,
+  src: tf.Tensor,
+  rows: ArrayLike<number>,
+  which?: ArrayLike<number>,
+): void {
   const data = src.dataSync();
   const pick = which ?? Array.from({ length: rows.length }, (_, i) => i);
   for (let i = 0; i < pick.length; i++) dst.set(data.subarray(pick[i]! * d, pick[i]! * d + d), rows[i]! * d);
@@ -166,7 +216,9 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
     if (rows.length === 0) break;
     let x0 = tf.tidy(() => tf.gather(x, tf.tensor1d(rows, "int32")));
     let crit: Criterion = subset(criterion, rows);
-    let xa = o.randomStart ? randomStart(x0, eps, o.distance, bounds, batch.seed + 7919 * restart) : x0.clone();
+    let xa = o.randomStart
+      ? randomStart(x0, eps, o.distance, bounds, batch.seed + 7919 * restart)
+      : x0.clone();
     let state: unknown = transform.init(xa);
     let lossFirst: Float32Array | undefined;
     for (let step = 0; step <= o.steps; step++) {
@@ -199,13 +251,25 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
       const miss: number[] = [];
       for (let i = 0; i < rows.length; i++) (adv[i] ? hit : miss).push(i);
       if (hit.length > 0 && (o.earlyStop || last)) {
-        writeRows(result, d, xa, hit.map((i) => rows[i]!), hit);
+        writeRows(
+          result,
+          d,
+          xa,
+          hit.map((i) => rows[i]!),
+          hit,
+        );
         for (const i of hit) found[rows[i]!] = 1;
       }
       if (last) {
         // Not adversarial: keep the attempt with the highest loss across restarts.
         const better = miss.filter((i) => loss[i]! > bestLoss[rows[i]!]!);
-        writeRows(result, d, xa, better.map((i) => rows[i]!), better);
+        writeRows(
+          result,
+          d,
+          xa,
+          better.map((i) => rows[i]!),
+          better,
+        );
         for (const i of better) bestLoss[rows[i]!] = loss[i]!;
         if (restart === 0 && lossFirst) {
           for (let i = 0; i < rows.length; i++) {

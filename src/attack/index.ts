@@ -5,10 +5,22 @@
  */
 export { TfjsClassifier, type ClassifierOptions, type Preprocessing, type OutputKind } from "./model.js";
 export { loadTfjsModel, fileSystemHandler, detectFormat, type LoadedModel, type ModelFormat } from "./io.js";
-export { misclassification, targetedMisclassification, topKMisclassification, type Criterion, type CriterionKind } from "./criteria.js";
+export {
+  misclassification,
+  targetedMisclassification,
+  topKMisclassification,
+  type Criterion,
+  type CriterionKind,
+} from "./criteria.js";
 export { crossEntropy, logitMargin, adversarialLoss, lossAndGradient, adversarialGradient } from "./loss.js";
 export { tensorOps } from "./tensor-ops.js";
-export { clipPerturbation, projectToBallAndBounds, sampleNorms, normalizePerSample, type Distance } from "./distances.js";
+export {
+  clipPerturbation,
+  projectToBallAndBounds,
+  sampleNorms,
+  normalizePerSample,
+  type Distance,
+} from "./distances.js";
 export type { Attack, FixedEpsilonAttack, MinimizationAttack, AttackBatch, AttackStats } from "./base.js";
 export type { GradientDescentOptions } from "./gradient-descent.js";
 export { fgsm, fgm } from "./fgsm.js";
@@ -19,7 +31,23 @@ export { reverseStep } from "./reverse.js";
 export { run, type RunOptions, type AttackResult, type EpsilonResult, type AttackSummary } from "./run.js";
 export { carliniWagnerL2, type CarliniWagnerOptions } from "./cw.js";
 export { deepFool, type DeepFoolOptions } from "./deepfool.js";
-export { quantizeToUint8, checkQuantized, saveAdversarialPngs, readPngImage, type QuantizedCheck } from "./save.js";
+export {
+  quantizeToUint8,
+  checkQuantized,
+  saveAdversarialPngs,
+  readPngImage,
+  type QuantizedCheck,
+} from "./save.js";
 export * from "./blackbox/index.js";
 export * from "./image/index.js";
-export { IMAGENET_PRESETS, imagenetClassNames, imagenetNamesFor, loadImageClassifier, resolveLabel, topK, type ImagenetPreset, type ImageClassifierOptions, type TopPrediction } from "./presets.js";
+export {
+  IMAGENET_PRESETS,
+  imagenetClassNames,
+  imagenetNamesFor,
+  loadImageClassifier,
+  resolveLabel,
+  topK,
+  type ImagenetPreset,
+  type ImageClassifierOptions,
+  type TopPrediction,
+} from "./presets.js";

@@ -27,7 +27,11 @@ async function readModelJson(file: string): Promise<ModelJson> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new GradoptError("E_IO", `cannot read the model: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+    throw new GradoptError(
+      "E_IO",
+      `cannot read the model: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { file },
+    );
   }
   try {
     return JSON.parse(text) as ModelJson;
@@ -61,9 +65,15 @@ export function fileSystemHandler(path: string): tf.io.IOHandler {
             const shardFile = join(root, shard);
             try {
               const bytes = await readFile(shardFile);
-              buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+              buffers.push(
+                bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+              );
             } catch (err) {
-              throw new GradoptError("E_IO", `cannot read weight shard listed in model.json: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: shardFile });
+              throw new GradoptError(
+                "E_IO",
+                `cannot read weight shard listed in model.json: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+                { file: shardFile },
+              );
             }
           }
         }
@@ -72,11 +82,21 @@ export function fileSystemHandler(path: string): tf.io.IOHandler {
     },
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
-        throw new GradoptError("E_ARG", "fileSystemHandler: binary model topologies cannot be saved as model.json");
+        throw new GradoptError(
+          "E_ARG",
+          "fileSystemHandler: binary model topologies cannot be saved as model.json",
+        );
       }
       const data = artifacts.weightData;
-      const weights = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-      const manifest: tf.io.WeightsManifestConfig = [{ paths: ["./weights.bin"], weights: artifacts.weightSpecs ?? [] }];
+      const weights =
+        data === undefined
+          ? new ArrayBuffer(0)
+          : Array.isArray(data)
+            ? tf.io.concatenateArrayBuffers(data)
+            : data;
+      const manifest: tf.io.WeightsManifestConfig = [
+        { paths: ["./weights.bin"], weights: artifacts.weightSpecs ?? [] },
+      ];
       const json: Record<string, unknown> = {
         format: artifacts.format ?? "layers-model",
         generatedBy: artifacts.generatedBy,
@@ -96,7 +116,9 @@ export function fileSystemHandler(path: string): tf.io.IOHandler {
   };
 }
 
-export type LoadedModel = { format: "layers-model"; model: tf.LayersModel; metadata: Record<string, unknown> } | { format: "graph-model"; model: tf.GraphModel; metadata: Record<string, unknown> };
+export type LoadedModel =
+  | { format: "layers-model"; model: tf.LayersModel; metadata: Record<string, unknown> }
+  | { format: "graph-model"; model: tf.GraphModel; metadata: Record<string, unknown> };
 
 function isUrl(path: string): boolean {
   return /^(https?|file):\/\//.test(path);
@@ -124,6 +146,11 @@ export async function loadTfjsModel(path: string): Promise<LoadedModel> {
     return { format, model: await tf.loadGraphModel(handler), metadata };
   } catch (err) {
     if (err instanceof GradoptError) throw err;
-    throw new GradoptError("E_DATA", `cannot build the ${format} from model.json: ${(err as Error).message}`, { file }, { cause: err });
+    throw new GradoptError(
+      "E_DATA",
+      `cannot build the ${format} from model.json: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
 }

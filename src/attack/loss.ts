@@ -64,6 +64,10 @@ export function lossAndGradient(
 }
 
 /** Input gradient of the criterion's adversarial loss (the direction that makes inputs more adversarial). */
-export function adversarialGradient(model: TfjsClassifier, x: tf.Tensor, criterion: Criterion): { loss: tf.Tensor1D; logits: tf.Tensor2D; grad: tf.Tensor } {
+export function adversarialGradient(
+  model: TfjsClassifier,
+  x: tf.Tensor,
+  criterion: Criterion,
+): { loss: tf.Tensor1D; logits: tf.Tensor2D; grad: tf.Tensor } {
   return lossAndGradient(model, x, (logits) => adversarialLoss(logits, criterion));
 }

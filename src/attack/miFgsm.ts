@@ -9,6 +9,11 @@ import { gradientDescentAttack, resolveOptions, type GradientDescentOptions } fr
 export function miFgsm(options: GradientDescentOptions = {}): FixedEpsilonAttack {
   const steps = options.steps ?? 10;
   return gradientDescentAttack(
-    resolveOptions("mifgsm", "linf", { ...options, momentum: options.momentum ?? 1 }, { steps, relStepsize: 1 / steps, randomStart: false }),
+    resolveOptions(
+      "mifgsm",
+      "linf",
+      { ...options, momentum: options.momentum ?? 1 },
+      { steps, relStepsize: 1 / steps, randomStart: false },
+    ),
   );
 }

@@ -16,19 +16,48 @@ import { maxDistance } from "./testing.js";
 let seed = 100;
 const init = () => tf.initializers.heNormal({ seed: seed++ });
 
-function convBnRelu6(x: tf.SymbolicTensor, filters: number, kernel: number, strides: number): tf.SymbolicTensor {
-  const c = tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: "same", useBias: false, kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+function convBnRelu6(
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernel: number,
+  strides: number,
+): tf.SymbolicTensor {
+  const c = tf.layers
+    .conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: init(),
+    })
+    .apply(x) as tf.SymbolicTensor;
   const b = tf.layers.batchNormalization().apply(c) as tf.SymbolicTensor;
   return tf.layers.reLU({ maxValue: 6 }).apply(b) as tf.SymbolicTensor;
 }
 
-function invertedResidual(x: tf.SymbolicTensor, expand: number, out: number, strides: number): tf.SymbolicTensor {
+function invertedResidual(
+  x: tf.SymbolicTensor,
+  expand: number,
+  out: number,
+  strides: number,
+): tf.SymbolicTensor {
   const inC = x.shape[3]!;
   let h = convBnRelu6(x, inC * expand, 1, 1);
-  h = tf.layers.depthwiseConv2d({ kernelSize: 3, strides, padding: "same", useBias: false, depthwiseInitializer: init() }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .depthwiseConv2d({
+      kernelSize: 3,
+      strides,
+      padding: "same",
+      useBias: false,
+      depthwiseInitializer: init(),
+    })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ maxValue: 6 }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers.conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
   return strides === 1 && inC === out ? (tf.layers.add().apply([x, h]) as tf.SymbolicTensor) : h;
 }
@@ -43,7 +72,13 @@ function mobileNetV2Small(): tf.LayersModel {
   x = invertedResidual(x, 6, 16, 1);
   x = convBnRelu6(x, 64, 1, 1);
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({
+      units: 10,
+      activation: "softmax",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+    })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
 
@@ -86,7 +121,9 @@ describe("MobileNetV2 architecture on wasm", () => {
       }
       expect(r.stats.zeroGradientSamples).toBe(0);
       // The attack lowers the (own-prediction) class's confidence.
-      expect(r.results[1]!.meanTrueConfidence).toBeLessThan(r.clean.trueConfidence.reduce((a, v) => a + v, 0) / r.n);
+      expect(r.results[1]!.meanTrueConfidence).toBeLessThan(
+        r.clean.trueConfidence.reduce((a, v) => a + v, 0) / r.n,
+      );
       r.dispose();
     }
   });

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../tf/backend.js";
-import { adversarialGradient, fileSystemHandler, fgsm, misclassification, run, TfjsClassifier } from "./index.js";
+import {
+  adversarialGradient,
+  fileSystemHandler,
+  fgsm,
+  misclassification,
+  run,
+  TfjsClassifier,
+} from "./index.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -16,10 +23,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** conv -> maxpool -> dense, tiny and seeded, ending in `activation`. */
 function tinyModel(activation: "linear" | "softmax", seed = 1): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: "same", activation: "tanh", kernelInitializer: tf.initializers.glorotNormal({ seed }) }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [6, 6, 2],
+      filters: 3,
+      kernelSize: 3,
+      padding: "same",
+      activation: "tanh",
+      kernelInitializer: tf.initializers.glorotNormal({ seed }),
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 4, activation, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 2 }) }));
+  m.add(
+    tf.layers.dense({
+      units: 4,
+      activation,
+      kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: seed + 2 }),
+    }),
+  );
   return m;
 }
 
@@ -31,11 +54,12 @@ describe("TfjsClassifier", () => {
     const { grad, loss, logits } = adversarialGradient(model, x, crit);
     const g = grad.dataSync();
     const xs = x.dataSync();
-    const f = (v: Float32Array) => tf.tidy(() => {
-      const xx = tf.tensor(v, x.shape);
-      const l = adversarialGradient(model, xx, crit).loss;
-      return tf.sum(l).dataSync()[0]!;
-    });
+    const f = (v: Float32Array) =>
+      tf.tidy(() => {
+        const xx = tf.tensor(v, x.shape);
+        const l = adversarialGradient(model, xx, crit).loss;
+        return tf.sum(l).dataSync()[0]!;
+      });
     const h = 1e-3;
     let worst = 0;
     const scale = Math.max(...Array.from(g, Math.abs));
@@ -74,14 +98,26 @@ describe("TfjsClassifier", () => {
     m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }));
     m.add(tf.layers.activation({ activation: "sigmoid" }));
     const warnings: string[] = [];
-    const model = TfjsClassifier.fromModel(m, { output: "probabilities", onWarning: (w) => warnings.push(w) });
+    const model = TfjsClassifier.fromModel(m, {
+      output: "probabilities",
+      onWarning: (w) => warnings.push(w),
+    });
     expect(model.outputKind).toBe("log-probabilities");
     expect(warnings[0]).toMatch(/probabilities/);
     // A logits model whose outputs happen to be probabilities is flagged by the sanity check.
     const softmaxHidden = tf.sequential();
     softmaxHidden.add(tf.layers.flatten({ inputShape: [4, 4, 1] }));
-    softmaxHidden.add(tf.layers.dense({ units: 3, activation: "softmax", kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }));
-    const trusting = TfjsClassifier.fromModel(softmaxHidden, { output: "logits", onWarning: (w) => warnings.push(w) });
+    softmaxHidden.add(
+      tf.layers.dense({
+        units: 3,
+        activation: "softmax",
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }),
+      }),
+    );
+    const trusting = TfjsClassifier.fromModel(softmaxHidden, {
+      output: "logits",
+      onWarning: (w) => warnings.push(w),
+    });
     const x = tf.randomUniform([5, 4, 4, 1], 0, 1, "float32", 1);
     const r = await run(trusting, x, [0, 1, 2, 0, 1], fgsm(), { epsilons: [0.1] });
     expect(r.warnings.some((w) => /look like probabilities/.test(w))).toBe(true);
@@ -91,8 +127,25 @@ describe("TfjsClassifier", () => {
 
   it("computes the same logits and loss under a gradient tape (conv + batch-norm fast path) as model.predict", () => {
     const m = tf.sequential();
-    m.add(tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }), biasInitializer: tf.initializers.randomNormal({ seed: 4 }) }));
-    m.add(tf.layers.batchNormalization({ movingMeanInitializer: tf.initializers.randomNormal({ seed: 5 }), movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 6 }), gammaInitializer: tf.initializers.randomNormal({ seed: 7 }), betaInitializer: tf.initializers.randomNormal({ seed: 8 }) }));
+    m.add(
+      tf.layers.conv2d({
+        inputShape: [6, 6, 2],
+        filters: 4,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }),
+        biasInitializer: tf.initializers.randomNormal({ seed: 4 }),
+      }),
+    );
+    m.add(
+      tf.layers.batchNormalization({
+        movingMeanInitializer: tf.initializers.randomNormal({ seed: 5 }),
+        movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 6 }),
+        gammaInitializer: tf.initializers.randomNormal({ seed: 7 }),
+        betaInitializer: tf.initializers.randomNormal({ seed: 8 }),
+      }),
+    );
     m.add(tf.layers.flatten());
     m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }));
     const model = TfjsClassifier.fromModel(m);
@@ -102,7 +155,15 @@ describe("TfjsClassifier", () => {
     const ref = (m.predict(x) as tf.Tensor).dataSync();
     const ours = logits.dataSync();
     for (let i = 0; i < ref.length; i++) expect(ours[i]).toBeCloseTo(ref[i]!, 4);
-    const refLoss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 2], "int32"), 3), m.predict(x) as tf.Tensor, undefined, 0, tf.Reduction.NONE).dataSync();
+    const refLoss = tf.losses
+      .softmaxCrossEntropy(
+        tf.oneHot(tf.tensor1d([0, 1, 2], "int32"), 3),
+        m.predict(x) as tf.Tensor,
+        undefined,
+        0,
+        tf.Reduction.NONE,
+      )
+      .dataSync();
     const l = loss.dataSync();
     for (let i = 0; i < 3; i++) expect(l[i]).toBeCloseTo(refLoss[i]!, 4);
     // The user's layers are restored afterwards.
@@ -116,10 +177,16 @@ describe("TfjsClassifier", () => {
     const mob = TfjsClassifier.fromModel(m, { preprocessing: "mobilenet" }).logits(x).dataSync();
     const ref = (m.predict(tf.sub(tf.mul(x, 2), 1)) as tf.Tensor).dataSync();
     for (let i = 0; i < ref.length; i++) expect(mob[i]).toBeCloseTo(ref[i]!, 5);
-    const ms = TfjsClassifier.fromModel(m, { preprocessing: { mean: [0.5, 0.25], std: [0.2, 0.4] } }).logits(x).dataSync();
-    const ref2 = (m.predict(tf.div(tf.sub(x, tf.tensor1d([0.5, 0.25])), tf.tensor1d([0.2, 0.4]))) as tf.Tensor).dataSync();
+    const ms = TfjsClassifier.fromModel(m, { preprocessing: { mean: [0.5, 0.25], std: [0.2, 0.4] } })
+      .logits(x)
+      .dataSync();
+    const ref2 = (
+      m.predict(tf.div(tf.sub(x, tf.tensor1d([0.5, 0.25])), tf.tensor1d([0.2, 0.4]))) as tf.Tensor
+    ).dataSync();
     for (let i = 0; i < ref2.length; i++) expect(ms[i]).toBeCloseTo(ref2[i]!, 4);
-    expect(() => TfjsClassifier.fromModel(m, { preprocessing: { mean: 0, std: 0 } })).toThrow(/std must be > 0/);
+    expect(() => TfjsClassifier.fromModel(m, { preprocessing: { mean: 0, std: 0 } })).toThrow(
+      /std must be > 0/,
+    );
     expect(() => TfjsClassifier.fromModel(m, { bounds: [1, 0] })).toThrow(/lower < upper/);
   });
 

@@ -53,9 +53,15 @@ export class TfjsClassifier {
     options: ClassifierOptions = {},
   ) {
     const bounds = options.bounds ?? [0, 1];
-    assertArg(bounds[0] < bounds[1], () => `TfjsClassifier: bounds must be [lower, upper] with lower < upper, got [${bounds.join(", ")}]`);
+    assertArg(
+      bounds[0] < bounds[1],
+      () => `TfjsClassifier: bounds must be [lower, upper] with lower < upper, got [${bounds.join(", ")}]`,
+    );
     const batchSize = options.batchSize ?? 128;
-    assertArg(Number.isInteger(batchSize) && batchSize > 0, () => `TfjsClassifier: batchSize must be a positive integer, got ${batchSize}`);
+    assertArg(
+      Number.isInteger(batchSize) && batchSize > 0,
+      () => `TfjsClassifier: batchSize must be a positive integer, got ${batchSize}`,
+    );
     this.bounds = [bounds[0], bounds[1]];
     this.preprocessing = checkPreprocessing(options.preprocessing ?? "none");
     this.inputShape = meta.inputShape;
@@ -65,7 +71,10 @@ export class TfjsClassifier {
     this.forward = forward;
     this.disposeModel = meta.dispose ?? (() => {});
     const names = options.classNames;
-    assertArg(!names || names.length === meta.numClasses, () => `TfjsClassifier: ${names!.length} class names for ${meta.numClasses} classes`);
+    assertArg(
+      !names || names.length === meta.numClasses,
+      () => `TfjsClassifier: ${names!.length} class names for ${meta.numClasses} classes`,
+    );
     this.classNames = names ?? Array.from({ length: meta.numClasses }, (_, i) => String(i));
     const sink = options.onWarning ?? defaultWarningSink;
     this.warn = (m) => {
@@ -87,12 +96,19 @@ export class TfjsClassifier {
   static async load(path: string, options: ClassifierOptions = {}): Promise<TfjsClassifier> {
     const loaded = await loadTfjsModel(path);
     const metaNames = loaded.metadata.classNames ?? loaded.metadata.classes;
-    const classNames = options.classNames ?? (Array.isArray(metaNames) && metaNames.every((n) => typeof n === "string") ? (metaNames as string[]) : undefined);
+    const classNames =
+      options.classNames ??
+      (Array.isArray(metaNames) && metaNames.every((n) => typeof n === "string")
+        ? (metaNames as string[])
+        : undefined);
     return TfjsClassifier.fromModel(loaded, { ...options, ...(classNames ? { classNames } : {}) });
   }
 
   /** Wraps an in-memory model (the wrapper does not take ownership unless `dispose` is called). */
-  static fromModel(loaded: LoadedModel | tf.LayersModel | tf.GraphModel, options: ClassifierOptions = {}): TfjsClassifier {
+  static fromModel(
+    loaded: LoadedModel | tf.LayersModel | tf.GraphModel,
+    options: ClassifierOptions = {},
+  ): TfjsClassifier {
     const l: LoadedModel =
       loaded instanceof tf.LayersModel
         ? { format: "layers-model", model: loaded, metadata: {} }
@@ -106,7 +122,11 @@ export class TfjsClassifier {
   logits(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const out = this.forward(this.preprocess(x));
-      if (out.rank !== 2) throw new GradoptError("E_ARG", `TfjsClassifier: the model's output has shape [${out.shape.join(", ")}], expected [batch, classes]`);
+      if (out.rank !== 2)
+        throw new GradoptError(
+          "E_ARG",
+          `TfjsClassifier: the model's output has shape [${out.shape.join(", ")}], expected [batch, classes]`,
+        );
       return (this.outputKind === "log-probabilities" ? tf.log(tf.maximum(out, 1e-30)) : out) as tf.Tensor2D;
     });
   }
@@ -129,7 +149,10 @@ export class TfjsClassifier {
   predict(x: tf.Tensor): { labels: Int32Array; confidence: Float32Array } {
     const logits = this.logitsBatched(x);
     const [labels, confidence] = tf.tidy(() => [tf.argMax(logits, 1), tf.max(tf.softmax(logits), 1)]);
-    const out = { labels: labels!.dataSync() as Int32Array, confidence: confidence!.dataSync() as Float32Array };
+    const out = {
+      labels: labels!.dataSync() as Int32Array,
+      confidence: confidence!.dataSync() as Float32Array,
+    };
     tf.dispose([logits, labels!, confidence!]);
     return out;
   }
@@ -150,10 +173,16 @@ export class TfjsClassifier {
 function checkPreprocessing(p: Preprocessing): Preprocessing {
   if (p === "none" || p === "mobilenet") return p;
   if (typeof p !== "object" || p === null || !("mean" in p) || !("std" in p)) {
-    throw new GradoptError("E_ARG", `TfjsClassifier: preprocessing must be "none", "mobilenet" or { mean, std }, got ${JSON.stringify(p)}`);
+    throw new GradoptError(
+      "E_ARG",
+      `TfjsClassifier: preprocessing must be "none", "mobilenet" or { mean, std }, got ${JSON.stringify(p)}`,
+    );
   }
   const stds = Array.isArray(p.std) ? p.std : [p.std];
-  assertArg(stds.every((s) => s > 0 && Number.isFinite(s)), () => `TfjsClassifier: preprocessing std must be > 0, got ${JSON.stringify(p.std)}`);
+  assertArg(
+    stds.every((s) => s > 0 && Number.isFinite(s)),
+    () => `TfjsClassifier: preprocessing std must be > 0, got ${JSON.stringify(p.std)}`,
+  );
   return p;
 }
 
@@ -180,7 +209,8 @@ function withoutSoftmax(layer: LayerWithActivation, fn: () => tf.Tensor): tf.Ten
   }
 }
 
-const LINEAR = (tf.layers.activation({ activation: "linear" }) as unknown as { activation: ActivationLike }).activation;
+const LINEAR = (tf.layers.activation({ activation: "linear" }) as unknown as { activation: ActivationLike })
+  .activation;
 
 function endsInSoftmax(layer: LayerWithActivation): boolean {
   if (layer.getClassName() === "Softmax") return true;
@@ -221,10 +251,23 @@ function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
   const l = layer as unknown as LayerInternals;
   const cls = layer.getClassName();
-  if (cls === "Conv2D" && l.rank === 2 && l.dataFormat === "channelsLast" && l.kernel && (l.padding === "same" || l.padding === "valid")) {
+  if (
+    cls === "Conv2D" &&
+    l.rank === 2 &&
+    l.dataFormat === "channelsLast" &&
+    l.kernel &&
+    (l.padding === "same" || l.padding === "valid")
+  ) {
     return (inputs) =>
       tf.tidy(() => {
-        let y: tf.Tensor = tf.conv2d(one(inputs) as tf.Tensor4D, l.kernel!.read() as tf.Tensor4D, l.strides!, l.padding as "same" | "valid", "NHWC", l.dilationRate!);
+        let y: tf.Tensor = tf.conv2d(
+          one(inputs) as tf.Tensor4D,
+          l.kernel!.read() as tf.Tensor4D,
+          l.strides!,
+          l.padding as "same" | "valid",
+          "NHWC",
+          l.dilationRate!,
+        );
         if (l.bias) y = tf.add(y, l.bias.read());
         return l.activation ? l.activation.apply(y) : y;
       });
@@ -244,7 +287,8 @@ function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
       tf.tidy(() => {
         const x = one(inputs);
         const axis = l.axis! < 0 ? l.axis! + x.rank : l.axis!;
-        if (axis !== x.rank - 1) return Object.getPrototypeOf(layer).call.call(layer, inputs, { training: false }) as tf.Tensor;
+        if (axis !== x.rank - 1)
+          return Object.getPrototypeOf(layer).call.call(layer, inputs, { training: false }) as tf.Tensor;
         let scale = tf.rsqrt(tf.add(l.movingVariance!.read(), l.epsilon ?? 1e-3));
         if (l.gamma) scale = tf.mul(scale, l.gamma.read());
         let shift = tf.neg(tf.mul(l.movingMean!.read(), scale));
@@ -272,7 +316,11 @@ function withInferenceCalls(swaps: Array<[tf.layers.Layer, CallFn]>, fn: () => t
 }
 
 function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClassifier {
-  assertArg(model.inputs.length === 1 && model.outputs.length === 1, () => `TfjsClassifier: expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
+  assertArg(
+    model.inputs.length === 1 && model.outputs.length === 1,
+    () =>
+      `TfjsClassifier: expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
+  );
   const outLayer = model.outputs[0]!.sourceLayer as LayerWithActivation;
   const mode = options.output ?? "auto";
   const softmax = endsInSoftmax(outLayer);
@@ -289,7 +337,8 @@ function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClas
   if (options.gradientFastPath ?? true) visit(model.layers);
   const plain = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
   // The replacements pay off only under a gradient tape; plain inference keeps tfjs's fused kernels.
-  const apply = (x: tf.Tensor) => (swaps.length > 0 && tapeIsOn() ? withInferenceCalls(swaps, () => plain(x)) : plain(x));
+  const apply = (x: tf.Tensor) =>
+    swaps.length > 0 && tapeIsOn() ? withInferenceCalls(swaps, () => plain(x)) : plain(x);
   let forward: Forward = apply;
   let outputKind: OutputKind = "logits";
   if (mode === "probabilities" && !softmax) outputKind = "log-probabilities";
@@ -300,7 +349,12 @@ function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClas
   const shape = model.outputs[0]!.shape;
   return new TfjsClassifier(
     forward,
-    { inputShape: model.inputs[0]!.shape.slice(1).map((d) => d ?? -1), numClasses: shape[shape.length - 1] ?? -1, outputKind, dispose: () => model.dispose() },
+    {
+      inputShape: model.inputs[0]!.shape.slice(1).map((d) => d ?? -1),
+      numClasses: shape[shape.length - 1] ?? -1,
+      outputKind,
+      dispose: () => model.dispose(),
+    },
     options,
   );
 }
@@ -312,7 +366,10 @@ interface GraphInternals {
 function fromGraph(model: tf.GraphModel, options: ClassifierOptions): TfjsClassifier {
   const mode = options.output ?? "auto";
   const outputs = (model as unknown as GraphInternals).executor?.graph?.outputs ?? [];
-  assertArg(outputs.length <= 1, () => `TfjsClassifier: expected a graph model with one output, got ${outputs.length}`);
+  assertArg(
+    outputs.length <= 1,
+    () => `TfjsClassifier: expected a graph model with one output, got ${outputs.length}`,
+  );
   const last = outputs[0];
   let forward: Forward = (x) => model.execute(x) as tf.Tensor;
   let outputKind: OutputKind = mode === "probabilities" ? "log-probabilities" : "logits";
@@ -327,10 +384,15 @@ function fromGraph(model: tf.GraphModel, options: ClassifierOptions): TfjsClassi
   if (classes === -1 && inShape.every((d) => d > 0)) {
     classes = tf.tidy(() => forward(tf.zeros([1, ...inShape])).shape[1] ?? -1);
   }
-  return new TfjsClassifier(forward, { inputShape: inShape, numClasses: classes, outputKind, dispose: () => model.dispose() }, options);
+  return new TfjsClassifier(
+    forward,
+    { inputShape: inShape, numClasses: classes, outputKind, dispose: () => model.dispose() },
+    options,
+  );
 }
 
 function defaultWarningSink(message: string): void {
-  if (typeof process !== "undefined" && process.stderr) process.stderr.write(`gradopt: warning: ${message}\n`);
+  if (typeof process !== "undefined" && process.stderr)
+    process.stderr.write(`gradopt: warning: ${message}\n`);
   else console.warn(`gradopt: warning: ${message}`);
 }

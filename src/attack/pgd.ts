@@ -11,11 +11,19 @@ import { gradientDescentAttack, resolveOptions, type GradientDescentOptions } fr
 export function pgd(options: GradientDescentOptions & { distance?: Distance } = {}): FixedEpsilonAttack {
   const steps = options.steps ?? 40;
   const distance = options.distance ?? "linf";
-  return gradientDescentAttack(resolveOptions(distance === "linf" ? "pgd" : "l2-pgd", distance, options, { steps, relStepsize: 2.5 / steps, randomStart: true }));
+  return gradientDescentAttack(
+    resolveOptions(distance === "linf" ? "pgd" : "l2-pgd", distance, options, {
+      steps,
+      relStepsize: 2.5 / steps,
+      randomStart: true,
+    }),
+  );
 }
 
 /** PGD in L-inf (the default). */
-export const linfPgd = (options: GradientDescentOptions = {}): FixedEpsilonAttack => pgd({ ...options, distance: "linf" });
+export const linfPgd = (options: GradientDescentOptions = {}): FixedEpsilonAttack =>
+  pgd({ ...options, distance: "linf" });
 
 /** PGD in L2. */
-export const l2Pgd = (options: GradientDescentOptions = {}): FixedEpsilonAttack => pgd({ ...options, distance: "l2" });
+export const l2Pgd = (options: GradientDescentOptions = {}): FixedEpsilonAttack =>
+  pgd({ ...options, distance: "l2" });

@@ -7,7 +7,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertArg } from "../errors.js";
 import { checkEpsilons, emptyStats, type Attack, type AttackStats } from "./base.js";
-import { misclassification, targetedMisclassification, topKMisclassification, type Criterion } from "./criteria.js";
+import {
+  misclassification,
+  targetedMisclassification,
+  topKMisclassification,
+  type Criterion,
+} from "./criteria.js";
 import { projectToBallAndBounds, sampleNorms, type Distance } from "./distances.js";
 import { singleStepAttack } from "./fgsm.js";
 import type { TfjsClassifier } from "./model.js";
@@ -66,7 +71,15 @@ export interface EpsilonResult {
 export interface AttackSummary {
   n: number;
   clean: { accuracy: number; meanConfidence: number };
-  results: Array<{ eps: number; accuracy: number; attackSuccessRate: number; meanConfidence: number; maxLinf: number; maxL2: number; meanTrueConfidence: number }>;
+  results: Array<{
+    eps: number;
+    accuracy: number;
+    attackSuccessRate: number;
+    meanConfidence: number;
+    maxLinf: number;
+    maxL2: number;
+    meanTrueConfidence: number;
+  }>;
   attack: string;
   distance: Distance;
   criterion: string;
@@ -80,7 +93,14 @@ export interface AttackResult {
   n: number;
   labels: Int32Array;
   classNames: string[];
-  clean: { accuracy: number; predictions: Int32Array; confidence: Float32Array; trueConfidence: Float32Array; success: Uint8Array; meanConfidence: number };
+  clean: {
+    accuracy: number;
+    predictions: Int32Array;
+    confidence: Float32Array;
+    trueConfidence: Float32Array;
+    success: Uint8Array;
+    meanConfidence: number;
+  };
   results: EpsilonResult[];
   /** Epsilon-wise success of a single gradient step, for iterative attacks (the gradient-masking check). */
   singleStepSuccessRate?: number[];
@@ -137,7 +157,13 @@ function makeCriterion(attack: Attack, labels: Int32Array, options: RunOptions):
 }
 
 /** Runs an attack on `inputs` ([n, ...inputShape], pixel scale) with true `labels`, for every eps at once. */
-export async function run(model: TfjsClassifier, inputs: tf.Tensor, labels: ArrayLike<number>, attack: Attack, options: RunOptions): Promise<AttackResult> {
+export async function run(
+  model: TfjsClassifier,
+  inputs: tf.Tensor,
+  labels: ArrayLike<number>,
+  attack: Attack,
+  options: RunOptions,
+): Promise<AttackResult> {
   const epsilons = [...options.epsilons];
   assertArg(epsilons.length > 0, () => "run: give at least one eps");
   checkEpsilons(epsilons, "run");
@@ -155,7 +181,11 @@ export async function run(model: TfjsClassifier, inputs: tf.Tensor, labels: Arra
     }
   };
   if (sanity) checkInputBounds(x, model.bounds);
-  for (const l of y) assertArg(l < model.numClasses || model.numClasses < 0, () => `run: label ${l} but the model has ${model.numClasses} classes`);
+  for (const l of y)
+    assertArg(
+      l < model.numClasses || model.numClasses < 0,
+      () => `run: label ${l} but the model has ${model.numClasses} classes`,
+    );
   const criterion = makeCriterion(attack, y, options);
 
   // Clean scores; the probability check looks at the first batch's raw outputs.
@@ -262,7 +292,14 @@ export async function run(model: TfjsClassifier, inputs: tf.Tensor, labels: Arra
     n,
     labels: y,
     classNames: model.classNames,
-    clean: { accuracy: cleanCorrect / n, predictions: clean.predictions, confidence: clean.confidence, trueConfidence: clean.trueConfidence, success: clean.success, meanConfidence: mean(clean.confidence) },
+    clean: {
+      accuracy: cleanCorrect / n,
+      predictions: clean.predictions,
+      confidence: clean.confidence,
+      trueConfidence: clean.trueConfidence,
+      success: clean.success,
+      meanConfidence: mean(clean.confidence),
+    },
     results,
     ...(singleRates ? { singleStepSuccessRate: singleRates } : {}),
     stats,
@@ -281,7 +318,12 @@ export async function run(model: TfjsClassifier, inputs: tf.Tensor, labels: Arra
       })),
       attack: attack.name,
       distance: attack.distance,
-      criterion: criterion.kind === "top-k" ? `top-${criterion.k}` : attack.reverse ? "reverse (classified as the true label)" : criterion.kind,
+      criterion:
+        criterion.kind === "top-k"
+          ? `top-${criterion.k}`
+          : attack.reverse
+            ? "reverse (classified as the true label)"
+            : criterion.kind,
       warnings,
     }),
     dispose: () => tf.dispose(results.flatMap((r) => [r.raw, r.clipped])),
@@ -296,6 +338,9 @@ function reshapeToModel(model: TfjsClassifier, x: tf.Tensor): tf.Tensor {
   if (want.length === 0 || want.some((d) => d < 0)) return x;
   if (want.length === have.length && want.every((d, i) => d === have[i])) return x;
   const per = want.reduce((a, b) => a * b, 1);
-  assertArg(x.size / x.shape[0]! === per, () => `run: inputs of shape [${x.shape.join(", ")}] do not fit the model's input [${want.join(", ")}]`);
+  assertArg(
+    x.size / x.shape[0]! === per,
+    () => `run: inputs of shape [${x.shape.join(", ")}] do not fit the model's input [${want.join(", ")}]`,
+  );
   return tf.reshape(x, [x.shape[0]!, ...want]);
 }

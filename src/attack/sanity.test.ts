@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { emptyStats } from "./base.js";
-import { iterativeWeakerWarning, lossNotRisingWarning, nonMonotoneWarning, zeroGradientWarning } from "./sanity.js";
+import {
+  iterativeWeakerWarning,
+  lossNotRisingWarning,
+  nonMonotoneWarning,
+  zeroGradientWarning,
+} from "./sanity.js";
 
 describe("sanity checks", () => {
   it("flag an iterative attack weaker than one step", () => {
     expect(iterativeWeakerWarning("pgd", [0.1, 0.2], [0.5, 0.9], [0.4, 0.8])).toBeUndefined();
-    expect(iterativeWeakerWarning("pgd", [0.1, 0.2], [0.3, 0.9], [0.4, 0.8])).toMatch(/eps 0.1: 30.0% vs 40.0%.*gradient masking/);
+    expect(iterativeWeakerWarning("pgd", [0.1, 0.2], [0.3, 0.9], [0.4, 0.8])).toMatch(
+      /eps 0.1: 30.0% vs 40.0%.*gradient masking/,
+    );
   });
 
   it("flag success that falls as eps grows, in eps order", () => {
@@ -16,7 +23,12 @@ describe("sanity checks", () => {
   it("flag zero gradients and a loss that does not rise", () => {
     const s = emptyStats();
     expect(zeroGradientWarning(s)).toBeUndefined();
-    Object.assign(s, { gradientEntries: 100, zeroGradientEntries: 10, gradientSamples: 4, zeroGradientSamples: 1 });
+    Object.assign(s, {
+      gradientEntries: 100,
+      zeroGradientEntries: 10,
+      gradientSamples: 4,
+      zeroGradientSamples: 1,
+    });
     expect(zeroGradientWarning(s)).toMatch(/25.0% of inputs have an exactly-zero input gradient/);
     Object.assign(s, { zeroGradientSamples: 0, zeroGradientEntries: 80 });
     expect(zeroGradientWarning(s)).toMatch(/80.0% of input-gradient entries/);

@@ -14,10 +14,17 @@ export function checkInputBounds(x: tf.Tensor, bounds: readonly [number, number]
   const min = lo!.dataSync()[0]!;
   const max = hi!.dataSync()[0]!;
   tf.dispose([lo!, hi!]);
-  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new GradoptError("E_DATA", `${what} contain NaN or infinite values`);
+  if (!Number.isFinite(min) || !Number.isFinite(max))
+    throw new GradoptError("E_DATA", `${what} contain NaN or infinite values`);
   if (min < bounds[0] || max > bounds[1]) {
-    const hint = max > 1.5 && bounds[1] === 1 ? " (they look like 0-255 pixels: divide by 255; eps is on the [0, 1] scale)" : "";
-    throw new GradoptError("E_DATA", `${what} range over [${min}, ${max}], outside the model's declared bounds [${bounds[0]}, ${bounds[1]}]${hint}`);
+    const hint =
+      max > 1.5 && bounds[1] === 1
+        ? " (they look like 0-255 pixels: divide by 255; eps is on the [0, 1] scale)"
+        : "";
+    throw new GradoptError(
+      "E_DATA",
+      `${what} range over [${min}, ${max}], outside the model's declared bounds [${bounds[0]}, ${bounds[1]}]${hint}`,
+    );
   }
 }
 
@@ -66,19 +73,36 @@ export function lossNotRisingWarning(stats: AttackStats, name: string): string |
 }
 
 /** Warns when the iterative attack succeeds less often than one step of the same size at some eps (gradient masking). */
-export function iterativeWeakerWarning(name: string, epsilons: readonly number[], iterative: readonly number[], single: readonly number[], tolerance = 0.02): string | undefined {
-  const bad = epsilons.map((e, i) => ({ e, it: iterative[i]!, one: single[i]! })).filter((r) => r.it + tolerance < r.one);
+export function iterativeWeakerWarning(
+  name: string,
+  epsilons: readonly number[],
+  iterative: readonly number[],
+  single: readonly number[],
+  tolerance = 0.02,
+): string | undefined {
+  const bad = epsilons
+    .map((e, i) => ({ e, it: iterative[i]!, one: single[i]! }))
+    .filter((r) => r.it + tolerance < r.one);
   if (bad.length === 0) return undefined;
-  const list = bad.map((r) => `eps ${r.e}: ${(100 * r.it).toFixed(1)}% vs ${(100 * r.one).toFixed(1)}%`).join(", ");
+  const list = bad
+    .map((r) => `eps ${r.e}: ${(100 * r.it).toFixed(1)}% vs ${(100 * r.one).toFixed(1)}%`)
+    .join(", ");
   return `${name} succeeds less often than a single gradient step (${list}): a sign of gradient masking or a too-small step size`;
 }
 
 /** Warns when success falls as eps grows (beyond a tolerance), which a sound attack on a sound model does not do. */
-export function nonMonotoneWarning(epsilons: readonly number[], rates: readonly number[], tolerance = 0.01): string | undefined {
+export function nonMonotoneWarning(
+  epsilons: readonly number[],
+  rates: readonly number[],
+  tolerance = 0.01,
+): string | undefined {
   const order = epsilons.map((e, i) => [e, rates[i]!] as const).sort((a, b) => a[0] - b[0]);
   const drops: string[] = [];
   for (let i = 1; i < order.length; i++) {
-    if (order[i]![1] + tolerance < order[i - 1]![1]) drops.push(`${(100 * order[i - 1]![1]).toFixed(1)}% at eps ${order[i - 1]![0]} -> ${(100 * order[i]![1]).toFixed(1)}% at eps ${order[i]![0]}`);
+    if (order[i]![1] + tolerance < order[i - 1]![1])
+      drops.push(
+        `${(100 * order[i - 1]![1]).toFixed(1)}% at eps ${order[i - 1]![0]} -> ${(100 * order[i]![1]).toFixed(1)}% at eps ${order[i]![0]}`,
+      );
   }
   if (drops.length === 0) return undefined;
   return `success does not grow with eps (${drops.join("; ")}): gradient masking, or too few steps for the larger eps`;

@@ -13,7 +13,9 @@ import type { AttackResult } from "./run.js";
 /** Rounds inputs on the model's bounds to the 256 levels of an 8-bit image (what a PNG stores). */
 export function quantizeToUint8(x: tf.Tensor, bounds: readonly [number, number]): tf.Tensor {
   const [lo, hi] = bounds;
-  return tf.tidy(() => tf.add(tf.mul(tf.div(tf.round(tf.mul(tf.div(tf.sub(x, lo), hi - lo), 255)), 255), hi - lo), lo));
+  return tf.tidy(() =>
+    tf.add(tf.mul(tf.div(tf.round(tf.mul(tf.div(tf.sub(x, lo), hi - lo), 255)), 255), hi - lo), lo),
+  );
 }
 
 export interface QuantizedCheck {
@@ -46,13 +48,28 @@ export function checkQuantized(model: TfjsClassifier, result: AttackResult): Qua
   });
 }
 
-function encodePng(pixels: Float32Array | Int32Array | Uint8Array, h: number, w: number, c: number, bounds: readonly [number, number]): Buffer {
-  const png = new PNG({ width: w, height: h, colorType: c === 1 ? 0 : 2, inputColorType: c === 1 ? 0 : 2, inputHasAlpha: false });
+function encodePng(
+  pixels: Float32Array | Int32Array | Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  bounds: readonly [number, number],
+): Buffer {
+  const png = new PNG({
+    width: w,
+    height: h,
+    colorType: c === 1 ? 0 : 2,
+    inputColorType: c === 1 ? 0 : 2,
+    inputHasAlpha: false,
+  });
   const data = Buffer.alloc(w * h * 4);
   const [lo, hi] = bounds;
   for (let i = 0; i < w * h; i++) {
     for (let k = 0; k < 4; k++) {
-      const v = k === 3 ? 255 : Math.round(((pixels[i * c + (c === 1 ? 0 : Math.min(k, c - 1))]! - lo) / (hi - lo)) * 255);
+      const v =
+        k === 3
+          ? 255
+          : Math.round(((pixels[i * c + (c === 1 ? 0 : Math.min(k, c - 1))]! - lo) / (hi - lo)) * 255);
       data[i * 4 + k] = Math.max(0, Math.min(255, v));
     }
   }
@@ -64,8 +81,17 @@ function encodePng(pixels: Float32Array | Int32Array | Uint8Array, h: number, w:
  * Writes `dir/eps-<eps>/<index>_true-<label>_pred-<class>.png` for every input and eps (the clean images under
  * `dir/clean/`), and returns the re-check of the quantised images.
  */
-export function saveAdversarialPngs(model: TfjsClassifier, result: AttackResult, inputs: tf.Tensor, dir: string): QuantizedCheck[] {
-  if (inputs.rank !== 4) throw new GradoptError("E_ARG", `saveAdversarialPngs: expected images [n, h, w, c], got shape [${inputs.shape.join(", ")}]`);
+export function saveAdversarialPngs(
+  model: TfjsClassifier,
+  result: AttackResult,
+  inputs: tf.Tensor,
+  dir: string,
+): QuantizedCheck[] {
+  if (inputs.rank !== 4)
+    throw new GradoptError(
+      "E_ARG",
+      `saveAdversarialPngs: expected images [n, h, w, c], got shape [${inputs.shape.join(", ")}]`,
+    );
   const [, h, w, c] = inputs.shape as [number, number, number, number];
   const per = h * w * c;
   const name = (k: number) => model.classNames[k]?.replace(/[^A-Za-z0-9_-]+/g, "-") ?? String(k);
@@ -74,7 +100,10 @@ export function saveAdversarialPngs(model: TfjsClassifier, result: AttackResult,
     mkdirSync(folder, { recursive: true });
     const data = x.dataSync() as Float32Array;
     for (let i = 0; i < result.n; i++) {
-      const file = join(folder, `${String(i).padStart(4, "0")}_true-${name(result.labels[i]!)}_pred-${name(predictions[i]!)}.png`);
+      const file = join(
+        folder,
+        `${String(i).padStart(4, "0")}_true-${name(result.labels[i]!)}_pred-${name(predictions[i]!)}.png`,
+      );
       writeFileSync(file, encodePng(data.subarray(i * per, (i + 1) * per), h, w, c, model.bounds));
     }
   };
@@ -84,14 +113,22 @@ export function saveAdversarialPngs(model: TfjsClassifier, result: AttackResult,
 }
 
 /** Reads a PNG as one image [1, h, w, channels] on the model's bounds (channels 1: luminance; 3: RGB; alpha dropped). */
-export function readPngImage(file: string, bytes: Buffer, channels: number, bounds: readonly [number, number] = [0, 1]): tf.Tensor4D {
+export function readPngImage(
+  file: string,
+  bytes: Buffer,
+  channels: number,
+  bounds: readonly [number, number] = [0, 1],
+): tf.Tensor4D {
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);
   } catch (err) {
     throw new GradoptError("E_DATA", `not a readable PNG image: ${(err as Error).message}`, { file });
   }
-  if (channels !== 1 && channels !== 3) throw new GradoptError("E_DATA", `the model wants ${channels} channels; images can feed 1 or 3`, { file });
+  if (channels !== 1 && channels !== 3)
+    throw new GradoptError("E_DATA", `the model wants ${channels} channels; images can feed 1 or 3`, {
+      file,
+    });
   const { width: w, height: h, data } = png;
   const out = new Float32Array(w * h * channels);
   const [lo, hi] = bounds;

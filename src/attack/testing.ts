@@ -8,7 +8,9 @@ import { TfjsClassifier } from "./model.js";
 export const TINY_CNN_DIR = fileURLToPath(new URL("../../test/fixtures/attack/tiny-cnn/", import.meta.url));
 
 /** The wasm backend with gradopt's kernels, the fixture CNN, and the first `n` bundled test images. */
-export async function tinySetup(n: number): Promise<{ model: TfjsClassifier; x: tf.Tensor4D; labels: Int32Array }> {
+export async function tinySetup(
+  n: number,
+): Promise<{ model: TfjsClassifier; x: tf.Tensor4D; labels: Int32Array }> {
   await initBackend("wasm");
   const model = await TfjsClassifier.load(TINY_CNN_DIR, { onWarning: () => {} });
   const ds = loadDataset("bundled", { limit: n });

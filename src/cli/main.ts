@@ -43,7 +43,12 @@ export async function main(argv: string[]): Promise<void> {
     await (await buildProgram(requestedCommand(argv))).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return;
+      if (
+        err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help"
+      )
+        return;
       process.stderr.write(`gradopt: ${err.message.replace(/^error: /, "")}\n`);
       process.exitCode = 2;
       return;

@@ -48,7 +48,10 @@ export function initBackend(preferred?: BackendName): Promise<string> {
       }
       if (await tryBackend(name)) return name;
     }
-    throw new GradoptError("E_BACKEND", `no TensorFlow.js backend could be set up (tried ${order.join(", ")})`);
+    throw new GradoptError(
+      "E_BACKEND",
+      `no TensorFlow.js backend could be set up (tried ${order.join(", ")})`,
+    );
   })();
   return ready;
 }

@@ -27,7 +27,13 @@ function project(xAdv: tf.Tensor4D, lower: tf.Tensor4D, upper: tf.Tensor4D): tf.
 }
 
 /** Builds the adversarial batch for `x` (labels one-hot in `y`); the result is a new tensor, intermediates are freed. */
-export function adversarialBatch(logits: Logits, x: tf.Tensor4D, y: tf.Tensor2D, config: AdversarialConfig, rng: Rng): tf.Tensor4D {
+export function adversarialBatch(
+  logits: Logits,
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  config: AdversarialConfig,
+  rng: Rng,
+): tf.Tensor4D {
   const { eps } = config;
   const steps = config.method === "fgsm-rs" ? 1 : (config.steps ?? 7);
   const stepSize = config.stepSize ?? (config.method === "fgsm-rs" ? 1.25 * eps : (2.5 * eps) / steps);
@@ -35,9 +41,15 @@ export function adversarialBatch(logits: Logits, x: tf.Tensor4D, y: tf.Tensor2D,
   return tf.tidy(() => {
     const lower = tf.maximum(tf.sub(x, eps), 0) as tf.Tensor4D;
     const upper = tf.minimum(tf.add(x, eps), 1) as tf.Tensor4D;
-    let xAdv = project(tf.add(x, tf.randomUniform(x.shape, -eps, eps, "float32", rng.int())) as tf.Tensor4D, lower, upper);
+    let xAdv = project(
+      tf.add(x, tf.randomUniform(x.shape, -eps, eps, "float32", rng.int())) as tf.Tensor4D,
+      lower,
+      upper,
+    );
     for (let i = 0; i < steps; i++) {
-      const next = tf.tidy(() => project(tf.add(xAdv, tf.mul(tf.sign(lossGrad(xAdv)), stepSize)) as tf.Tensor4D, lower, upper));
+      const next = tf.tidy(() =>
+        project(tf.add(xAdv, tf.mul(tf.sign(lossGrad(xAdv)), stepSize)) as tf.Tensor4D, lower, upper),
+      );
       xAdv.dispose();
       xAdv = next;
     }

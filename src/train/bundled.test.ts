@@ -11,7 +11,10 @@ import { loadClassifier, subsetDataset } from "./train.js";
 import type { Logits } from "./adversarial.js";
 
 const data = loadDataset("bundled");
-const logitsOf = (m: tf.LayersModel): Logits => (x) => m.apply(x, { training: false }) as tf.Tensor2D;
+const logitsOf =
+  (m: tf.LayersModel): Logits =>
+  (x) =>
+    m.apply(x, { training: false }) as tf.Tensor2D;
 
 beforeAll(async () => {
   await initBackend("wasm");
@@ -22,20 +25,34 @@ describe("bundled models", () => {
     const model = await loadClassifier(bundledModelDir("fashion-cnn"));
     const acc = accuracy(predictClasses(logitsOf(model), data), data.labels);
     expect(acc).toBeGreaterThanOrEqual(0.9);
-    const meta = JSON.parse(readFileSync(join(bundledModelDir("fashion-cnn"), "model.json"), "utf8")).userDefinedMetadata.gradopt;
+    const meta = JSON.parse(readFileSync(join(bundledModelDir("fashion-cnn"), "model.json"), "utf8"))
+      .userDefinedMetadata.gradopt;
     expect(meta.output).toBe("logits");
     expect(meta.classNames).toEqual(data.classNames);
     expect(meta.trainedWith.command).toMatch(/^gradopt train /);
     // Logits, not probabilities: rows do not sum to 1.
-    const sums = tf.tidy(() => tf.sum(logitsOf(model)(tf.tensor4d(data.images.subarray(0, 784 * 8), [8, 28, 28, 1])), 1).dataSync());
+    const sums = tf.tidy(() =>
+      tf.sum(logitsOf(model)(tf.tensor4d(data.images.subarray(0, 784 * 8), [8, 28, 28, 1])), 1).dataSync(),
+    );
     expect(Array.from(sums).some((s) => Math.abs(s - 1) > 0.1)).toBe(true);
   });
 
   it("fashion-cnn-robust resists PGD at eps 0.1 far better than fashion-cnn", async () => {
-    const few = subsetDataset(data, Int32Array.from({ length: 100 }, (_, i) => i));
+    const few = subsetDataset(
+      data,
+      Int32Array.from({ length: 100 }, (_, i) => i),
+    );
     const attack = { method: "pgd" as const, eps: 0.1, steps: 10, stepSize: 0.025 };
-    const standard = await robustAccuracy(logitsOf(await loadClassifier(bundledModelDir("fashion-cnn"))), few, attack);
-    const robust = await robustAccuracy(logitsOf(await loadClassifier(bundledModelDir("fashion-cnn-robust"))), few, attack);
+    const standard = await robustAccuracy(
+      logitsOf(await loadClassifier(bundledModelDir("fashion-cnn"))),
+      few,
+      attack,
+    );
+    const robust = await robustAccuracy(
+      logitsOf(await loadClassifier(bundledModelDir("fashion-cnn-robust"))),
+      few,
+      attack,
+    );
     expect(robust).toBeGreaterThan(standard + 0.3);
   });
 });

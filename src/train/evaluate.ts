@@ -12,7 +12,11 @@ export function imageBatch(data: Pick<Dataset, "images" | "shape">, start: numbe
 }
 
 /** Predicted classes (argmax of the logits) for every image, in batches. */
-export function predictClasses(logits: Logits, data: Pick<Dataset, "images" | "shape">, batchSize = 256): Int32Array {
+export function predictClasses(
+  logits: Logits,
+  data: Pick<Dataset, "images" | "shape">,
+  batchSize = 256,
+): Int32Array {
   const n = data.shape[0];
   const out = new Int32Array(n);
   for (let start = 0; start < n; start += batchSize) {
@@ -31,7 +35,11 @@ export function accuracy(pred: Int32Array, labels: Int32Array): number {
 }
 
 /** Mean softmax cross-entropy and accuracy over a dataset (inference mode). */
-export function evaluateLoss(logits: Logits, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
+export function evaluateLoss(
+  logits: Logits,
+  data: Dataset,
+  batchSize = 256,
+): { loss: number; accuracy: number } {
   const n = data.shape[0];
   const classes = data.classNames.length;
   let lossSum = 0;
@@ -41,7 +49,13 @@ export function evaluateLoss(logits: Logits, data: Dataset, batchSize = 256): { 
     const [loss, ok] = tf.tidy(() => {
       const labels = tf.tensor1d(data.labels.subarray(start, end), "int32");
       const z = logits(imageBatch(data, start, end));
-      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), z, undefined, undefined, tf.Reduction.SUM);
+      const l = tf.losses.softmaxCrossEntropy(
+        tf.oneHot(labels, classes),
+        z,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
       const c = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32"));
       return [l, c];
     });
@@ -72,7 +86,13 @@ export async function robustAccuracy(
     const end = Math.min(n, start + batchSize);
     const ok = tf.tidy(() => {
       const labels = tf.tensor1d(data.labels.subarray(start, end), "int32");
-      const xAdv = adversarialBatch(logits, imageBatch(data, start, end), tf.oneHot(labels, classes) as tf.Tensor2D, attack, rng);
+      const xAdv = adversarialBatch(
+        logits,
+        imageBatch(data, start, end),
+        tf.oneHot(labels, classes) as tf.Tensor2D,
+        attack,
+        rng,
+      );
       return tf.sum(tf.cast(tf.equal(tf.argMax(logits(xAdv), 1), labels), "float32"));
     });
     correct += ok.dataSync()[0]!;

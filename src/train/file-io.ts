@@ -27,9 +27,12 @@ export function fileIOHandler(dir: string): io.IOHandler {
   const root = dirname(modelJson);
   return {
     async save(artifacts: io.ModelArtifacts): Promise<io.SaveResult> {
-      if (artifacts.modelTopology instanceof ArrayBuffer) throw new GradoptError("E_ARG", "fileIOHandler: binary model topologies are not supported");
+      if (artifacts.modelTopology instanceof ArrayBuffer)
+        throw new GradoptError("E_ARG", "fileIOHandler: binary model topologies are not supported");
       mkdirSync(root, { recursive: true });
-      const weights = artifacts.weightData ? new Uint8Array(toArrayBuffer(artifacts.weightData as ArrayBuffer | ArrayBuffer[])) : new Uint8Array(0);
+      const weights = artifacts.weightData
+        ? new Uint8Array(toArrayBuffer(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))
+        : new Uint8Array(0);
       const json = {
         format: artifacts.format ?? "layers-model",
         generatedBy: artifacts.generatedBy,
@@ -41,14 +44,25 @@ export function fileIOHandler(dir: string): io.IOHandler {
       };
       writeFileSync(join(root, WEIGHTS_FILE), weights);
       writeFileSync(modelJson, JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON", weightDataBytes: weights.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: "JSON",
+          weightDataBytes: weights.byteLength,
+        },
+      };
     },
     async load(): Promise<io.ModelArtifacts> {
       let json: io.ModelJSON;
       try {
         json = JSON.parse(readFileSync(modelJson, "utf8")) as io.ModelJSON;
       } catch (err) {
-        throw new GradoptError("E_IO", `cannot read TensorFlow.js model: ${(err as Error).message}`, { file: modelJson }, { cause: err });
+        throw new GradoptError(
+          "E_IO",
+          `cannot read TensorFlow.js model: ${(err as Error).message}`,
+          { file: modelJson },
+          { cause: err },
+        );
       }
       const specs: io.WeightsManifestEntry[] = [];
       const buffers: Uint8Array[] = [];
@@ -59,11 +73,18 @@ export function fileIOHandler(dir: string): io.IOHandler {
           try {
             buffers.push(readFileSync(file));
           } catch (err) {
-            throw new GradoptError("E_IO", `cannot read weights: ${(err as Error).message}`, { file }, { cause: err });
+            throw new GradoptError(
+              "E_IO",
+              `cannot read weights: ${(err as Error).message}`,
+              { file },
+              { cause: err },
+            );
           }
         }
       }
-      const weightData = toArrayBuffer(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+      const weightData = toArrayBuffer(
+        buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),
+      );
       return {
         modelTopology: json.modelTopology,
         format: json.format,

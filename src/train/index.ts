@@ -12,6 +12,12 @@ export {
   type Augmentation,
 } from "./train.js";
 export { adversarialBatch, type AdversarialConfig, type AdversarialMethod } from "./adversarial.js";
-export { predictClasses, accuracy as classificationAccuracy, evaluateLoss, robustAccuracy, imageBatch } from "./evaluate.js";
+export {
+  predictClasses,
+  accuracy as classificationAccuracy,
+  evaluateLoss,
+  robustAccuracy,
+  imageBatch,
+} from "./evaluate.js";
 export { fileIOHandler } from "./file-io.js";
 export { bundledModelDir } from "./bundled.js";

@@ -26,7 +26,15 @@ export interface CnnOptions {
 
 /** Builds the conv32-conv32-pool-conv64-conv64-pool-dense128-dense10 logits model, seeded. */
 export function buildCnn(options: CnnOptions = {}): tf.LayersModel {
-  const { inputShape = [28, 28, 1], classes = 10, filters = [16, 32], convsPerStage = 1, dense = 128, seed = 1, batchNorm = false } = options;
+  const {
+    inputShape = [28, 28, 1],
+    classes = 10,
+    filters = [16, 32],
+    convsPerStage = 1,
+    dense = 128,
+    seed = 1,
+    batchNorm = false,
+  } = options;
   let s = seed * 1000;
   const init = () => tf.initializers.heNormal({ seed: s++ });
   const model = tf.sequential({ name: "fashion_cnn" });
@@ -51,6 +59,12 @@ export function buildCnn(options: CnnOptions = {}): tf.LayersModel {
   }
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: dense, activation: "relu", kernelInitializer: init() }));
-  model.add(tf.layers.dense({ units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: s++ }), name: "logits" }));
+  model.add(
+    tf.layers.dense({
+      units: classes,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: s++ }),
+      name: "logits",
+    }),
+  );
   return model;
 }

@@ -13,7 +13,10 @@ import type { Logits } from "./adversarial.js";
 
 const data = loadDataset("bundled");
 const tiny = (seed = 1) => buildCnn({ filters: [8, 16], dense: 32, seed });
-const logitsOf = (m: tf.LayersModel): Logits => (x) => m.apply(x, { training: false }) as tf.Tensor2D;
+const logitsOf =
+  (m: tf.LayersModel): Logits =>
+  (x) =>
+    m.apply(x, { training: false }) as tf.Tensor2D;
 
 beforeAll(async () => {
   expect(await initBackend("wasm")).toBe("wasm");
@@ -33,7 +36,13 @@ describe("trainClassifier", () => {
     const model = tiny();
     const before = evaluateLoss(logitsOf(model), data);
     const tensors = tf.memory().numTensors;
-    const result = await trainClassifier(data, { initialModel: model, epochs: 7, batchSize: 32, lr: 3e-3, validationSplit: 0.1 });
+    const result = await trainClassifier(data, {
+      initialModel: model,
+      epochs: 7,
+      batchSize: 32,
+      lr: 3e-3,
+      validationSplit: 0.1,
+    });
     expect(result.steps).toBe(7 * Math.ceil(900 / 32));
     expect(tf.memory().numTensors).toBe(tensors);
     const after = evaluateLoss(logitsOf(result.model), data);
@@ -43,7 +52,14 @@ describe("trainClassifier", () => {
 
   it("is reproducible: same seed, same weights; another seed, other weights", async () => {
     const run = async (seed: number) => {
-      const r = await trainClassifier(data, { initialModel: tiny(seed), seed, epochs: 1, batchSize: 64, maxSteps: 5, augment: "flip" });
+      const r = await trainClassifier(data, {
+        initialModel: tiny(seed),
+        seed,
+        epochs: 1,
+        batchSize: 64,
+        maxSteps: 5,
+        augment: "flip",
+      });
       return r.model.getWeights()[0]!.dataSync().slice();
     };
     const a = await run(5);
@@ -67,17 +83,32 @@ describe("trainClassifier", () => {
     expect(json.userDefinedMetadata.gradopt.output).toBe("logits");
     expect(json.weightsManifest[0].paths).toEqual(["./weights.bin"]);
     const loaded = await loadClassifier(dir);
-    const some = subsetDataset(data, Int32Array.from({ length: 64 }, (_, i) => i));
-    expect(Array.from(predictClasses(logitsOf(loaded), some))).toEqual(Array.from(predictClasses(logitsOf(model), some)));
+    const some = subsetDataset(
+      data,
+      Int32Array.from({ length: 64 }, (_, i) => i),
+    );
+    expect(Array.from(predictClasses(logitsOf(loaded), some))).toEqual(
+      Array.from(predictClasses(logitsOf(model), some)),
+    );
   });
 
   it("adversarial training (FGSM with random start) raises PGD accuracy over standard training", async () => {
-    const train = subsetDataset(data, Int32Array.from({ length: 600 }, (_, i) => i));
-    const test = subsetDataset(data, Int32Array.from({ length: 200 }, (_, i) => 800 + i));
+    const train = subsetDataset(
+      data,
+      Int32Array.from({ length: 600 }, (_, i) => i),
+    );
+    const test = subsetDataset(
+      data,
+      Int32Array.from({ length: 200 }, (_, i) => 800 + i),
+    );
     const eps = 0.1;
     const opts = { epochs: 5, batchSize: 32, lr: 3e-3, validationSplit: 0 } as const;
     const standard = await trainClassifier(train, { ...opts, initialModel: tiny(3) });
-    const robust = await trainClassifier(train, { ...opts, initialModel: tiny(3), adversarial: { method: "fgsm-rs", eps } });
+    const robust = await trainClassifier(train, {
+      ...opts,
+      initialModel: tiny(3),
+      adversarial: { method: "fgsm-rs", eps },
+    });
     const attack = { method: "pgd" as const, eps, steps: 7, stepSize: eps / 3 };
     const accStd = await robustAccuracy(logitsOf(standard.model), test, attack);
     const accRob = await robustAccuracy(logitsOf(robust.model), test, attack);

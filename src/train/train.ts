@@ -88,7 +88,16 @@ export function subsetDataset(data: Dataset, indices: Int32Array): Dataset {
   return { ...data, images, labels, shape: [indices.length, h, w, c] };
 }
 
-function fillBatch(data: Dataset, order: Int32Array, start: number, end: number, buf: Float32Array, labels: Int32Array, augment: Augmentation, rng: Rng): void {
+function fillBatch(
+  data: Dataset,
+  order: Int32Array,
+  start: number,
+  end: number,
+  buf: Float32Array,
+  labels: Int32Array,
+  augment: Augmentation,
+  rng: Rng,
+): void {
   const [, h, w, c] = data.shape;
   const per = h * w * c;
   for (let k = 0; k < end - start; k++) {
@@ -99,7 +108,8 @@ function fillBatch(data: Dataset, order: Int32Array, start: number, end: number,
     if (augment === "flip" && rng.next() < 0.5) {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
-          for (let ch = 0; ch < c; ch++) buf[to + (y * w + x) * c + ch] = data.images[from + (y * w + (w - 1 - x)) * c + ch]!;
+          for (let ch = 0; ch < c; ch++)
+            buf[to + (y * w + x) * c + ch] = data.images[from + (y * w + (w - 1 - x)) * c + ch]!;
         }
       }
     } else {
@@ -116,26 +126,40 @@ function learningRateAt(step: number, total: number, peak: number, schedule: "co
 }
 
 function checkArgs(o: Required<Pick<TrainOptions, "epochs" | "batchSize" | "lr" | "validationSplit">>): void {
-  const bad = (name: string, v: number, why: string) => new GradoptError("E_ARG", `train: ${name} ${why}, got ${v}`);
-  if (!(Number.isInteger(o.epochs) && o.epochs > 0)) throw bad("epochs", o.epochs, "must be a positive integer");
-  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0)) throw bad("batchSize", o.batchSize, "must be a positive integer");
+  const bad = (name: string, v: number, why: string) =>
+    new GradoptError("E_ARG", `train: ${name} ${why}, got ${v}`);
+  if (!(Number.isInteger(o.epochs) && o.epochs > 0))
+    throw bad("epochs", o.epochs, "must be a positive integer");
+  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0))
+    throw bad("batchSize", o.batchSize, "must be a positive integer");
   if (!(o.lr > 0 && Number.isFinite(o.lr))) throw bad("lr", o.lr, "must be a positive number");
-  if (!(o.validationSplit >= 0 && o.validationSplit < 1)) throw bad("validationSplit", o.validationSplit, "must be in [0, 1)");
+  if (!(o.validationSplit >= 0 && o.validationSplit < 1))
+    throw bad("validationSplit", o.validationSplit, "must be in [0, 1)");
 }
 
 /** Trains a logits classifier on `data` (images in [0, 1], NHWC). */
 export async function trainClassifier(data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
-  const { epochs = 5, batchSize = 128, lr = 1e-3, seed = 1, validationSplit = 0.1, augment = "none", schedule = "cosine" } = options;
+  const {
+    epochs = 5,
+    batchSize = 128,
+    lr = 1e-3,
+    seed = 1,
+    validationSplit = 0.1,
+    augment = "none",
+    schedule = "cosine",
+  } = options;
   checkArgs({ epochs, batchSize, lr, validationSplit });
   const adv = options.adversarial;
-  if (adv && !(adv.eps > 0 && adv.eps <= 1)) throw new GradoptError("E_ARG", `train: adversarial eps must be in (0, 1], got ${adv.eps}`);
+  if (adv && !(adv.eps > 0 && adv.eps <= 1))
+    throw new GradoptError("E_ARG", `train: adversarial eps must be in (0, 1], got ${adv.eps}`);
   const rng = mulberry32(seed);
   const classes = data.classNames.length;
   const all = permutation(data.shape[0], rng);
   const valCount = Math.floor(data.shape[0] * validationSplit);
   const trainIdx = all.subarray(0, data.shape[0] - valCount);
   const val = valCount > 0 ? subsetDataset(data, all.subarray(data.shape[0] - valCount)) : null;
-  if (trainIdx.length === 0) throw new GradoptError("E_ARG", "train: no training examples left after the validation split");
+  if (trainIdx.length === 0)
+    throw new GradoptError("E_ARG", "train: no training examples left after the validation split");
 
   const [, h, w, c] = data.shape;
   const model = options.initialModel ?? buildCnn({ inputShape: [h, w, c], classes, seed });
@@ -144,7 +168,10 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
   const inference: Logits = (x) => model.apply(x, { training: false }) as tf.Tensor2D;
   const workers = options.workers ?? 0;
   if (workers > 1 && model.nonTrainableWeights.length > 0) {
-    throw new GradoptError("E_ARG", "train: data-parallel training (workers > 1) does not support layers with non-trainable state (batch norm)");
+    throw new GradoptError(
+      "E_ARG",
+      "train: data-parallel training (workers > 1) does not support layers with non-trainable state (batch norm)",
+    );
   }
   const pool = workers > 1 ? await ModelWorkerPool.create(model, { size: workers }) : null;
   const stepsPerEpoch = Math.ceil(trainIdx.length / batchSize);
@@ -176,9 +203,23 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
         let lossValue: number;
         let hitValue: number;
         if (pool) {
-          const r = await pool.gradients(buf.slice(0, n * h * w * c), [n, h, w, c], labelBuf.slice(0, n), classes, adv ?? null, rng.int());
+          const r = await pool.gradients(
+            buf.slice(0, n * h * w * c),
+            [n, h, w, c],
+            labelBuf.slice(0, n),
+            classes,
+            adv ?? null,
+            rng.int(),
+          );
           const vars = model.trainableWeights;
-          tf.tidy(() => optimizer.applyGradients(vars.map((v, k) => ({ name: (v.read() as tf.Variable).name, tensor: tf.tensor(r.grads[k]!, v.shape as number[]) }))));
+          tf.tidy(() =>
+            optimizer.applyGradients(
+              vars.map((v, k) => ({
+                name: (v.read() as tf.Variable).name,
+                tensor: tf.tensor(r.grads[k]!, v.shape as number[]),
+              })),
+            ),
+          );
           await pool.setWeights(vars.map((v) => v.read().dataSync() as Float32Array));
           lossValue = r.loss;
           hitValue = r.hits;
@@ -202,12 +243,22 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
           ok.dispose();
         }
         if (!Number.isFinite(lossValue)) {
-          throw new GradoptError("E_SOLVER", `train: loss became ${lossValue} at epoch ${epoch}, step ${b + 1} (lr ${rate.toExponential(2)}); lower --lr`);
+          throw new GradoptError(
+            "E_SOLVER",
+            `train: loss became ${lossValue} at epoch ${epoch}, step ${b + 1} (lr ${rate.toExponential(2)}); lower --lr`,
+          );
         }
         lossSum += lossValue * n;
         correct += hitValue;
         seen += n;
-        options.onBatch?.({ epoch, step: b + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr: rate });
+        options.onBatch?.({
+          epoch,
+          step: b + 1,
+          stepsPerEpoch,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
+          lr: rate,
+        });
       }
       const v = val ? evaluateLoss(inference, val) : null;
       const seconds = (performance.now() - te) / 1000;
@@ -222,22 +273,40 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
       };
       history.push(summary);
       options.onEpoch?.(summary);
-      if (options.out) await saveClassifier(model, options.out, { ...options.metadata, classNames: data.classNames, history });
+      if (options.out)
+        await saveClassifier(model, options.out, {
+          ...options.metadata,
+          classNames: data.classNames,
+          history,
+        });
     }
   } finally {
     optimizer.dispose();
     await pool?.close();
   }
-  return { model, history, steps: step, trainExamples: trainIdx.length, validationExamples: valCount, seconds: (performance.now() - t0) / 1000 };
+  return {
+    model,
+    history,
+    steps: step,
+    trainExamples: trainIdx.length,
+    validationExamples: valCount,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /**
  * Saves a classifier as TensorFlow.js files, with gradopt's metadata (`userDefinedMetadata.gradopt`): the output is
  * logits, inputs are [0, 1] NHWC, class names, plus whatever the caller adds (training command, accuracy, ...).
  */
-export async function saveClassifier(model: tf.LayersModel, dir: string, metadata: Record<string, unknown> = {}): Promise<void> {
+export async function saveClassifier(
+  model: tf.LayersModel,
+  dir: string,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
   const inputShape = model.inputs[0]!.shape.slice(1);
-  model.setUserDefinedMetadata({ gradopt: { output: "logits", inputRange: [0, 1], inputShape, ...metadata } });
+  model.setUserDefinedMetadata({
+    gradopt: { output: "logits", inputRange: [0, 1], inputShape, ...metadata },
+  });
   await model.save(fileIOHandler(dir));
 }
 

@@ -25,14 +25,40 @@ import {
   type Preprocessing,
   type QuantizedCheck,
 } from "../../attack/index.js";
-import { decodeImage, imageToInput, perEpsPredictions, writePhotoFigures, type Photo } from "../../attack/image/index.js";
-import { IMAGENET_PRESETS, loadImageClassifier, resolveLabel, topK as topPredictions } from "../../attack/presets.js";
+import {
+  decodeImage,
+  imageToInput,
+  perEpsPredictions,
+  writePhotoFigures,
+  type Photo,
+} from "../../attack/image/index.js";
+import {
+  IMAGENET_PRESETS,
+  loadImageClassifier,
+  resolveLabel,
+  topK as topPredictions,
+} from "../../attack/presets.js";
 import { loadDataset, bundledDataDir } from "../../data/index.js";
-import { classifierAsBlackBox, compareWithWhiteBox, hopSkipJump, runBlackBox, spsaAttack, squareAttack, type BlackBoxAttack } from "../../attack/blackbox/index.js";
+import {
+  classifierAsBlackBox,
+  compareWithWhiteBox,
+  hopSkipJump,
+  runBlackBox,
+  spsaAttack,
+  squareAttack,
+  type BlackBoxAttack,
+} from "../../attack/blackbox/index.js";
 import { GradoptError } from "../../errors.js";
 import { initBackend, type BackendName } from "../../tf/backend.js";
 import { writeAttackReport } from "../../report/commands/index.js";
-import { emit, parseNumber, parseNumberList, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
+import {
+  emit,
+  parseNumber,
+  parseNumberList,
+  parsePositiveInt,
+  withGlobalFlags,
+  type GlobalOptions,
+} from "../common.js";
 
 interface AttackFlags extends GlobalOptions {
   model: string;
@@ -72,16 +98,24 @@ function defaultModelDir(): string {
 
 function buildAttack(f: AttackFlags): Attack {
   const name = f.attack;
-  if (!(ATTACKS as readonly string[]).includes(name)) throw new GradoptError("E_FLAG", `--attack: expected one of ${ATTACKS.join(", ")}, got '${name}'`);
-  if (f.norm !== "linf" && f.norm !== "l2") throw new GradoptError("E_FLAG", `--norm: expected linf or l2, got '${f.norm}'`);
+  if (!(ATTACKS as readonly string[]).includes(name))
+    throw new GradoptError("E_FLAG", `--attack: expected one of ${ATTACKS.join(", ")}, got '${name}'`);
+  if (f.norm !== "linf" && f.norm !== "l2")
+    throw new GradoptError("E_FLAG", `--norm: expected linf or l2, got '${f.norm}'`);
   const distance = f.norm as Distance;
   const steps = f.steps === undefined ? undefined : parsePositiveInt("--steps", f.steps);
   const restarts = f.restarts === undefined ? undefined : parsePositiveInt("--restarts", f.restarts);
   const absStepsize = f.stepsize === undefined ? undefined : parseNumber("--stepsize", f.stepsize);
-  if (absStepsize !== undefined && !(absStepsize > 0)) throw new GradoptError("E_FLAG", `--stepsize: must be > 0, got ${absStepsize}`);
-  const gd = { ...(steps ? { steps } : {}), ...(restarts ? { restarts } : {}), ...(absStepsize ? { absStepsize } : {}) };
+  if (absStepsize !== undefined && !(absStepsize > 0))
+    throw new GradoptError("E_FLAG", `--stepsize: must be > 0, got ${absStepsize}`);
+  const gd = {
+    ...(steps ? { steps } : {}),
+    ...(restarts ? { restarts } : {}),
+    ...(absStepsize ? { absStepsize } : {}),
+  };
   if (f.reverse) {
-    if (name !== "fgsm") throw new GradoptError("E_FLAG", "--reverse: the reverse step is FGSM's (use --attack fgsm)");
+    if (name !== "fgsm")
+      throw new GradoptError("E_FLAG", "--reverse: the reverse step is FGSM's (use --attack fgsm)");
     return reverseStep();
   }
   switch (name) {
@@ -106,29 +140,52 @@ function buildAttack(f: AttackFlags): Attack {
 function parsePreprocessing(text: string): Preprocessing {
   if (text === "none" || text === "mobilenet") return text;
   const m = /^([^:]+):(.+)$/.exec(text);
-  if (!m) throw new GradoptError("E_FLAG", `--preprocessing: expected none, mobilenet or MEAN:STD (each a number or a comma list), got '${text}'`);
+  if (!m)
+    throw new GradoptError(
+      "E_FLAG",
+      `--preprocessing: expected none, mobilenet or MEAN:STD (each a number or a comma list), got '${text}'`,
+    );
   const mean = parseNumberList("--preprocessing mean", m[1]!);
   const std = parseNumberList("--preprocessing std", m[2]!);
   return { mean: mean.length === 1 ? mean[0]! : mean, std: std.length === 1 ? std[0]! : std };
 }
 
 /** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
-function loadInputs(f: AttackFlags, model: TfjsClassifier): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
+function loadInputs(
+  f: AttackFlags,
+  model: TfjsClassifier,
+): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
   const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
-  if (f.split !== "test" && f.split !== "train") throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
+  if (f.split !== "test" && f.split !== "train")
+    throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
   const data = f.image ?? f.data ?? bundledDataDir();
   if (!existsSync(data)) throw new GradoptError("E_IO", "no such file or directory", { file: data });
   if (statSync(data).isFile()) {
     // A JPEG/PNG photo of any size: centre-cropped and resized (antialiased bilinear) to the model's input.
-    const photo = imageToInput(decodeImage(readFileSync(data), data), model.inputShape.map((d) => d ?? null), "cover");
+    const photo = imageToInput(
+      decodeImage(readFileSync(data), data),
+      model.inputShape.map((d) => d ?? null),
+      "cover",
+    );
     const x = photo.input;
-    if (f.label !== undefined) return { x, labels: Int32Array.of(resolveLabel(model.classNames, f.label)), labelSource: "--label", photo };
+    if (f.label !== undefined)
+      return {
+        x,
+        labels: Int32Array.of(resolveLabel(model.classNames, f.label)),
+        labelSource: "--label",
+        photo,
+      };
     // No true label: the model's own prediction stands in (said so in the output).
     const { labels } = model.predict(x);
     return { x, labels, labelSource: "model prediction (no --label given)", photo };
   }
   const ds = loadDataset(data, { split: f.split as "test" | "train", ...(limit ? { limit } : {}) });
-  return { x: tf.tensor4d(ds.images, ds.shape), labels: ds.labels, classNames: ds.classNames, labelSource: "data set" };
+  return {
+    x: tf.tensor4d(ds.images, ds.shape),
+    labels: ds.labels,
+    classNames: ds.classNames,
+    labelSource: "data set",
+  };
 }
 
 /** Where a photo's figure set goes: OUT/figures/, else next to the --report file (REPORT-figures/). */
@@ -140,12 +197,28 @@ export function register(program: Command): void {
   withGlobalFlags(
     program
       .command("attack")
-      .description("gradient attacks on a TensorFlow.js classifier: robust accuracy per eps (pixel scale [0, 1])")
-      .option("--model <dir>", "TensorFlow.js model directory (model.json), URL, or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)", defaultModelDir())
-      .option("--data <dir|image>", "IDX directory (t10k-* or train-* files) or a PNG image (default: bundled test subset)")
-      .option("--image <file>", "a JPEG or PNG photo of any size (centre-cropped, resized to the model's input)")
+      .description(
+        "gradient attacks on a TensorFlow.js classifier: robust accuracy per eps (pixel scale [0, 1])",
+      )
+      .option(
+        "--model <dir>",
+        "TensorFlow.js model directory (model.json), URL, or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)",
+        defaultModelDir(),
+      )
+      .option(
+        "--data <dir|image>",
+        "IDX directory (t10k-* or train-* files) or a PNG image (default: bundled test subset)",
+      )
+      .option(
+        "--image <file>",
+        "a JPEG or PNG photo of any size (centre-cropped, resized to the model's input)",
+      )
       .option("--split <split>", "test or train (IDX directories)", "test")
-      .option("--attack <name>", `one of ${[...ATTACKS, ...BLACK_BOX_ATTACKS].join(", ")} (the last three black-box)`, "fgsm")
+      .option(
+        "--attack <name>",
+        `one of ${[...ATTACKS, ...BLACK_BOX_ATTACKS].join(", ")} (the last three black-box)`,
+        "fgsm",
+      )
       .option("--norm <norm>", "linf or l2 (fgsm with l2 is FGM; bim, pgd, deepfool)", "linf")
       .option("--eps <list>", "comma-separated budgets on the [0, 1] scale", "0,0.05,0.1,0.2")
       .option("--steps <n>", "iterations of bim, pgd, mifgsm (steps per c for cw, max steps for deepfool)")
@@ -164,32 +237,55 @@ export function register(program: Command): void {
       .option("--no-sanity", "skip the sanity checks")
       .option("--report <file>", "also write an HTML report (accuracy against eps, example images)")
       .option("--queries <n>", "black-box attacks: queries per image (square 1000, spsa 2000, hsj 5000)")
-      .option("--compare", "black-box attacks: also run white-box PGD at the same eps and report the gradient-masking verdict"),
+      .option(
+        "--compare",
+        "black-box attacks: also run white-box PGD at the same eps and report the gradient-masking verdict",
+      ),
   ).action(async (f: AttackFlags) => {
     if ((BLACK_BOX_ATTACKS as readonly string[]).includes(f.attack)) return blackBoxAction(f);
     const attack = buildAttack(f);
     const epsilons = parseNumberList("--eps", f.eps);
-    for (const e of epsilons) if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
+    for (const e of epsilons)
+      if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
     const targeted = f.targeted === undefined ? undefined : parseNumber("--targeted", f.targeted);
     const topK = f.topK === undefined ? undefined : parsePositiveInt("--top-k", f.topK);
-    if (targeted !== undefined && topK !== undefined) throw new GradoptError("E_FLAG", "--targeted and --top-k exclude each other");
-    if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend)) throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
+    if (targeted !== undefined && topK !== undefined)
+      throw new GradoptError("E_FLAG", "--targeted and --top-k exclude each other");
+    if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend))
+      throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
     const backend = await initBackend(f.backend as BackendName | undefined);
     const modelPath = f.model;
     if (!/^https?:\/\//.test(modelPath) && !IMAGENET_PRESETS[modelPath] && !existsSync(modelPath)) {
-      throw new GradoptError("E_IO", `no model here (a directory with model.json, its path, a URL, or a preset: ${Object.keys(IMAGENET_PRESETS).join(", ")})`, { file: modelPath });
+      throw new GradoptError(
+        "E_IO",
+        `no model here (a directory with model.json, its path, a URL, or a preset: ${Object.keys(IMAGENET_PRESETS).join(", ")})`,
+        { file: modelPath },
+      );
     }
     const warnings: string[] = [];
     const onWarning = (m: string) => {
       warnings.push(m);
       if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
     };
-    const model = await loadImageClassifier(modelPath, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
-    if (targeted !== undefined && !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)) {
-      throw new GradoptError("E_FLAG", `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`);
+    const model = await loadImageClassifier(modelPath, {
+      batchSize: parsePositiveInt("--batch-size", f.batchSize),
+      preprocessing: parsePreprocessing(f.preprocessing),
+      onWarning,
+    });
+    if (
+      targeted !== undefined &&
+      !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)
+    ) {
+      throw new GradoptError(
+        "E_FLAG",
+        `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`,
+      );
     }
     const inputs = loadInputs(f, model);
-    const classNames = model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses ? inputs.classNames : model.classNames;
+    const classNames =
+      model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses
+        ? inputs.classNames
+        : model.classNames;
     const t0 = performance.now();
     const result = await run(model, inputs.x, inputs.labels, attack, {
       epsilons,
@@ -204,7 +300,13 @@ export function register(program: Command): void {
     const summary = result.summary();
     const photo = inputs.photo;
     const photoOut = photo
-      ? { file: f.image ?? f.data, trueClass: classNames[inputs.labels[0]!], top5: topPredictions(model, inputs.x, 5)[0], perEps: perEpsPredictions(result, classNames), ...(f.out || f.report ? { figures: writePhotoFigures(figuresDir(f), model, photo, result) } : {}) }
+      ? {
+          file: f.image ?? f.data,
+          trueClass: classNames[inputs.labels[0]!],
+          top5: topPredictions(model, inputs.x, 5)[0],
+          perEps: perEpsPredictions(result, classNames),
+          ...(f.out || f.report ? { figures: writePhotoFigures(figuresDir(f), model, photo, result) } : {}),
+        }
       : undefined;
     const json = {
       ...summary,
@@ -234,17 +336,36 @@ export function register(program: Command): void {
         ),
       ];
       if (photoOut) {
-        lines.push(`top-5 (clean): ${photoOut.top5!.map((p) => `${p.name} ${(100 * p.probability).toFixed(2)}%`).join(", ")}`);
-        for (const p of photoOut.perEps) lines.push(`eps ${p.eps}: ${p.topName} ${(100 * p.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * p.trueConfidence).toFixed(2)}%`);
-        if (f.reverse) lines.push(`reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`);
-        if (photoOut.figures) lines.push(`figures (input, signed gradient, adversarial per eps) in ${join(figuresDir(f), "figures.html")}`);
+        lines.push(
+          `top-5 (clean): ${photoOut.top5!.map((p) => `${p.name} ${(100 * p.probability).toFixed(2)}%`).join(", ")}`,
+        );
+        for (const p of photoOut.perEps)
+          lines.push(
+            `eps ${p.eps}: ${p.topName} ${(100 * p.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * p.trueConfidence).toFixed(2)}%`,
+          );
+        if (f.reverse)
+          lines.push(
+            `reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`,
+          );
+        if (photoOut.figures)
+          lines.push(
+            `figures (input, signed gradient, adversarial per eps) in ${join(figuresDir(f), "figures.html")}`,
+          );
       }
       if (f.out) lines.push(`adversarial PNGs in ${f.out}`);
       return lines.join("\n");
     });
     if (f.report) {
       const extra = quantized ? { quantized } : {};
-      await writeAttackReport(f.report, { result, inputs: inputs.x, classNames, model: modelPath, backend, seconds, ...extra });
+      await writeAttackReport(f.report, {
+        result,
+        inputs: inputs.x,
+        classNames,
+        model: modelPath,
+        backend,
+        seconds,
+        ...extra,
+      });
     }
     result.dispose();
     inputs.x.dispose();
@@ -255,42 +376,88 @@ export function register(program: Command): void {
 /** `--attack spsa|square|hsj`: the model seen only through its probabilities; queries per image in the output. */
 async function blackBoxAction(f: AttackFlags): Promise<void> {
   const name = f.attack;
-  for (const [flag, given] of [["--targeted", f.targeted], ["--top-k", f.topK], ["--reverse", f.reverse], ["--out", f.out], ["--report", f.report], ["--restarts", f.restarts], ["--stepsize", f.stepsize]] as const) {
-    if (given !== undefined && given !== false) throw new GradoptError("E_FLAG", `${flag}: not available with the black-box attack ${name} (untargeted misclassification only)`);
+  for (const [flag, given] of [
+    ["--targeted", f.targeted],
+    ["--top-k", f.topK],
+    ["--reverse", f.reverse],
+    ["--out", f.out],
+    ["--report", f.report],
+    ["--restarts", f.restarts],
+    ["--stepsize", f.stepsize],
+  ] as const) {
+    if (given !== undefined && given !== false)
+      throw new GradoptError(
+        "E_FLAG",
+        `${flag}: not available with the black-box attack ${name} (untargeted misclassification only)`,
+      );
   }
-  if (name !== "hsj" && f.norm !== "linf") throw new GradoptError("E_FLAG", `--norm: ${name} is an L-inf attack`);
+  if (name !== "hsj" && f.norm !== "linf")
+    throw new GradoptError("E_FLAG", `--norm: ${name} is an L-inf attack`);
   const epsilons = parseNumberList("--eps", f.eps);
-  for (const e of epsilons) if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
+  for (const e of epsilons)
+    if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
   const maxQueries = f.queries === undefined ? undefined : parsePositiveInt("--queries", f.queries);
   const steps = f.steps === undefined ? undefined : parsePositiveInt("--steps", f.steps);
-  if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend)) throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
+  if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend))
+    throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
   let attack: BlackBoxAttack;
   const q = maxQueries ? { maxQueries } : {};
   if (name === "square") attack = squareAttack(q);
   else if (name === "spsa") {
-    if (maxQueries !== undefined && maxQueries < 66) throw new GradoptError("E_FLAG", `--queries: spsa needs at least 66 queries per image (2 x 32 probes + 2), got ${maxQueries}`);
+    if (maxQueries !== undefined && maxQueries < 66)
+      throw new GradoptError(
+        "E_FLAG",
+        `--queries: spsa needs at least 66 queries per image (2 x 32 probes + 2), got ${maxQueries}`,
+      );
     attack = spsaAttack(q);
   } else attack = hopSkipJump({ ...q, ...(steps ? { iterations: steps } : {}) });
   const backend = await initBackend(f.backend as BackendName | undefined);
-  if (!/^https?:\/\//.test(f.model) && !existsSync(f.model)) throw new GradoptError("E_IO", "no model here (a directory with model.json, or its path)", { file: f.model });
+  if (!/^https?:\/\//.test(f.model) && !existsSync(f.model))
+    throw new GradoptError("E_IO", "no model here (a directory with model.json, or its path)", {
+      file: f.model,
+    });
   const warnings: string[] = [];
   const onWarning = (m: string) => {
     warnings.push(m);
     if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
   };
-  const model = await TfjsClassifier.load(f.model, { batchSize: parsePositiveInt("--batch-size", f.batchSize), preprocessing: parsePreprocessing(f.preprocessing), onWarning });
+  const model = await TfjsClassifier.load(f.model, {
+    batchSize: parsePositiveInt("--batch-size", f.batchSize),
+    preprocessing: parsePreprocessing(f.preprocessing),
+    onWarning,
+  });
   const inputs = loadInputs(f, model);
   const t0 = performance.now();
-  const result = await runBlackBox(classifierAsBlackBox(model), inputs.x.dataSync() as Float32Array, inputs.labels, attack, { epsilons, seed: parseNumber("--seed", f.seed) });
+  const result = await runBlackBox(
+    classifierAsBlackBox(model),
+    inputs.x.dataSync() as Float32Array,
+    inputs.labels,
+    attack,
+    { epsilons, seed: parseNumber("--seed", f.seed) },
+  );
   const seconds = (performance.now() - t0) / 1000;
   const summary = result.summary();
   let comparison: ReturnType<typeof compareWithWhiteBox> | undefined;
   if (f.compare) {
-    const white = await run(model, inputs.x, inputs.labels, pgd({ distance: attack.distance }), { epsilons, sanity: false, seed: parseNumber("--seed", f.seed) });
-    comparison = compareWithWhiteBox(white.summary().results, summary.results, { whiteName: `white-box pgd (${attack.distance})`, blackName: name });
+    const white = await run(model, inputs.x, inputs.labels, pgd({ distance: attack.distance }), {
+      epsilons,
+      sanity: false,
+      seed: parseNumber("--seed", f.seed),
+    });
+    comparison = compareWithWhiteBox(white.summary().results, summary.results, {
+      whiteName: `white-box pgd (${attack.distance})`,
+      blackName: name,
+    });
     white.dispose();
   }
-  const json = { ...summary, warnings, backend, labels: inputs.labelSource, ...(comparison ? { comparison } : {}), seconds };
+  const json = {
+    ...summary,
+    warnings,
+    backend,
+    labels: inputs.labelSource,
+    ...(comparison ? { comparison } : {}),
+    seconds,
+  };
   emit(f, json, () => {
     const lines = [
       `${name} (black-box, ${summary.access} access, ${summary.distance}) on ${summary.n} images, backend ${backend}, ${seconds.toFixed(1)} s`,
@@ -308,7 +475,8 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
         ].join(" "),
       ),
     ];
-    if (summary.l2History) lines.push(`median L2 per iteration: ${summary.l2History.map((v) => v.toFixed(3)).join(" ")}`);
+    if (summary.l2History)
+      lines.push(`median L2 per iteration: ${summary.l2History.map((v) => v.toFixed(3)).join(" ")}`);
     if (comparison) lines.push(comparison.message);
     return lines.join("\n");
   });

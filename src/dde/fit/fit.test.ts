@@ -162,12 +162,25 @@ describe("fitModel: robustness and reporting", () => {
   it("L-BFGS-B with bounds: recovers an interior optimum and stops on an active bound", () => {
     const truth = lotkaVolterra({ T: 6 });
     const cost = synthetic(truth, range(0.5, 6, 0.5), 0, 2);
-    const start = withParams(truth, truth.p.map((v, i) => (i === 3 ? 0.9 : i === 4 ? 0.65 : v)));
-    const inside = fitModel(start, cost, { wrt: ["d", "tau"], optimizer: "lbfgsb", bounds: { d: [0.2, 2], tau: [0.1, 1] }, rtol: 1e-9 });
+    const start = withParams(
+      truth,
+      truth.p.map((v, i) => (i === 3 ? 0.9 : i === 4 ? 0.65 : v)),
+    );
+    const inside = fitModel(start, cost, {
+      wrt: ["d", "tau"],
+      optimizer: "lbfgsb",
+      bounds: { d: [0.2, 2], tau: [0.1, 1] },
+      rtol: 1e-9,
+    });
     expect(inside.converged).toBe(true);
     expect(Math.abs(inside.params.d! - 0.7)).toBeLessThan(1e-5);
     expect(Math.abs(inside.params.tau! - 0.5)).toBeLessThan(1e-5);
-    const active = fitModel(start, cost, { wrt: ["d", "tau"], optimizer: "lbfgsb", bounds: { d: [0.2, 2], tau: [0.6, 1] }, rtol: 1e-9 });
+    const active = fitModel(start, cost, {
+      wrt: ["d", "tau"],
+      optimizer: "lbfgsb",
+      bounds: { d: [0.2, 2], tau: [0.6, 1] },
+      rtol: 1e-9,
+    });
     expect(active.params.tau).toBe(0.6);
     expect(active.cost).toBeGreaterThan(inside.cost);
   });

@@ -46,7 +46,12 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const delays = problem.delays;
 
   // y'(t - tau_j) enters only through a lag that moves with a target (or with the state).
-  const needYp = delays.map((d, j) => !constant || d.kind !== "constant" || Array.from({ length: nt }, (_, k) => ctx.dtau[j * nt + k]!).some((v) => v !== 0));
+  const needYp = delays.map(
+    (d, j) =>
+      !constant ||
+      d.kind !== "constant" ||
+      Array.from({ length: nt }, (_, k) => ctx.dtau[j * nt + k]!).some((v) => v !== 0),
+  );
   const x0 = new Float64Array(N);
   x0.set(ctx.s0);
 

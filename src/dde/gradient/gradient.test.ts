@@ -104,11 +104,23 @@ describe("costGradient against central finite differences of the solver", () => 
   it("observation times a rounding away from breaking points (5 * 1.2 != 6 in floating point): adjoint jumps land on time", () => {
     const pr = withParams(hutchinson({ T: 13 }), [0.8, 2, 1.2, 0.1, 0.1]);
     const times = Array.from({ length: 26 }, (_, k) => 0.5 * (k + 1));
-    const cost: Cost = [{ kind: "data", times, states: [0], values: Float64Array.from(times, (t) => 2 / (1 + Math.exp(-t + 4))), sigma: 0.05 }];
+    const cost: Cost = [
+      {
+        kind: "data",
+        times,
+        states: [0],
+        values: Float64Array.from(times, (t) => 2 / (1 + Math.exp(-t + 4))),
+        sigma: 0.05,
+      },
+    ];
     const f = costGradient(pr, cost, { wrt: ["r", "K", "tau"], method: "forward", rtol: 1e-9 });
     const a = costGradient(pr, cost, { wrt: ["r", "K", "tau"], method: "adjoint", rtol: 1e-9 });
-    for (let k = 0; k < 3; k++) expect(Math.abs(f.gradient[k]! - a.gradient[k]!)).toBeLessThan(1e-6 * Math.abs(f.gradient[k]!));
-    for (let k = 0; k < 3; k++) expect(Math.abs(f.gradient[k]! - finiteDifference(pr, cost, k))).toBeLessThan(1e-5 * Math.abs(f.gradient[k]!));
+    for (let k = 0; k < 3; k++)
+      expect(Math.abs(f.gradient[k]! - a.gradient[k]!)).toBeLessThan(1e-6 * Math.abs(f.gradient[k]!));
+    for (let k = 0; k < 3; k++)
+      expect(Math.abs(f.gradient[k]! - finiteDifference(pr, cost, k))).toBeLessThan(
+        1e-5 * Math.abs(f.gradient[k]!),
+      );
   });
 
   it("picks the adjoint for many targets and forward for few (auto), overridable", () => {
@@ -162,7 +174,9 @@ describe("state-dependent delay (forward sensitivities)", () => {
     expect(g.method).toBe("forward");
     for (let k = 0; k < 3; k++) {
       const fd = finiteDifference(pr, cost, k);
-      expect(Math.abs(g.gradient[k]! - fd), `${g.names[k]}: ${g.gradient[k]} vs FD ${fd}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
+      expect(Math.abs(g.gradient[k]! - fd), `${g.names[k]}: ${g.gradient[k]} vs FD ${fd}`).toBeLessThan(
+        1e-5 * Math.max(1, Math.abs(fd)),
+      );
     }
     expect(() => costGradient(pr, cost, { method: "adjoint" })).toThrow(/constant delays/);
   });

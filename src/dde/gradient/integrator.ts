@@ -127,7 +127,8 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       if (stops[mid]! < jmp.t) lo = mid + 1;
       else hi = mid;
     }
-    for (const q of [lo - 1, lo]) if (q >= 0 && q < stops.length && Math.abs(stops[q]! - jmp.t) <= endEps) stops[q] = jmp.t;
+    for (const q of [lo - 1, lo])
+      if (q >= 0 && q < stops.length && Math.abs(stops[q]! - jmp.t) <= endEps) stops[q] = jmp.t;
   }
   // The end is a stop; drop stops a rounding away from it (they would leave a sliver step).
   while (stops.length > 0 && stops[stops.length - 1]! > t1 - endEps) stops.pop();
@@ -183,7 +184,8 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       const lag = sys.lag(t, j, side);
       const tl = t - lag;
       // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
-      const lside: Side = tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
+      const lside: Side =
+        tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
       const target = lagViews[j]!;
       if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.

@@ -30,7 +30,10 @@ export function resolveTargets(problem: DDEProblem, wrt?: readonly (number | str
     else {
       i = problem.paramNames?.indexOf(w) ?? -1;
       if (i >= 0 && problem.paramNames!.lastIndexOf(w) !== i)
-        throw new GradoptError("E_ARG", `wrt: parameter name "${w}" is ambiguous (it appears more than once in paramNames)`);
+        throw new GradoptError(
+          "E_ARG",
+          `wrt: parameter name "${w}" is ambiguous (it appears more than once in paramNames)`,
+        );
       if (i < 0) {
         const known = problem.paramNames?.join(", ") ?? `p[0]..p[${np - 1}]`;
         throw new GradoptError("E_ARG", `wrt: unknown parameter "${w}" (known: ${known})`);

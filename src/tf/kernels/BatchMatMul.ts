@@ -33,7 +33,11 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
     b = callKernel(backend, "Transpose", { x: b }, { perm: swapLastTwo(b.shape.length) });
     temps.push(b);
   }
-  const out = stock.run({ ...args, inputs: { a, b }, attrs: { ...attrs, transposeA: false, transposeB: false } });
+  const out = stock.run({
+    ...args,
+    inputs: { a, b },
+    attrs: { ...attrs, transposeA: false, transposeB: false },
+  });
   for (const t of temps) backend.disposeData(t.dataId);
   return out;
 }

@@ -43,26 +43,42 @@ const strategies = [
 ];
 
 describe("Conv2DBackpropFilter (wasm)", () => {
-  it.each(strategies.flatMap((s) => conv2dCases.map((c) => ({ ...s, ...c }))))("$strategy matches cpu for x=$x f=$f stride=$stride pad=$pad", async (c) => {
-    setIm2colMaxPatch(c.patch);
-    const grad = () => {
-      const x = rand(c.x, 1);
-      const f = rand(c.f, 2);
-      return tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad).square().sum())(f);
-    };
-    const cpu = await onBackend("cpu", grad);
-    const wasm = await onBackend("wasm", grad);
-    setIm2colMaxPatch(IM2COL_MAX_PATCH);
-    expect(wasm.length).toBe(cpu.length);
-    expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
-  });
+  it.each(strategies.flatMap((s) => conv2dCases.map((c) => ({ ...s, ...c }))))(
+    "$strategy matches cpu for x=$x f=$f stride=$stride pad=$pad",
+    async (c) => {
+      setIm2colMaxPatch(c.patch);
+      const grad = () => {
+        const x = rand(c.x, 1);
+        const f = rand(c.f, 2);
+        return tf.grad((w: tf.Tensor) =>
+          tf
+            .conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad)
+            .square()
+            .sum(),
+        )(f);
+      };
+      const cpu = await onBackend("cpu", grad);
+      const wasm = await onBackend("wasm", grad);
+      setIm2colMaxPatch(IM2COL_MAX_PATCH);
+      expect(wasm.length).toBe(cpu.length);
+      expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+    },
+  );
 
   it.each([2, 16])("leaks no tensors or heap data (%i input channels)", async (channels) => {
     await tf.setBackend("wasm");
     const x = rand([2, 6, 6, channels], 3) as tf.Tensor4D;
     const dy = rand([2, 6, 6, 3], 4) as tf.Tensor4D;
     const run = () =>
-      (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, channels, 3] }) as tf.Tensor).dispose();
+      (
+        tf
+          .engine()
+          .runKernel(
+            "Conv2DBackpropFilter",
+            { x, dy },
+            { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, channels, 3] },
+          ) as tf.Tensor
+      ).dispose();
     run();
     const before = tf.memory();
     const ids = tf.engine().backend.numDataIds();
@@ -84,7 +100,10 @@ describe("DepthwiseConv2dNativeBackpropFilter (wasm)", () => {
       const x = rand(c.x, 5);
       const f = rand(c.f, 6);
       return tf.grad((w: tf.Tensor) =>
-        tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad).square().sum(),
+        tf
+          .depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad)
+          .square()
+          .sum(),
       )(f);
     };
     const cpu = await onBackend("cpu", grad);

@@ -11,7 +11,14 @@
  * 14x14x32->64: 65 vs 1051 ms; the forward conv takes 5 and 31 ms); splitting the batch into chunks was slower too.
  */
 import * as tf from "@tensorflow/tfjs";
-import { backend_util, type DataId, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
+import {
+  backend_util,
+  type DataId,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from "@tensorflow/tfjs";
 
 /** The part of tfjs-backend-wasm's BackendWasm that composed kernels use. */
 export interface WasmBackendLike {
@@ -21,10 +28,19 @@ export interface WasmBackendLike {
 }
 
 /** Runs another kernel of the same backend directly (no engine, no tape); the caller disposes what it returns. */
-export function callKernel(backend: WasmBackendLike, name: string, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+export function callKernel(
+  backend: WasmBackendLike,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
   const kernel = tf.getKernel(name, "wasm");
   if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
-  const out = kernel.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as NamedAttrMap });
+  const out = kernel.kernelFunc({
+    inputs,
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: attrs as NamedAttrMap,
+  });
   return Array.isArray(out) ? out[0]! : out;
 }
 
@@ -39,12 +55,15 @@ interface Conv2DBackpropFilterAttrs {
 /** The convolution geometry tfjs itself uses, so padding and output sizes agree with every other backend. */
 export function filterGradInfo(
   xShape: number[],
-  attrs: Pick<Conv2DBackpropFilterAttrs, "strides" | "pad" | "dimRoundingMode" | "dataFormat"> & { filterShape: number[] },
+  attrs: Pick<Conv2DBackpropFilterAttrs, "strides" | "pad" | "dimRoundingMode" | "dataFormat"> & {
+    filterShape: number[];
+  },
   dilations: [number, number] | number = 1,
   depthwise = false,
 ): backend_util.Conv2DInfo {
   const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
-  if (format !== "channelsLast") throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${attrs.dataFormat}`);
+  if (format !== "channelsLast")
+    throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${attrs.dataFormat}`);
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     attrs.filterShape as [number, number, number, number],
@@ -63,7 +82,12 @@ export function filterGradInfo(
  * dW = patches^T dy is one plain matrix product. Measured (CPU ms, batch 128, 28x28, 3x3 SAME): 1 -> 16 channels
  * 6.7 vs 35 for the transposed convolution; 1 -> 32: 11 vs 62; 3 -> 32: 32 vs 64.
  */
-function im2colFilterGrad(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function im2colFilterGrad(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
   const p = kh * kw * ci;
   const eye = backend.makeOutput([kh, kw, ci, p], "float32");
@@ -77,12 +101,22 @@ function im2colFilterGrad(backend: WasmBackendLike, x: TensorInfo, dy: TensorInf
     [0, 0],
   ];
   const strides = [info.strideHeight, info.strideWidth];
-  const patches = callKernel(backend, "Conv2D", { x, filter: eye }, { strides, dilations: [1, 1], pad, dataFormat: "NHWC" });
+  const patches = callKernel(
+    backend,
+    "Conv2D",
+    { x, filter: eye },
+    { strides, dilations: [1, 1], pad, dataFormat: "NHWC" },
+  );
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const patchMatrix = callKernel(backend, "Reshape", { x: patches }, { shape: [1, rows, p] });
   const patchesT = callKernel(backend, "Transpose", { x: patchMatrix }, { perm: [0, 2, 1] });
   const dyMatrix = callKernel(backend, "Reshape", { x: dy }, { shape: [1, rows, co] });
-  const out = callKernel(backend, "BatchMatMul", { a: patchesT, b: dyMatrix }, { transposeA: false, transposeB: false });
+  const out = callKernel(
+    backend,
+    "BatchMatMul",
+    { a: patchesT, b: dyMatrix },
+    { transposeA: false, transposeB: false },
+  );
   for (const t of [eye, patches, patchMatrix, patchesT, dyMatrix]) backend.disposeData(t.dataId);
   return { ...out, shape: [kh, kw, ci, co] };
 }
@@ -95,13 +129,25 @@ export function setIm2colMaxPatch(size: number): void {
   im2colMaxPatch = size;
 }
 
-function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+function conv2DBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: unknown;
+  attrs: Conv2DBackpropFilterAttrs;
+}): TensorInfo {
   const { inputs, attrs } = args;
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = inputs;
   const info = filterGradInfo(x.shape, attrs);
-  if (info.filterHeight * info.filterWidth * info.inChannels <= im2colMaxPatch) return im2colFilterGrad(backend, x, dy, info);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  if (info.filterHeight * info.filterWidth * info.inChannels <= im2colMaxPatch)
+    return im2colFilterGrad(backend, x, dy, info);
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
   // Bottom/right padding that makes the correlation produce exactly kh x kw outputs; negative means rows of x that no
@@ -113,7 +159,12 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   if (padBottom < 0 || padRight < 0) {
     const h = info.inHeight + Math.min(0, padBottom);
     const w = info.inWidth + Math.min(0, padRight);
-    xIn = callKernel(backend, "Slice", { x }, { begin: [0, 0, 0, 0], size: [x.shape[0]!, h, w, x.shape[3]!] });
+    xIn = callKernel(
+      backend,
+      "Slice",
+      { x },
+      { begin: [0, 0, 0, 0], size: [x.shape[0]!, h, w, x.shape[3]!] },
+    );
     temps.push(xIn);
     padBottom = Math.max(0, padBottom);
     padRight = Math.max(0, padRight);
@@ -127,7 +178,12 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     [padLeft, padRight],
     [0, 0],
   ];
-  const grad = callKernel(backend, "Conv2D", { x: xT, filter: dyT }, { strides: [1, 1], dilations: [sh, sw], pad, dataFormat: "NHWC" });
+  const grad = callKernel(
+    backend,
+    "Conv2D",
+    { x: xT, filter: dyT },
+    { strides: [1, 1], dilations: [sh, sw], pad, dataFormat: "NHWC" },
+  );
   temps.push(grad);
   const out = callKernel(backend, "Transpose", { x: grad }, { perm: [1, 2, 0, 3] });
   for (const t of temps) backend.disposeData(t.dataId);

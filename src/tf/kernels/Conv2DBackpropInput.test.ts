@@ -4,7 +4,12 @@ import { initBackend } from "../backend.js";
 import { setStockInputGradKernels } from "./input-grads.js";
 
 /** Runs a kernel by name on a backend with inputs built from plain arrays; returns the output values. */
-function runOn(backend: string, name: string, inputs: Record<string, tf.Tensor>, attrs: object): Float32Array {
+function runOn(
+  backend: string,
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: object,
+): Float32Array {
   tf.setBackend(backend);
   return tf.tidy(() => {
     const moved: Record<string, tf.Tensor> = {};
@@ -27,7 +32,18 @@ const cases = [
   { name: "3x3 same s2", x: [2, 9, 10, 3], f: [3, 3, 3, 4], strides: 2, pad: "same" },
   { name: "5x3 valid s2x1", x: [2, 11, 8, 2], f: [5, 3, 2, 3], strides: [2, 1], pad: "valid" },
   { name: "1x1 s1", x: [2, 5, 5, 8], f: [1, 1, 8, 16], strides: 1, pad: "valid" },
-  { name: "explicit pad", x: [1, 6, 6, 2], f: [3, 3, 2, 2], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    name: "explicit pad",
+    x: [1, 6, 6, 2],
+    f: [3, 3, 2, 2],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ] as const;
 
 describe("wasm Conv2DBackpropInput (transposed convolution via XNNPACK)", () => {
@@ -38,12 +54,23 @@ describe("wasm Conv2DBackpropInput (transposed convolution via XNNPACK)", () => 
     it(`matches the cpu backend: ${c.name}`, () => {
       const out = tf.tidy(() => {
         tf.setBackend("wasm");
-        const y = tf.conv2d(tf.zeros([...c.x]) as tf.Tensor4D, tf.zeros([...c.f]) as tf.Tensor4D, c.strides as never, c.pad as never);
+        const y = tf.conv2d(
+          tf.zeros([...c.x]) as tf.Tensor4D,
+          tf.zeros([...c.f]) as tf.Tensor4D,
+          c.strides as never,
+          c.pad as never,
+        );
         return y.shape;
       });
       const dy = tf.randomNormal(out, 0, 1, "float32", 1);
       const filter = tf.randomNormal(c.f as unknown as number[], 0, 1, "float32", 2);
-      const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x, dimRoundingMode: undefined };
+      const attrs = {
+        strides: c.strides,
+        pad: c.pad,
+        dataFormat: "NHWC",
+        inputShape: c.x,
+        dimRoundingMode: undefined,
+      };
       const ref = runOn("cpu", "Conv2DBackpropInput", { dy, filter }, attrs);
       const ours = runOn("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
       setStockInputGradKernels(true);

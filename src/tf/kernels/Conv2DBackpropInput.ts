@@ -34,23 +34,38 @@ function conv2DBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  if (info.dataFormat !== "channelsLast" || dy.dtype !== "float32" || filter.dtype !== "float32") return stock.run(args);
+  if (info.dataFormat !== "channelsLast" || dy.dtype !== "float32" || filter.dtype !== "float32")
+    return stock.run(args);
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const dyH = (info.outHeight - 1) * sh + 1;
   const dyW = (info.outWidth - 1) * sw + 1;
-  const pads = transposedPads(info.inHeight, info.inWidth, dyH, dyW, fh, fw, info.padInfo.top, info.padInfo.left);
+  const pads = transposedPads(
+    info.inHeight,
+    info.inWidth,
+    dyH,
+    dyW,
+    fh,
+    fw,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
   if (!pads) return stock.run(args);
 
   const flipped = flipTransposeFilter(backend, filter);
   const dilated = sh === 1 && sw === 1 ? dy : dilateSpatial(backend, dy, sh, sw);
   try {
-    return runWasmKernel("Conv2D", backend, { x: dilated, filter: flipped }, {
-      strides: [1, 1],
-      pad: pads,
-      dataFormat: "NHWC",
-      dilations: [1, 1],
-      dimRoundingMode: undefined as unknown as string,
-    });
+    return runWasmKernel(
+      "Conv2D",
+      backend,
+      { x: dilated, filter: flipped },
+      {
+        strides: [1, 1],
+        pad: pads,
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        dimRoundingMode: undefined as unknown as string,
+      },
+    );
   } finally {
     backend.disposeData(flipped.dataId);
     if (dilated !== dy) backend.disposeData(dilated.dataId);

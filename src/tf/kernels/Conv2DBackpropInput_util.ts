@@ -20,7 +20,12 @@ export interface WasmBackendLike {
 }
 
 /** Runs another wasm kernel by name (its setup has run: it was registered when the backend started). */
-export function runWasmKernel(name: string, backend: WasmBackendLike, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+export function runWasmKernel(
+  name: string,
+  backend: WasmBackendLike,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap,
+): TensorInfo {
   const config = tf.getKernel(name, "wasm");
   if (!config) throw new Error(`gradopt: wasm kernel ${name} is not registered`);
   return config.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;

@@ -17,7 +17,11 @@ interface DepthwiseFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-function depthwiseConv2dNativeBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: DepthwiseFilterAttrs }): TensorInfo {
+function depthwiseConv2dNativeBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: unknown;
+  attrs: DepthwiseFilterAttrs;
+}): TensorInfo {
   const { inputs, attrs } = args;
   const backend = args.backend as WasmBackendLike;
   const info = filterGradInfo(inputs.x.shape, { ...attrs, dataFormat: "NHWC" }, attrs.dilations, true);

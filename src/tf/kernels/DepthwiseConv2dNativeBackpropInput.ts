@@ -5,7 +5,12 @@
  * over the wasm heap.
  */
 import { backend_util } from "@tensorflow/tfjs";
-import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
+import type {
+  DepthwiseConv2dNativeBackpropInputAttrs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from "@tensorflow/tfjs";
 import {
   dilateSpatial,
   flipDepthwiseFilter,
@@ -38,21 +43,40 @@ function depthwiseConv2dNativeBackpropInput(args: Parameters<KernelFunc>[0]): Te
   return loop(backend, dy, filter, info);
 }
 
-function viaForwardDepthwise(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo | null {
+function viaForwardDepthwise(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo | null {
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const dyH = (info.outHeight - 1) * sh + 1;
   const dyW = (info.outWidth - 1) * sw + 1;
-  const pads = transposedPads(info.inHeight, info.inWidth, dyH, dyW, fh, fw, info.padInfo.top, info.padInfo.left);
+  const pads = transposedPads(
+    info.inHeight,
+    info.inWidth,
+    dyH,
+    dyW,
+    fh,
+    fw,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
   if (!pads) return null;
   const flipped = flipDepthwiseFilter(backend, filter);
   const dilated = sh === 1 && sw === 1 ? dy : dilateSpatial(backend, dy, sh, sw);
   try {
-    return runWasmKernel("DepthwiseConv2dNative", backend, { x: dilated, filter: flipped }, {
-      strides: [1, 1],
-      pad: pads,
-      dilations: [1, 1],
-      dataFormat: "NHWC",
-    });
+    return runWasmKernel(
+      "DepthwiseConv2dNative",
+      backend,
+      { x: dilated, filter: flipped },
+      {
+        strides: [1, 1],
+        pad: pads,
+        dilations: [1, 1],
+        dataFormat: "NHWC",
+      },
+    );
   } finally {
     backend.disposeData(flipped.dataId);
     if (dilated !== dy) backend.disposeData(dilated.dataId);

@@ -3,19 +3,34 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 
 /** dL/dx of sum(maxPool(x) * w) on a backend, for fixed x and w given as values. */
-function poolGrad(backend: string, x: tf.Tensor4D, w: tf.Tensor, filter: [number, number], strides: [number, number], pad: "same" | "valid"): Float32Array {
+function poolGrad(
+  backend: string,
+  x: tf.Tensor4D,
+  w: tf.Tensor,
+  filter: [number, number],
+  strides: [number, number],
+  pad: "same" | "valid",
+): Float32Array {
   tf.setBackend(backend);
   return tf.tidy(() => {
     const xb = tf.tensor4d(x.dataSync(), x.shape);
     const wb = tf.tensor(w.dataSync(), w.shape);
-    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, filter, strides, pad), wb)));
+    const g = tf.grad((xx: tf.Tensor) =>
+      tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, filter, strides, pad), wb)),
+    );
     return g(xb).dataSync() as Float32Array;
   });
 }
 
 const cases = [
   { name: "2x2 s2 valid", x: [4, 28, 28, 8], filter: [2, 2], strides: [2, 2], pad: "valid" },
-  { name: "3x3 s2 same (overlapping windows)", x: [2, 9, 11, 3], filter: [3, 3], strides: [2, 2], pad: "same" },
+  {
+    name: "3x3 s2 same (overlapping windows)",
+    x: [2, 9, 11, 3],
+    filter: [3, 3],
+    strides: [2, 2],
+    pad: "same",
+  },
   { name: "3x3 s1 same", x: [2, 6, 6, 5], filter: [3, 3], strides: [1, 1], pad: "same" },
   { name: "2x2 s2 odd size", x: [1, 7, 7, 2], filter: [2, 2], strides: [2, 2], pad: "valid" },
 ] as const;
@@ -31,7 +46,11 @@ describe("wasm MaxPoolGrad (JS over the wasm heap)", () => {
       const x = tf.randomNormal([...c.x], 0, 1, "float32", 3) as tf.Tensor4D;
       const outShape = tf.tidy(() => tf.maxPool(x, c.filter as never, c.strides as never, c.pad).shape);
       const w = tf.randomNormal(outShape, 0, 1, "float32", 4);
-      const args = [c.filter, c.strides, c.pad] as unknown as [[number, number], [number, number], "same" | "valid"];
+      const args = [c.filter, c.strides, c.pad] as unknown as [
+        [number, number],
+        [number, number],
+        "same" | "valid",
+      ];
       const ref = poolGrad("cpu", x, w, ...args);
       const ours = poolGrad("wasm", x, w, ...args);
       let d = 0;

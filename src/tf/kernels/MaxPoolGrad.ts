@@ -35,7 +35,16 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   const g = backend.typedArrayFromHeap(dy);
   const out = backend.typedArrayFromHeap(dx);
   out.fill(0);
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && padTop === 0 && padLeft === 0 && 2 * oh <= ih && 2 * ow <= iw) {
+  if (
+    fh === 2 &&
+    fw === 2 &&
+    sh === 2 &&
+    sw === 2 &&
+    padTop === 0 &&
+    padLeft === 0 &&
+    2 * oh <= ih &&
+    2 * ow <= iw
+  ) {
     pool2x2(x, g, out, n, ih, iw, c, oh, ow);
     return dx;
   }
@@ -78,7 +87,17 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
 }
 
 /** The common 2x2 / stride 2 / no-padding case: windows do not overlap, so each dx element is written at most once. */
-function pool2x2(x: Float32Array, g: Float32Array, out: Float32Array, n: number, ih: number, iw: number, c: number, oh: number, ow: number): void {
+function pool2x2(
+  x: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  n: number,
+  ih: number,
+  iw: number,
+  c: number,
+  oh: number,
+  ow: number,
+): void {
   const row = iw * c;
   for (let b = 0; b < n; b++) {
     for (let yr = 0; yr < oh; yr++) {

@@ -8,4 +8,8 @@ import { batchMatMulConfig } from "./BatchMatMul.js";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter.js";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./DepthwiseConv2dNativeBackpropFilter.js";
 
-export const weightGradKernels: KernelConfig[] = [conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropFilterConfig, batchMatMulConfig];
+export const weightGradKernels: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  batchMatMulConfig,
+];

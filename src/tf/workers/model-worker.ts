@@ -17,14 +17,20 @@ function reply(msg: Response, transfer: ArrayBuffer[] = []): void {
 
 const logitsOf = (x: tf.Tensor4D) => model!.apply(x, { training: false }) as tf.Tensor2D;
 
-function predict(images: Float32Array, shape: [number, number, number, number], batchSize: number): { logits: Float32Array; classes: number } {
+function predict(
+  images: Float32Array,
+  shape: [number, number, number, number],
+  batchSize: number,
+): { logits: Float32Array; classes: number } {
   const [n, h, w, c] = shape;
   const per = h * w * c;
   let out = new Float32Array(0);
   let classes = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
-    const z = tf.tidy(() => logitsOf(tf.tensor4d(images.subarray(start * per, end * per), [end - start, h, w, c])));
+    const z = tf.tidy(() =>
+      logitsOf(tf.tensor4d(images.subarray(start * per, end * per), [end - start, h, w, c])),
+    );
     const values = z.dataSync() as Float32Array;
     if (classes === 0) {
       classes = z.shape[1];
@@ -45,7 +51,9 @@ async function handle(req: Request): Promise<void> {
     }
     case "predict": {
       const { logits, classes } = predict(req.images, req.shape, req.batchSize);
-      return reply({ id: req.id, ok: true, type: "predict", logits, classes }, [logits.buffer as ArrayBuffer]);
+      return reply({ id: req.id, ok: true, type: "predict", logits, classes }, [
+        logits.buffer as ArrayBuffer,
+      ]);
     }
     case "setWeights": {
       const vars = model!.trainableWeights;
@@ -64,13 +72,23 @@ async function handle(req: Request): Promise<void> {
         const { value, grads } = tf.variableGrads(() => {
           const z = model!.apply(xTrain, { training: true }) as tf.Tensor2D;
           hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32")) as tf.Scalar);
-          return tf.mul(tf.losses.softmaxCrossEntropy(y, z, undefined, undefined, tf.Reduction.SUM), req.lossScale) as tf.Scalar;
+          return tf.mul(
+            tf.losses.softmaxCrossEntropy(y, z, undefined, undefined, tf.Reduction.SUM),
+            req.lossScale,
+          ) as tf.Scalar;
         }, vars);
         const hitCount = hitsT!.dataSync()[0]!;
         hitsT!.dispose();
-        return [value.dataSync()[0]! / req.lossScale, hitCount, vars.map((v) => Float32Array.from(grads[v.name]!.dataSync() as Float32Array))];
+        return [
+          value.dataSync()[0]! / req.lossScale,
+          hitCount,
+          vars.map((v) => Float32Array.from(grads[v.name]!.dataSync() as Float32Array)),
+        ];
       });
-      return reply({ id: req.id, ok: true, type: "gradients", grads, lossSum, hits }, grads.map((g) => g.buffer as ArrayBuffer));
+      return reply(
+        { id: req.id, ok: true, type: "gradients", grads, lossSum, hits },
+        grads.map((g) => g.buffer as ArrayBuffer),
+      );
     }
     case "attack": {
       const rng = mulberry32(req.seed);
@@ -83,14 +101,22 @@ async function handle(req: Request): Promise<void> {
         const [xAdv, ok] = tf.tidy(() => {
           const labels = tf.tensor1d(req.labels.subarray(start, end), "int32");
           const x = tf.tensor4d(req.images.subarray(start * per, end * per), [end - start, h, w, c]);
-          const adv = adversarialBatch(logitsOf, x, tf.oneHot(labels, req.classes) as tf.Tensor2D, req.attack, rng);
+          const adv = adversarialBatch(
+            logitsOf,
+            x,
+            tf.oneHot(labels, req.classes) as tf.Tensor2D,
+            req.attack,
+            rng,
+          );
           return [adv, tf.sum(tf.cast(tf.equal(tf.argMax(logitsOf(adv), 1), labels), "float32"))];
         });
         adversarial.set(xAdv.dataSync() as Float32Array, start * per);
         hits += ok.dataSync()[0]!;
         tf.dispose([xAdv, ok]);
       }
-      return reply({ id: req.id, ok: true, type: "attack", adversarial, hits }, [adversarial.buffer as ArrayBuffer]);
+      return reply({ id: req.id, ok: true, type: "attack", adversarial, hits }, [
+        adversarial.buffer as ArrayBuffer,
+      ]);
     }
     case "close":
       reply({ id: req.id, ok: true, type: "close" });
@@ -99,5 +125,7 @@ async function handle(req: Request): Promise<void> {
 }
 
 parentPort!.on("message", (req: Request) => {
-  handle(req).catch((err: unknown) => reply({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) }));
+  handle(req).catch((err: unknown) =>
+    reply({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
 });

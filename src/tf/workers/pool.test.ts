@@ -22,9 +22,21 @@ afterAll(async () => {
 
 describe("shardRanges", () => {
   it("covers 0..n in contiguous multiples of the quantum", () => {
-    expect(shardRanges(1000, 3, 256)).toEqual([[0, 512], [512, 768], [768, 1000]]);
-    expect(shardRanges(10, 4)).toEqual([[0, 3], [3, 6], [6, 8], [8, 10]]);
-    expect(shardRanges(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(shardRanges(1000, 3, 256)).toEqual([
+      [0, 512],
+      [512, 768],
+      [768, 1000],
+    ]);
+    expect(shardRanges(10, 4)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 8],
+      [8, 10],
+    ]);
+    expect(shardRanges(2, 4)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 });
 
@@ -35,7 +47,14 @@ describe("ModelWorkerPool", () => {
     const parallel = await pool.predictClasses(data.images, data.shape, 64);
     expect(Array.from(parallel)).toEqual(Array.from(single));
     const { logits, classes } = await pool.predict(data.images, data.shape, 64);
-    const ref = tf.tidy(() => model.apply(tf.tensor4d(data.images.subarray(0, 64 * 784), [64, 28, 28, 1]), { training: false }) as tf.Tensor).dataSync();
+    const ref = tf
+      .tidy(
+        () =>
+          model.apply(tf.tensor4d(data.images.subarray(0, 64 * 784), [64, 28, 28, 1]), {
+            training: false,
+          }) as tf.Tensor,
+      )
+      .dataSync();
     expect(classes).toBe(10);
     expect(Array.from(logits.subarray(0, 64 * 10))).toEqual(Array.from(ref));
   });
@@ -48,8 +67,18 @@ describe("ModelWorkerPool", () => {
     const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
     const ref = tf.tidy(() => {
       const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
-      const r = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(tf.tensor4d(images, [n, 28, 28, 1]), { training: true }) as tf.Tensor) as tf.Scalar, vars);
-      return { value: r.value.dataSync()[0]!, grads: vars.map((v) => r.grads[v.name]!.dataSync() as Float32Array) };
+      const r = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            y,
+            model.apply(tf.tensor4d(images, [n, 28, 28, 1]), { training: true }) as tf.Tensor,
+          ) as tf.Scalar,
+        vars,
+      );
+      return {
+        value: r.value.dataSync()[0]!,
+        grads: vars.map((v) => r.grads[v.name]!.dataSync() as Float32Array),
+      };
     });
     expect(loss).toBeCloseTo(ref.value, 5);
     grads.forEach((g, k) => {

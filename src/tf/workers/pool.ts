@@ -32,10 +32,12 @@ function startWorker(): Worker {
 /** Captures a model's topology and weights in memory (what a worker needs to rebuild it). */
 async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let captured: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    captured = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      captured = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
   return captured!;
 }
 
@@ -55,7 +57,10 @@ class Channel {
       this.pending.clear();
     });
   }
-  call<T extends Request["type"]>(req: Omit<Extract<Request, { type: T }>, "id">, transfer: ArrayBuffer[] = []): Promise<Extract<Response, { type: T; ok: true }>> {
+  call<T extends Request["type"]>(
+    req: Omit<Extract<Request, { type: T }>, "id">,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Extract<Response, { type: T; ok: true }>> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: Response) => void, reject });
@@ -92,21 +97,33 @@ export class ModelWorkerPool {
   /** Starts `size` workers and gives each a copy of `model`. */
   static async create(model: tf.LayersModel, options: PoolOptions = {}): Promise<ModelWorkerPool> {
     const size = options.size ?? availableParallelism();
-    if (!(Number.isInteger(size) && size > 0)) throw new GradoptError("E_ARG", `ModelWorkerPool: size must be a positive integer, got ${size}`);
+    if (!(Number.isInteger(size) && size > 0))
+      throw new GradoptError("E_ARG", `ModelWorkerPool: size must be a positive integer, got ${size}`);
     const artifacts = await artifactsOf(model);
     const channels = Array.from({ length: size }, () => new Channel(startWorker()));
-    const started = await Promise.all(channels.map((ch) => ch.call<"init">({ type: "init", artifacts, backend: options.backend ?? "wasm" })));
+    const started = await Promise.all(
+      channels.map((ch) => ch.call<"init">({ type: "init", artifacts, backend: options.backend ?? "wasm" })),
+    );
     return new ModelWorkerPool(channels, started[0]!.backend);
   }
 
   /** Logits for every image ([n * classes]), computed in batches of `batchSize` spread over the workers. */
-  async predict(images: Float32Array, shape: Shape, batchSize = 256): Promise<{ logits: Float32Array; classes: number }> {
+  async predict(
+    images: Float32Array,
+    shape: Shape,
+    batchSize = 256,
+  ): Promise<{ logits: Float32Array; classes: number }> {
     const [n, h, w, c] = shape;
     const per = h * w * c;
     const ranges = shardRanges(n, this.size, batchSize);
     const parts = await Promise.all(
       ranges.map(([s, e], i) =>
-        this.channels[i]!.call<"predict">({ type: "predict", images: images.slice(s * per, e * per), shape: [e - s, h, w, c], batchSize }),
+        this.channels[i]!.call<"predict">({
+          type: "predict",
+          images: images.slice(s * per, e * per),
+          shape: [e - s, h, w, c],
+          batchSize,
+        }),
       ),
     );
     const classes = parts[0]?.classes ?? 0;
@@ -162,10 +179,11 @@ export class ModelWorkerPool {
       ),
     );
     const grads = parts[0]!.grads;
-    for (const p of parts.slice(1)) p.grads.forEach((g, k) => {
-      const acc = grads[k]!;
-      for (let j = 0; j < g.length; j++) acc[j]! += g[j]!;
-    });
+    for (const p of parts.slice(1))
+      p.grads.forEach((g, k) => {
+        const acc = grads[k]!;
+        for (let j = 0; j < g.length; j++) acc[j]! += g[j]!;
+      });
     let lossSum = 0;
     let hits = 0;
     for (const p of parts) {
@@ -176,13 +194,30 @@ export class ModelWorkerPool {
   }
 
   /** Runs an L-inf attack (FGSM-RS or PGD) on every image; returns the adversarial images and how many stay correct. */
-  async attack(images: Float32Array, shape: Shape, labels: Int32Array, classes: number, attack: AdversarialSpec, seed = 1, batchSize = 200): Promise<{ adversarial: Float32Array; correct: number }> {
+  async attack(
+    images: Float32Array,
+    shape: Shape,
+    labels: Int32Array,
+    classes: number,
+    attack: AdversarialSpec,
+    seed = 1,
+    batchSize = 200,
+  ): Promise<{ adversarial: Float32Array; correct: number }> {
     const [n, h, w, c] = shape;
     const per = h * w * c;
     const ranges = shardRanges(n, this.size, batchSize);
     const parts = await Promise.all(
       ranges.map(([s, e], i) =>
-        this.channels[i]!.call<"attack">({ type: "attack", images: images.slice(s * per, e * per), shape: [e - s, h, w, c], labels: labels.slice(s, e), classes, attack, seed: (seed * 7919 + i) >>> 0, batchSize }),
+        this.channels[i]!.call<"attack">({
+          type: "attack",
+          images: images.slice(s * per, e * per),
+          shape: [e - s, h, w, c],
+          labels: labels.slice(s, e),
+          classes,
+          attack,
+          seed: (seed * 7919 + i) >>> 0,
+          batchSize,
+        }),
       ),
     );
     const adversarial = new Float32Array(n * per);

@@ -10,7 +10,13 @@ export interface AdversarialSpec {
 
 export type Request =
   | { id: number; type: "init"; artifacts: io.ModelArtifacts; backend: string }
-  | { id: number; type: "predict"; images: Float32Array; shape: [number, number, number, number]; batchSize: number }
+  | {
+      id: number;
+      type: "predict";
+      images: Float32Array;
+      shape: [number, number, number, number];
+      batchSize: number;
+    }
   | { id: number; type: "setWeights"; weights: Float32Array[] }
   | {
       id: number;
@@ -24,7 +30,17 @@ export type Request =
       adversarial: AdversarialSpec | null;
       seed: number;
     }
-  | { id: number; type: "attack"; images: Float32Array; shape: [number, number, number, number]; labels: Int32Array; classes: number; attack: AdversarialSpec; seed: number; batchSize: number }
+  | {
+      id: number;
+      type: "attack";
+      images: Float32Array;
+      shape: [number, number, number, number];
+      labels: Int32Array;
+      classes: number;
+      attack: AdversarialSpec;
+      seed: number;
+      batchSize: number;
+    }
   | { id: number; type: "close" };
 
 export type Response =

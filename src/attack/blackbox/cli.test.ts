@@ -1,4 +1,7 @@
 /** `gradopt attack --attack square|spsa|hsj` through the CLI's main() on the bundled fashion-cnn. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.js";
 
@@ -36,7 +39,8 @@ interface Doc {
 }
 
 describe("gradopt attack (black-box)", () => {
-  it("--attack square --json: the contract's document plus queries, and the white-box comparison", async () => {
+  it("--attack square --json: the contract's document plus queries, and the white-box comparison (also in --report)", async () => {
+    const report = join(mkdtempSync(join(tmpdir(), "gradopt-bb-")), "square.html");
     const r = await cli([
       "attack",
       "--attack",
@@ -48,6 +52,8 @@ describe("gradopt attack (black-box)", () => {
       "--queries",
       "300",
       "--compare",
+      "--report",
+      report,
       "--json",
     ]);
     expect(r.code).toBeUndefined();
@@ -61,6 +67,10 @@ describe("gradopt attack (black-box)", () => {
     expect(doc.results[1]!.queries.mean).toBeLessThanOrEqual(300);
     expect(doc.queries.total).toBeGreaterThan(30);
     expect(["consistent", "gradient-masking-suspected"]).toContain(doc.comparison!.verdict);
+    const html = readFileSync(report, "utf8");
+    expect(html).toContain("White-box against black-box");
+    expect(html).toContain(doc.comparison!.message.replace(/&/g, "&amp;").split(":")[0]);
+    expect(html).toContain("queries (mean / median)");
   });
 
   it("--attack hsj reports the L2 history; bad flags are named", async () => {

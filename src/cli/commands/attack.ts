@@ -50,7 +50,7 @@ import {
 } from "../../attack/blackbox/index.js";
 import { GradoptError } from "../../errors.js";
 import { initBackend, type BackendName } from "../../tf/backend.js";
-import { writeAttackReport } from "../../report/commands/index.js";
+import { writeAttackReport, writeBlackBoxReport } from "../../report/commands/index.js";
 import {
   emit,
   parseNumber,
@@ -381,7 +381,6 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
     ["--top-k", f.topK],
     ["--reverse", f.reverse],
     ["--out", f.out],
-    ["--report", f.report],
     ["--restarts", f.restarts],
     ["--stepsize", f.stepsize],
   ] as const) {
@@ -438,14 +437,16 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const summary = result.summary();
   let comparison: ReturnType<typeof compareWithWhiteBox> | undefined;
+  let whiteBox: { name: string; results: { eps: number; accuracy: number }[] } | undefined;
   if (f.compare) {
     const white = await run(model, inputs.x, inputs.labels, pgd({ distance: attack.distance }), {
       epsilons,
       sanity: false,
       seed: parseNumber("--seed", f.seed),
     });
-    comparison = compareWithWhiteBox(white.summary().results, summary.results, {
-      whiteName: `white-box pgd (${attack.distance})`,
+    whiteBox = { name: `white-box pgd (${attack.distance})`, results: white.summary().results };
+    comparison = compareWithWhiteBox(whiteBox.results, summary.results, {
+      whiteName: whiteBox.name,
       blackName: name,
     });
     white.dispose();
@@ -480,6 +481,15 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
     if (comparison) lines.push(comparison.message);
     return lines.join("\n");
   });
+  if (f.report)
+    await writeBlackBoxReport(f.report, {
+      summary,
+      ...(whiteBox ? { whiteBox } : {}),
+      ...(comparison ? { comparison } : {}),
+      model: f.model,
+      backend,
+      seconds,
+    });
   inputs.x.dispose();
   model.dispose();
 }

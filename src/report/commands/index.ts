@@ -2,3 +2,4 @@
 export { writeSolveReport, writeGradientReport, writeFitReport } from "./model-reports.js";
 export { writeAttackReport, type AttackReportInput } from "./attack-report.js";
 export { writeTrainReport, type TrainReportInput } from "./train-report.js";
+export { writeBlackBoxReport, type BlackBoxReportInput } from "./blackbox-report.js";

@@ -2,44 +2,20 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { TINY_CNN_DIR } from "./testing.js";
-
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = "";
-  let err = "";
-  const so = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await main(["node", "gradopt", ...args]);
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, err, code };
-}
+import { runCli } from "../../test/cli/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gradopt-attack-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("gradopt attack", () => {
   it("prints the contract's JSON document", async () => {
-    const r = await cli([
-      "attack",
-      "--model",
-      TINY_CNN_DIR,
-      "--limit",
-      "40",
-      "--eps",
-      "0,0.05,0.2",
-      "--json",
-    ]);
-    expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as {
+    const r = await runCli(
+      ...["attack", "--model", TINY_CNN_DIR, "--limit", "40", "--eps", "0,0.05,0.2", "--json"],
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
       n: number;
       clean: { accuracy: number };
       results: Array<{
@@ -59,26 +35,28 @@ describe("gradopt attack", () => {
 
   it("runs a targeted PGD and writes PNGs re-checked after 8-bit quantisation", async () => {
     const out = join(dir, "png");
-    const r = await cli([
-      "attack",
-      "--model",
-      TINY_CNN_DIR,
-      "--limit",
-      "8",
-      "--attack",
-      "pgd",
-      "--steps",
-      "5",
-      "--targeted",
-      "8",
-      "--eps",
-      "0.2",
-      "--out",
-      out,
-      "--json",
-    ]);
-    expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as {
+    const r = await runCli(
+      ...[
+        "attack",
+        "--model",
+        TINY_CNN_DIR,
+        "--limit",
+        "8",
+        "--attack",
+        "pgd",
+        "--steps",
+        "5",
+        "--targeted",
+        "8",
+        "--eps",
+        "0.2",
+        "--out",
+        out,
+        "--json",
+      ],
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
       criterion: string;
       quantized: Array<{ eps: number; accuracy: number }>;
       target: { name: string };
@@ -91,23 +69,25 @@ describe("gradopt attack", () => {
   });
 
   it("runs the reverse step (human output)", async () => {
-    const r = await cli(["attack", "--model", TINY_CNN_DIR, "--limit", "20", "--reverse", "--eps", "0.05"]);
-    expect(r.code).toBeUndefined();
-    expect(r.out).toMatch(/reverse-fgsm .*classified as the true label/);
+    const r = await runCli(
+      ...["attack", "--model", TINY_CNN_DIR, "--limit", "20", "--reverse", "--eps", "0.05"],
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/reverse-fgsm .*classified as the true label/);
   });
 
   it("names the bad flag", async () => {
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--attack", "nope"])).err).toMatch(
+    expect((await runCli(...["attack", "--model", TINY_CNN_DIR, "--attack", "nope"])).stderr).toMatch(
       /--attack: expected one of/,
     );
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--eps", "0.1,x"])).err).toMatch(
+    expect((await runCli(...["attack", "--model", TINY_CNN_DIR, "--eps", "0.1,x"])).stderr).toMatch(
       /--eps: 'x' is not a finite number/,
     );
-    expect((await cli(["attack", "--model", TINY_CNN_DIR, "--targeted", "12"])).err).toMatch(
+    expect((await runCli(...["attack", "--model", TINY_CNN_DIR, "--targeted", "12"])).stderr).toMatch(
       /--targeted: expected a class index in \[0, 9\]/,
     );
-    const missing = await cli(["attack", "--model", join(dir, "none")]);
+    const missing = await runCli(...["attack", "--model", join(dir, "none")]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/no model here/);
+    expect(missing.stderr).toMatch(/no model here/);
   });
 });

@@ -9,8 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import * as tf from "@tensorflow/tfjs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GradoptError } from "../errors.js";
 import { initBackend } from "../tf/backend.js";
 import {
@@ -27,26 +26,10 @@ import {
 } from "./image/index.js";
 import { fgsm, fileSystemHandler, reverseStep, run, type TfjsClassifier } from "./index.js";
 import { imagenetClassNames, loadImageClassifier, resolveLabel, topK } from "./presets.js";
+import { runCli } from "../../test/cli/run-cli.js";
 
 const FIX = new URL("../../test/fixtures/photos/", import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIX, name));
-
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = "";
-  let err = "";
-  const so = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await main(["node", "gradopt", ...args]);
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, err, code };
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
@@ -386,25 +369,27 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     const second = topK(model, photo.input, 2)[0]![1]!;
     photo.input.dispose();
     const out = join(dir, "figs");
-    const r = await cli([
-      "attack",
-      "--image",
-      join(FIX, "chelsea.jpg"),
-      "--model",
-      dir,
-      "--preprocessing",
-      "mobilenet",
-      "--eps",
-      "0,0.01,0.1",
-      "--label",
-      second.name,
-      "--reverse",
-      "--out",
-      out,
-      "--json",
-    ]);
-    expect(r.err).toBe("");
-    const doc = JSON.parse(r.out) as {
+    const r = await runCli(
+      ...[
+        "attack",
+        "--image",
+        join(FIX, "chelsea.jpg"),
+        "--model",
+        dir,
+        "--preprocessing",
+        "mobilenet",
+        "--eps",
+        "0,0.01,0.1",
+        "--label",
+        second.name,
+        "--reverse",
+        "--out",
+        out,
+        "--json",
+      ],
+    );
+    expect(r.stderr).toBe("");
+    const doc = JSON.parse(r.stdout) as {
       image: {
         trueClass: string;
         top5: Array<{ name: string }>;
@@ -425,35 +410,39 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
   });
 
   it("gradopt attack errors name the flag or file: unknown label, corrupt image, unreachable URL", async () => {
-    const bad = await cli([
-      "attack",
-      "--image",
-      join(FIX, "chelsea.jpg"),
-      "--model",
-      dir,
-      "--label",
-      "no such class",
-      "--eps",
-      "0",
-    ]);
+    const bad = await runCli(
+      ...[
+        "attack",
+        "--image",
+        join(FIX, "chelsea.jpg"),
+        "--model",
+        dir,
+        "--label",
+        "no such class",
+        "--eps",
+        "0",
+      ],
+    );
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/--label: unknown class name 'no such class'/);
+    expect(bad.stderr).toMatch(/--label: unknown class name 'no such class'/);
     const cut = join(dir, "cut.jpg");
     writeFileSync(cut, readFileSync(join(FIX, "chelsea.jpg")).subarray(0, 500));
-    const corrupt = await cli(["attack", "--image", cut, "--model", dir, "--eps", "0"]);
+    const corrupt = await runCli(...["attack", "--image", cut, "--model", dir, "--eps", "0"]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.err).toMatch(/cut\.jpg.*corrupt or unsupported JPEG/);
-    const url = await cli([
-      "attack",
-      "--image",
-      join(FIX, "chelsea.jpg"),
-      "--model",
-      "http://127.0.0.1:9/mobilenet",
-      "--eps",
-      "0",
-    ]);
+    expect(corrupt.stderr).toMatch(/cut\.jpg.*corrupt or unsupported JPEG/);
+    const url = await runCli(
+      ...[
+        "attack",
+        "--image",
+        join(FIX, "chelsea.jpg"),
+        "--model",
+        "http://127.0.0.1:9/mobilenet",
+        "--eps",
+        "0",
+      ],
+    );
     expect(url.code).toBe(1);
-    expect(url.err).toMatch(
+    expect(url.stderr).toMatch(
       /--model: cannot load the model from http:\/\/127\.0\.0\.1:9\/mobilenet .*local directory/,
     );
   });

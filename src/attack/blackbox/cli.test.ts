@@ -2,25 +2,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
-
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = "";
-  let err = "";
-  const so = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await main(["node", "gradopt", ...args]);
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, err, code };
-}
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../../test/cli/run-cli.js";
 
 interface Doc {
   n: number;
@@ -41,23 +24,25 @@ interface Doc {
 describe("gradopt attack (black-box)", () => {
   it("--attack square --json: the contract's document plus queries, and the white-box comparison (also in --report)", async () => {
     const report = join(mkdtempSync(join(tmpdir(), "gradopt-bb-")), "square.html");
-    const r = await cli([
-      "attack",
-      "--attack",
-      "square",
-      "--limit",
-      "30",
-      "--eps",
-      "0,0.1",
-      "--queries",
-      "300",
-      "--compare",
-      "--report",
-      report,
-      "--json",
-    ]);
-    expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as Doc;
+    const r = await runCli(
+      ...[
+        "attack",
+        "--attack",
+        "square",
+        "--limit",
+        "30",
+        "--eps",
+        "0,0.1",
+        "--queries",
+        "300",
+        "--compare",
+        "--report",
+        report,
+        "--json",
+      ],
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.n).toBe(30);
     expect(doc.results.map((e) => e.eps)).toEqual([0, 0.1]);
     expect(doc.results[0]!.accuracy).toBe(doc.clean.accuracy);
@@ -74,26 +59,28 @@ describe("gradopt attack (black-box)", () => {
   });
 
   it("--attack hsj reports the L2 history; bad flags are named", async () => {
-    const r = await cli([
-      "attack",
-      "--attack",
-      "hsj",
-      "--limit",
-      "3",
-      "--eps",
-      "1,3",
-      "--steps",
-      "3",
-      "--queries",
-      "600",
-      "--json",
-    ]);
-    expect(r.code).toBeUndefined();
-    const doc = JSON.parse(r.out) as Doc;
+    const r = await runCli(
+      ...[
+        "attack",
+        "--attack",
+        "hsj",
+        "--limit",
+        "3",
+        "--eps",
+        "1,3",
+        "--steps",
+        "3",
+        "--queries",
+        "600",
+        "--json",
+      ],
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.l2History!.length).toBeGreaterThan(1);
     expect(doc.queries.mean).toBeLessThanOrEqual(600);
-    const bad = await cli(["attack", "--attack", "square", "--targeted", "3", "--limit", "2"]);
+    const bad = await runCli(...["attack", "--attack", "square", "--targeted", "3", "--limit", "2"]);
     expect(bad.code).not.toBe(0);
-    expect(bad.err).toMatch(/--targeted/);
+    expect(bad.stderr).toMatch(/--targeted/);
   });
 });

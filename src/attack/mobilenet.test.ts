@@ -11,56 +11,9 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../tf/backend.js";
 import { fgsm, fileSystemHandler, pgd, run, TfjsClassifier } from "./index.js";
-import { maxDistance } from "./testing.js";
+import { maxDistance, mobileNetV2Blocks } from "./testing.js";
 
-let seed = 100;
-const init = () => tf.initializers.heNormal({ seed: seed++ });
-
-function convBnRelu6(
-  x: tf.SymbolicTensor,
-  filters: number,
-  kernel: number,
-  strides: number,
-): tf.SymbolicTensor {
-  const c = tf.layers
-    .conv2d({
-      filters,
-      kernelSize: kernel,
-      strides,
-      padding: "same",
-      useBias: false,
-      kernelInitializer: init(),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  const b = tf.layers.batchNormalization().apply(c) as tf.SymbolicTensor;
-  return tf.layers.reLU({ maxValue: 6 }).apply(b) as tf.SymbolicTensor;
-}
-
-function invertedResidual(
-  x: tf.SymbolicTensor,
-  expand: number,
-  out: number,
-  strides: number,
-): tf.SymbolicTensor {
-  const inC = x.shape[3]!;
-  let h = convBnRelu6(x, inC * expand, 1, 1);
-  h = tf.layers
-    .depthwiseConv2d({
-      kernelSize: 3,
-      strides,
-      padding: "same",
-      useBias: false,
-      depthwiseInitializer: init(),
-    })
-    .apply(h) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
-  h = tf.layers.reLU({ maxValue: 6 }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers
-    .conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() })
-    .apply(h) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
-  return strides === 1 && inC === out ? (tf.layers.add().apply([x, h]) as tf.SymbolicTensor) : h;
-}
+const { convBnRelu6, invertedResidual } = mobileNetV2Blocks(100);
 
 function mobileNetV2Small(): tf.LayersModel {
   const input = tf.input({ shape: [96, 96, 3] });

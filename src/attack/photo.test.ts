@@ -27,6 +27,7 @@ import {
 import { fgsm, fileSystemHandler, reverseStep, run, type TfjsClassifier } from "./index.js";
 import { imagenetClassNames, loadImageClassifier, resolveLabel, topK } from "./presets.js";
 import { runCli } from "../../test/cli/run-cli.js";
+import { mobileNetV2Blocks } from "./testing.js";
 
 const FIX = new URL("../../test/fixtures/photos/", import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIX, name));
@@ -219,50 +220,7 @@ describe("ImageNet names and labels", () => {
 });
 
 // --- MobileNetV2 (alpha 0.35) at 224x224, random weights ---------------------------------------------------------
-let seed = 1;
-const init = () => tf.initializers.heNormal({ seed: seed++ });
-function convBnRelu6(
-  x: tf.SymbolicTensor,
-  filters: number,
-  kernel: number,
-  strides: number,
-): tf.SymbolicTensor {
-  const c = tf.layers
-    .conv2d({
-      filters,
-      kernelSize: kernel,
-      strides,
-      padding: "same",
-      useBias: false,
-      kernelInitializer: init(),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  return tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(c)) as tf.SymbolicTensor;
-}
-function invertedResidual(
-  x: tf.SymbolicTensor,
-  expand: number,
-  out: number,
-  strides: number,
-): tf.SymbolicTensor {
-  const inC = x.shape[3]!;
-  let h = expand === 1 ? x : convBnRelu6(x, inC * expand, 1, 1);
-  h = tf.layers
-    .depthwiseConv2d({
-      kernelSize: 3,
-      strides,
-      padding: "same",
-      useBias: false,
-      depthwiseInitializer: init(),
-    })
-    .apply(h) as tf.SymbolicTensor;
-  h = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(h)) as tf.SymbolicTensor;
-  h = tf.layers
-    .conv2d({ filters: out, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init() })
-    .apply(h) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
-  return strides === 1 && inC === out ? (tf.layers.add().apply([x, h]) as tf.SymbolicTensor) : h;
-}
+const { convBnRelu6, invertedResidual } = mobileNetV2Blocks(1);
 /** MobileNetV2's stem and first stages at width 0.35 (16, 8, 8, 16 channels), 1001 ImageNet outputs (background first). */
 function mobileNetV2Alpha035(): tf.LayersModel {
   const input = tf.input({ shape: [224, 224, 3] });

@@ -34,3 +34,51 @@ export function maxDistance(a: tf.Tensor, b: tf.Tensor, distance: "linf" | "l2")
   }
   return worst;
 }
+
+/**
+ * MobileNetV2 building blocks for test models: conv-BN-ReLU6 and the inverted residual (1x1 expand, 3x3 depthwise,
+ * 1x1 linear projection, residual add when shapes allow). Initialisers are He-normal with seeds counting up from
+ * `firstSeed`, so a model built in the same order gets the same weights.
+ */
+export function mobileNetV2Blocks(firstSeed: number): {
+  convBnRelu6(x: tf.SymbolicTensor, filters: number, kernel: number, strides: number): tf.SymbolicTensor;
+  invertedResidual(x: tf.SymbolicTensor, expand: number, out: number, strides: number): tf.SymbolicTensor;
+} {
+  let seed = firstSeed;
+  const init = () => tf.initializers.heNormal({ seed: seed++ });
+  const relu6 = (x: tf.SymbolicTensor) => tf.layers.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+  const batchNorm = (x: tf.SymbolicTensor) => tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  const convBnRelu6 = (x: tf.SymbolicTensor, filters: number, kernel: number, strides: number) => {
+    const conv = tf.layers.conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: init(),
+    });
+    return relu6(batchNorm(conv.apply(x) as tf.SymbolicTensor));
+  };
+  const invertedResidual = (x: tf.SymbolicTensor, expand: number, out: number, strides: number) => {
+    const inC = x.shape[3]!;
+    let h = convBnRelu6(x, inC * expand, 1, 1);
+    const depthwise = tf.layers.depthwiseConv2d({
+      kernelSize: 3,
+      strides,
+      padding: "same",
+      useBias: false,
+      depthwiseInitializer: init(),
+    });
+    h = relu6(batchNorm(depthwise.apply(h) as tf.SymbolicTensor));
+    const project = tf.layers.conv2d({
+      filters: out,
+      kernelSize: 1,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: init(),
+    });
+    h = batchNorm(project.apply(h) as tf.SymbolicTensor);
+    return strides === 1 && inC === out ? (tf.layers.add().apply([x, h]) as tf.SymbolicTensor) : h;
+  };
+  return { convBnRelu6, invertedResidual };
+}

@@ -4,7 +4,7 @@
  * are computed once into a `const`, and small integer powers become multiplications.
  */
 import { exprKey, type Expr, type FnName } from "./ast.js";
-import { heaviside, sigmoid } from "./functions.js";
+import { heaviside, MATH_FUNCTIONS, sigmoid } from "./functions.js";
 
 /** One assignment of the generated function: `lhs = expr;` (lhs like "dy[0]"), or the return value. */
 export interface Assignment {
@@ -24,40 +24,7 @@ export interface FunctionSource {
   name?: string;
 }
 
-const MATH_ALIASES = [
-  "exp",
-  "log",
-  "log10",
-  "log2",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "cbrt",
-  "sin",
-  "cos",
-  "tan",
-  "asin",
-  "acos",
-  "atan",
-  "atan2",
-  "sinh",
-  "cosh",
-  "tanh",
-  "asinh",
-  "acosh",
-  "atanh",
-  "abs",
-  "sign",
-  "min",
-  "max",
-  "floor",
-  "ceil",
-  "round",
-  "hypot",
-  "pow",
-] as const;
-
-const HELPERS = { ...Object.fromEntries(MATH_ALIASES.map((n) => [n, Math[n]])), heaviside, sigmoid };
+const HELPERS = { ...Object.fromEntries(MATH_FUNCTIONS.map((n) => [n, Math[n]])), heaviside, sigmoid };
 
 const INFIX: Partial<Record<FnName, string>> = { add: "+", sub: "-", mul: "*", div: "/" };
 const COMPARE: Partial<Record<FnName, string>> = {

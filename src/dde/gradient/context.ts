@@ -7,6 +7,7 @@ import type { DDEProblem, DDESolution } from "../types.js";
 import type { Cost } from "./cost-types.js";
 import { compileCost, type CompiledCost } from "./cost.js";
 import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { breakingPointJumps } from "./jumps.js";
 import { initialDp, lagDp, type Targets } from "./targets.js";
 import { Trajectory } from "./trajectory.js";
 
@@ -46,6 +47,8 @@ export class GradContext {
   /** Discontinuities of the forward problem in (t0, T]: the solver's breaking points, declared jumps, moving jumps, integral bounds. */
   readonly discontinuities: number[];
   readonly constantLags: boolean;
+  /** Some delay is neutral (f reads y'(t - tau)): forward sensitivities only (src/dde/gradient/neutral.ts). */
+  readonly neutral: boolean;
   /** d tau_j / d theta_k for constant lags: dtau[j*nt + k]. */
   readonly dtau: Float64Array;
   readonly p: Float64Array;
@@ -61,12 +64,6 @@ export class GradContext {
         "E_SOLVER",
         `cannot differentiate: the forward solve failed (${solution.status}: ${solution.message})`,
       );
-    for (const d of problem.delays)
-      if (d.neutral)
-        throw new GradoptError(
-          "E_ARG",
-          "gradients through neutral delays (delayed derivatives) are not supported",
-        );
     const p = Float64Array.from(problem.p);
     this.p = p;
     this.n = problem.n;
@@ -77,6 +74,7 @@ export class GradContext {
     this.traj = new Trajectory(problem, solution, p);
     this.compiled = compileCost(cost, this.n, [this.t0, this.T]);
     this.constantLags = problem.delays.every((d) => d.kind === "constant");
+    this.neutral = problem.delays.some((d) => d.neutral === true);
     const { n, m, nt } = this;
     const np = p.length;
     const y = new Float64Array(n);
@@ -103,7 +101,10 @@ export class GradContext {
       lagDp(problem.delays[j]!, this.t0, y0, pm, targets.indices, row, scratch);
       this.dtau.set(row, j * nt);
     }
-    this.jumps = this.constantLags ? this.movingJumps(y0, pm, scratch) : [];
+    this.jumps = this.constantLags
+      ? (breakingPointJumps(problem, solution, this.traj, p, this.dtau, nt) ??
+        this.movingJumps(y0, pm, scratch))
+      : [];
 
     const disc = new Set<number>();
     for (const b of solution.breakpoints) if (b > this.t0 && b <= this.T) disc.add(b);

@@ -8,6 +8,7 @@
 import type { Side } from "./integrator.js";
 import { integrateLinearDDE, type DenseTrack } from "./integrator.js";
 import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { assembleForward } from "./assemble.js";
 import type { GradContext } from "./context.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
 
@@ -140,58 +141,5 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     atol,
   });
 
-  const xs = new Float64Array(N);
-  const sensitivity = (t: number, out: Float64Array, side: Side = "right") => {
-    track.eval(t, xs, side);
-    out.set(xs.subarray(0, NS));
-    return out;
-  };
-
-  const gradient = new Float64Array(nt);
-  const left = new Float64Array(nt);
-  const right = new Float64Array(nt);
-  const sMinus = new Float64Array(NS);
-  const sPlus = new Float64Array(NS);
-  const kinked = new Uint8Array(nt);
-  if (nq > 0) {
-    const fin = track.final;
-    for (let k = 0; k < nt; k++) gradient[k] = fin[NS + k]!;
-  }
-  left.set(gradient);
-  right.set(gradient);
-  for (const pt of ctx.points) {
-    sensitivity(pt.t, sPlus, "right");
-    sensitivity(pt.t, sMinus, "left");
-    const on = ctx.jumpsAt(pt.t);
-    for (let k = 0; k < nt; k++) {
-      let gm = pt.gp[k]!;
-      let gpl = pt.gp[k]!;
-      for (let i = 0; i < n; i++) {
-        gm += pt.gy[i]! * sMinus[k * n + i]!;
-        gpl += pt.gy[i]! * sPlus[k * n + i]!;
-      }
-      if (on.length === 0 || gm === gpl) {
-        // Off every moving jump, s is continuous (the two sides agree up to a rounding).
-        gradient[k] = gradient[k]! + gpl;
-        left[k] = left[k]! + gpl;
-        right[k] = right[k]! + gpl;
-        continue;
-      }
-      // The breaking point moves right when dxi/dtheta > 0: a step up in theta leaves t on the pre-jump side.
-      const moveRight = on[0]!.dxi[k]! > 0;
-      right[k] = right[k]! + (moveRight ? gm : gpl);
-      left[k] = left[k]! + (moveRight ? gpl : gm);
-      kinked[k] = 1;
-    }
-  }
-  const oneSided: ForwardResult["oneSided"] = [];
-  for (let k = 0; k < nt; k++)
-    if (kinked[k]) {
-      if (left[k] === right[k]) gradient[k] = left[k]!;
-      else {
-        gradient[k] = NaN;
-        oneSided.push({ index: k, left: left[k]!, right: right[k]! });
-      }
-    } else gradient[k] = left[k]!;
-  return { gradient, oneSided, sensitivity, track };
+  return { ...assembleForward(ctx, track, NS, nq), track };
 }

@@ -25,8 +25,21 @@ export interface LinearDDESystem {
   constantLags: boolean;
   /** x(t) for t < t0. */
   history(t: number, out: Float64Array): void;
-  /** out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity. */
-  rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array): void;
+  /**
+   * out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity.
+   * With `neutral`, xdlag[j*N + i] = x_i'(t - lag_j) for the neutral lags (see `neutral`).
+   */
+  rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array, xdlag: Float64Array): void;
+  /**
+   * Neutral lags (a linear neutral DDE): rhs also reads x'(t - lag_j) for these j. It is evaluated from rhs itself on the
+   * stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by differentiating the
+   * dense output; only beyond `neutralDepth` nested evaluations (default 64 / number of neutral lags) does it fall back to
+   * the dense output's derivative, whose error is damped by the neutral coefficients along the chain.
+   */
+  neutral?: readonly boolean[];
+  /** x'(t) for t < t0 (neutral lags only). */
+  historyDerivative?(t: number, out: Float64Array): void;
+  neutralDepth?: number;
   /** Times where the forcing is discontinuous (propagated along constant lags). */
   breakpoints: number[];
   /** State jumps: x(t+) = apply(x(t-)), applied in time order. */
@@ -179,6 +192,62 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   };
 
   const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * N, (j + 1) * N));
+  const neutral = sys.neutral?.some((x) => x) ? sys.neutral : null;
+  const dlagBuf = new Float64Array(neutral ? m * N : 0);
+  const dlagViews = Array.from({ length: m }, (_, j) => dlagBuf.subarray(j * N, (j + 1) * N));
+  const nNeutral = neutral ? neutral.filter((x) => x).length : 0;
+  const maxDepth = sys.neutralDepth ?? Math.max(1, Math.floor(64 / Math.max(1, nNeutral ** 2)));
+  // One set of buffers per nesting level of the recursive derivative evaluation.
+  const levels: { x: Float64Array; lag: Float64Array; dlag: Float64Array }[] = [];
+  const level = (d: number) =>
+    (levels[d] ??= { x: new Float64Array(N), lag: new Float64Array(m * N), dlag: new Float64Array(m * N) });
+
+  /** The dense output's derivative at t (fallback of the recursion). */
+  const derivStored = (t: number, out: Float64Array, side: Side): void => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      const st = starts[mid]!;
+      if (st < t || (side === "right" && st === t)) lo = mid;
+      else hi = mid - 1;
+    }
+    const h = lens[lo]!;
+    const th = (t - starts[lo]!) / h;
+    const c = coefs[lo]!;
+    for (let i = 0; i < N; i++)
+      out[i] =
+        (c[N + i]! +
+          (1 - 2 * th) * c[2 * N + i]! +
+          th * (2 - 3 * th) * c[3 * N + i]! +
+          2 * th * (1 - th) * (1 - 2 * th) * c[4 * N + i]!) /
+        h;
+  };
+
+  /** x'(t) at a past time t: rhs on the stored past, recursively through the neutral lags. */
+  const derivPast = (t: number, side: Side, depth: number, out: Float64Array): void => {
+    if (t < t0 || (t === t0 && side === "left") || starts.length === 0) {
+      if (t < t0 || (t === t0 && side === "left")) sys.historyDerivative!(t, out);
+      else out.fill(0);
+      return;
+    }
+    if (depth >= maxDepth) {
+      derivStored(t, out, side);
+      return;
+    }
+    const b = level(depth);
+    evalStored(t, b.x, side);
+    for (let j = 0; j < m; j++) {
+      const tl = t - sys.lag(t, j, side);
+      const lv = b.lag.subarray(j * N, (j + 1) * N);
+      if (tl < t0 || (tl === t0 && side === "left")) sys.history(tl, lv);
+      else evalStored(tl, lv, side);
+      if (neutral![j]) derivPast(tl, side, depth + 1, b.dlag.subarray(j * N, (j + 1) * N));
+    }
+    sys.rhs(t, b.x, b.lag, side, out, b.dlag);
+    rhsEvals++;
+  };
+
   const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
     for (let j = 0; j < m; j++) {
       const lag = sys.lag(t, j, side);
@@ -190,12 +259,13 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
       else evalStored(tl, target, tl > stepStart ? "left" : lside);
+      if (neutral?.[j]) derivPast(tl, tl > stepStart ? "left" : lside, 0, dlagViews[j]!);
     }
   };
 
   const f = (t: number, xx: Float64Array, side: Side, a: number, mid: number, out: Float64Array) => {
     fillLags(t, side, a, mid);
-    sys.rhs(t, xx, lagBuf, side, out);
+    sys.rhs(t, xx, lagBuf, side, out, dlagBuf);
     rhsEvals++;
   };
 

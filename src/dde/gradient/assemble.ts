@@ -1,0 +1,78 @@
+/**
+ * From a solved sensitivity track to dJ/dtheta (shared by the retarded and the neutral forward sensitivities): the
+ * quadrature states carry the integral terms, the point terms read s at their times, and an observation on a breaking
+ * point that moves with a target gets both one-sided derivatives instead of a wrong number.
+ */
+import type { GradContext } from "./context.js";
+import type { DenseTrack, Side } from "./integrator.js";
+
+export interface AssembledForward {
+  gradient: Float64Array;
+  oneSided: { index: number; left: number; right: number }[];
+  sensitivity(t: number, out: Float64Array, side?: Side): Float64Array;
+}
+
+/** The track holds n*nt sensitivity states (target-major) followed by nq quadratures (nt of them, or none). */
+export function assembleForward(
+  ctx: GradContext,
+  track: DenseTrack,
+  NS: number,
+  nq: number,
+): AssembledForward {
+  const { n, nt } = ctx;
+  const N = NS + nq;
+  const xs = new Float64Array(N);
+  const sensitivity = (t: number, out: Float64Array, side: Side = "right") => {
+    track.eval(t, xs, side);
+    out.set(xs.subarray(0, NS));
+    return out;
+  };
+
+  const gradient = new Float64Array(nt);
+  const left = new Float64Array(nt);
+  const right = new Float64Array(nt);
+  const sMinus = new Float64Array(NS);
+  const sPlus = new Float64Array(NS);
+  const kinked = new Uint8Array(nt);
+  if (nq > 0) {
+    const fin = track.final;
+    for (let k = 0; k < nt; k++) gradient[k] = fin[NS + k]!;
+  }
+  left.set(gradient);
+  right.set(gradient);
+  for (const pt of ctx.points) {
+    sensitivity(pt.t, sPlus, "right");
+    sensitivity(pt.t, sMinus, "left");
+    const on = ctx.jumpsAt(pt.t);
+    for (let k = 0; k < nt; k++) {
+      let gm = pt.gp[k]!;
+      let gpl = pt.gp[k]!;
+      for (let i = 0; i < n; i++) {
+        gm += pt.gy[i]! * sMinus[k * n + i]!;
+        gpl += pt.gy[i]! * sPlus[k * n + i]!;
+      }
+      if (on.length === 0 || gm === gpl) {
+        // Off every moving jump, s is continuous (the two sides agree up to a rounding).
+        gradient[k] = gradient[k]! + gpl;
+        left[k] = left[k]! + gpl;
+        right[k] = right[k]! + gpl;
+        continue;
+      }
+      // The breaking point moves right when dxi/dtheta > 0: a step up in theta leaves t on the pre-jump side.
+      const moveRight = on[0]!.dxi[k]! > 0;
+      right[k] = right[k]! + (moveRight ? gm : gpl);
+      left[k] = left[k]! + (moveRight ? gpl : gm);
+      kinked[k] = 1;
+    }
+  }
+  const oneSided: AssembledForward["oneSided"] = [];
+  for (let k = 0; k < nt; k++)
+    if (kinked[k]) {
+      if (left[k] === right[k]) gradient[k] = left[k]!;
+      else {
+        gradient[k] = NaN;
+        oneSided.push({ index: k, left: left[k]!, right: right[k]! });
+      }
+    } else gradient[k] = left[k]!;
+  return { gradient, oneSided, sensitivity };
+}

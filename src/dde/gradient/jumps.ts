@@ -1,0 +1,173 @@
+/**
+ * Jump conditions at every breaking point that moves with a target (constant delays). Where y' jumps at a breaking
+ * point xi(theta), y stays continuous, so (Zivari-Piran & Enright) s(xi+) = s(xi-) - [y'(xi+) - y'(xi-)] dxi/dtheta.
+ * The points and their provenance come from the solver's breakpoint list: t0, declared jumps (problem.jumps, history
+ * discontinuities before t0) and their images through the delays, xi = parent + tau_j, so dxi/dtheta is the sum of
+ * dtau/dtheta along the chain (declared points and t0 are fixed). This covers a jump at t0 (y0 != phi(t0)), jumps
+ * declared in the history or inside the span, and neutral delays, through which y' keeps jumping at every t0 + k tau.
+ * [y'] is evaluated from f on both sides, lagged times snapped onto the breaking points they stand for (5 * 1.2 is
+ * not 6 in floating point) and neutral terms y'(xi - tau) evaluated from f in turn.
+ */
+import { nextDouble } from "../stepper.js";
+import type { BreakpointInfo, DDEProblem, DDESolution } from "../types.js";
+import type { MovingJump } from "./context.js";
+import type { Trajectory } from "./trajectory.js";
+
+type Side = "left" | "right";
+
+/** y'(t) from f with one-sided lagged values at breaking points (see the module comment). */
+export class SidedDerivative {
+  private readonly n: number;
+  private readonly m: number;
+  private readonly known: Float64Array;
+  private readonly fJumps: Set<number>;
+  private readonly historyJumps: Set<number>;
+  private readonly scale: number;
+  private readonly levels: { y: Float64Array; z: Float64Array; zd: Float64Array }[] = [];
+  private readonly tmp: Float64Array;
+
+  constructor(
+    private readonly problem: DDEProblem,
+    private readonly solution: DDESolution,
+    private readonly traj: Trajectory,
+    private readonly p: Float64Array,
+    private readonly maxDepth = 64,
+  ) {
+    this.n = problem.n;
+    this.m = problem.delays.length;
+    const t0 = solution.t0;
+    const declared = problem.jumps ?? [];
+    this.historyJumps = new Set([
+      ...(problem.history.discontinuities ?? []).map((d) => d.t).filter((t) => t < t0),
+      ...declared.filter((t) => t < t0),
+    ]);
+    this.fJumps = new Set(declared.filter((t) => t >= t0));
+    const times = new Set<number>([t0, ...this.historyJumps, ...this.fJumps, ...solution.breakpoints]);
+    for (const b of solution.breakpointInfo ?? []) times.add(b.t);
+    this.known = Float64Array.from(times).sort();
+    this.scale = Math.max(1, Math.abs(t0), Math.abs(solution.tEnd), solution.tEnd - t0);
+    this.tmp = new Float64Array(this.n);
+  }
+
+  /** t itself, or the known breaking point it is a rounding away from. */
+  snap(t: number): number {
+    const k = this.known;
+    let lo = 0;
+    let hi = k.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (k[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    const tol = 1e-12 * this.scale;
+    for (const q of [lo - 1, lo]) if (q >= 0 && q < k.length && Math.abs(k[q]! - t) <= tol) return k[q]!;
+    return t;
+  }
+
+  /** y'(t) on the given side of t, from f. */
+  eval(t: number, side: Side, out: Float64Array, depth = 0): Float64Array {
+    const { n, m, problem, p, traj } = this;
+    const t0 = this.solution.t0;
+    t = this.snap(t);
+    if (t < t0 || (t === t0 && side === "left")) return this.historyDerivative(t, side, out);
+    if (depth >= this.maxDepth) return traj.yPrime(t, out, side);
+    const b = (this.levels[depth] ??= {
+      y: new Float64Array(n),
+      z: new Float64Array(m * n),
+      zd: new Float64Array(m * n),
+    });
+    traj.y(t, b.y, side);
+    for (let j = 0; j < m; j++) {
+      const d = problem.delays[j]!;
+      const tl = this.snap(t - d.lag(t, b.y, p));
+      const zj = b.z.subarray(j * n, (j + 1) * n);
+      const zdj = b.zd.subarray(j * n, (j + 1) * n);
+      if (tl < t0 || (tl === t0 && side === "left")) {
+        problem.history.value(this.historyTime(tl, side), p, zj);
+        if (d.neutral) this.historyDerivative(tl, side, zdj);
+      } else {
+        traj.y(tl, zj, side);
+        if (d.neutral) this.eval(tl, side, zdj, depth + 1);
+      }
+    }
+    const tf = this.fJumps.has(t) ? nextDouble(t, side === "left" ? -1 : 1) : t;
+    problem.f(tf, b.y, b.z, p, out, b.zd);
+    return out;
+  }
+
+  /** The history is read just beside a declared discontinuity of its own. */
+  private historyTime(t: number, side: Side): number {
+    return this.historyJumps.has(t) ? nextDouble(t, side === "left" ? -1 : 1) : t;
+  }
+
+  private historyDerivative(t: number, side: Side, out: Float64Array): Float64Array {
+    const h = this.problem.history;
+    const ts = this.historyTime(t, side);
+    if (h.derivative || h.constant || !this.historyJumps.has(t)) return this.traj.historyDerivative(ts, out);
+    // A central difference across the jump would be meaningless: difference on the requested side only.
+    const dt = 6e-6 * Math.max(1, Math.abs(t));
+    const dir = side === "left" ? -1 : 1;
+    h.value(ts, this.p, this.tmp);
+    h.value(ts + dir * dt, this.p, out);
+    for (let i = 0; i < this.n; i++) out[i] = (dir * (out[i]! - this.tmp[i]!)) / dt;
+    return out;
+  }
+}
+
+/**
+ * The moving jumps of s for constant delays, from the solver's breakpoint list (null when the solution has none: the
+ * caller then falls back to the t0 + tau_j jumps of a jump at t0). `dtau[j*nt + k]` = d tau_j / d theta_k.
+ */
+export function breakingPointJumps(
+  problem: DDEProblem,
+  solution: DDESolution,
+  traj: Trajectory,
+  p: Float64Array,
+  dtau: Float64Array,
+  nt: number,
+): MovingJump[] | null {
+  const info: readonly BreakpointInfo[] | undefined = solution.breakpointInfo;
+  if (!info) return null;
+  const n = problem.n;
+  const t0 = solution.t0;
+  const T = solution.tEnd;
+  const sided = new SidedDerivative(problem, solution, traj, p);
+  const dxiOf: (Float64Array | null)[] = [];
+  const plus = new Float64Array(n);
+  const minus = new Float64Array(n);
+  const out: MovingJump[] = [];
+  info.forEach((b, idx) => {
+    let dxi: Float64Array | null = null;
+    if (b.origin === "initial" || b.origin === "jump") dxi = new Float64Array(nt);
+    else if (b.origin === "propagated" && b.delay >= 0) {
+      // A point whose parent was merged away is taken as a fixed parent (t0 or a declared jump) plus tau.
+      const parent = b.parent >= 0 && b.parent < idx ? dxiOf[b.parent] : new Float64Array(nt);
+      if (parent) {
+        dxi = Float64Array.from(parent);
+        for (let k = 0; k < nt; k++) dxi[k] = dxi[k]! + dtau[b.delay * nt + k]!;
+      }
+    }
+    dxiOf.push(dxi);
+    if (!dxi || !(b.t > t0) || b.t > T || b.order > 1 || dxi.every((v) => v === 0)) return;
+    sided.eval(b.t, "right", plus);
+    sided.eval(b.t, "left", minus);
+    // The solver lists order-1 points where y' MAY jump; where it does not, [y'] is a rounding: no jump.
+    let size = 0;
+    let ref = 1;
+    for (let i = 0; i < n; i++) {
+      size = Math.max(size, Math.abs(plus[i]! - minus[i]!));
+      ref = Math.max(ref, Math.abs(plus[i]!), Math.abs(minus[i]!));
+    }
+    if (size <= 1e-11 * ref) return;
+    const v = new Float64Array(n * nt);
+    let any = false;
+    for (let k = 0; k < nt; k++)
+      for (let i = 0; i < n; i++) {
+        const val = -(plus[i]! - minus[i]!) * dxi[k]!;
+        v[k * n + i] = val;
+        if (val !== 0) any = true;
+      }
+    if (any) out.push({ t: b.t, delay: b.delay, dxi, v });
+  });
+  return out;
+}

@@ -2,13 +2,14 @@
  * The exact gradient of a cost over a DDE solution with respect to parameters (and thereby delays, history values and
  * initial values), by forward sensitivities or the adjoint method, picked automatically by the number of targets.
  */
-import { assertArg } from "../../errors.js";
+import { GradoptError, assertArg } from "../../errors.js";
 import type { DDEProblem, DDESolution } from "../types.js";
 import { runAdjoint } from "./adjoint.js";
 import { GradContext } from "./context.js";
 import type { Cost } from "./cost-types.js";
 import { evaluateCompiled } from "./cost.js";
 import { runForward, type ForwardResult } from "./forward.js";
+import { runNeutralForward } from "./neutral.js";
 import { defaultSolve, type SolveFn } from "./solver.js";
 import { resolveTargets } from "./targets.js";
 import type { SolveOptions } from "../options.js";
@@ -18,7 +19,10 @@ export type GradientMethod = "forward" | "adjoint" | "auto";
 export interface CostGradientOptions {
   /** Targets: parameter indices or names (default: every parameter). */
   wrt?: readonly (number | string)[];
-  /** "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant, else forward. */
+  /**
+   * "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant and none is neutral,
+   * else forward.
+   */
   method?: GradientMethod;
   /** Threshold of "auto" (default 3). */
   adjointAbove?: number;
@@ -77,11 +81,17 @@ export function costGradient(
   let method = opts.method ?? "auto";
   if (method === "auto")
     method =
-      targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked
+      targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !ctx.neutral && !kinked
         ? "adjoint"
         : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
+  const forward = () => (ctx.neutral ? runNeutralForward : runForward)(ctx, rtol, atol);
   if (method === "adjoint") {
+    if (ctx.neutral)
+      throw new GradoptError(
+        "E_ARG",
+        'the adjoint method does not support neutral delays (f reads y\'(t - tau)): its backward equation would be a neutral DDE in the adjoint with advanced derivative terms; use method "forward" (what "auto" picks)',
+      );
     const adj = runAdjoint(ctx, rtol, atol);
     const res: CostGradientResult = {
       ...base,
@@ -93,10 +103,10 @@ export function costGradient(
         gradientRhsEvals: adj.track.rhsEvals,
       },
     };
-    if (kinked) attachOneSided(res, runForward(ctx, rtol, atol));
+    if (kinked) attachOneSided(res, forward());
     return res;
   }
-  const fwd = runForward(ctx, rtol, atol);
+  const fwd = forward();
   const res: CostGradientResult = {
     ...base,
     gradient: fwd.gradient,

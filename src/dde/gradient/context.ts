@@ -7,7 +7,7 @@ import type { DDEProblem, DDESolution } from "../types.js";
 import type { Cost } from "./cost-types.js";
 import { compileCost, type CompiledCost } from "./cost.js";
 import { Linearizer, pointDp, pointDy } from "./jacobians.js";
-import { breakingPointJumps } from "./jumps.js";
+import { breakingPointJumps, snapIntegralBounds } from "./jumps.js";
 import { initialDp, lagDp, type Targets } from "./targets.js";
 import { Trajectory } from "./trajectory.js";
 
@@ -105,6 +105,11 @@ export class GradContext {
       ? (breakingPointJumps(problem, solution, this.traj, p, this.dtau, nt) ??
         this.movingJumps(y0, pm, scratch))
       : [];
+    snapIntegralBounds(
+      this.compiled.integrals,
+      this.jumps.map((j) => j.t),
+      Math.max(1, Math.abs(this.t0), Math.abs(this.T), this.T - this.t0),
+    );
 
     const disc = new Set<number>();
     for (const b of solution.breakpoints) if (b > this.t0 && b <= this.T) disc.add(b);

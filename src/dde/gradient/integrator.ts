@@ -29,7 +29,14 @@ export interface LinearDDESystem {
    * out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity.
    * With `neutral`, xdlag[j*N + i] = x_i'(t - lag_j) for the neutral lags (see `neutral`).
    */
-  rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array, xdlag: Float64Array): void;
+  rhs(
+    t: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    xdlag: Float64Array,
+  ): void;
   /**
    * Neutral lags (a linear neutral DDE): rhs also reads x'(t - lag_j) for these j. It is evaluated from rhs itself on the
    * stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by differentiating the

@@ -171,3 +171,21 @@ export function breakingPointJumps(
   });
   return out;
 }
+
+/**
+ * Moves integral bounds that are a rounding away from a jump of s (3 * 1.1 = 3.3000000000000003 next to a bound at 3.3)
+ * onto the jump: the integrator snaps its stops onto jump times, and a bound left beside its stop would end the
+ * quadrature in the middle of a step.
+ */
+export function snapIntegralBounds(
+  integrals: { from: number; to: number }[],
+  jumpTimes: readonly number[],
+  scale: number,
+): void {
+  const tol = 1e-12 * scale;
+  const snap = (x: number) => jumpTimes.find((t) => Math.abs(t - x) <= tol) ?? x;
+  for (const it of integrals) {
+    it.from = snap(it.from);
+    it.to = snap(it.to);
+  }
+}

@@ -44,8 +44,8 @@ export interface LinearDDESystem {
    * the dense output's derivative, whose error is damped by the neutral coefficients along the chain.
    */
   neutral?: readonly boolean[];
-  /** x'(t) for t < t0 (neutral lags only). */
-  historyDerivative?(t: number, out: Float64Array): void;
+  /** x'(t) for t < t0 (neutral lags only); `side` at a discontinuity of the history. */
+  historyDerivative?(t: number, out: Float64Array, side: Side): void;
   neutralDepth?: number;
   /** Times where the forcing is discontinuous (propagated along constant lags). */
   breakpoints: number[];
@@ -234,7 +234,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   /** x'(t) at a past time t: rhs on the stored past, recursively through the neutral lags. */
   const derivPast = (t: number, side: Side, depth: number, out: Float64Array): void => {
     if (t < t0 || (t === t0 && side === "left") || starts.length === 0) {
-      if (t < t0 || (t === t0 && side === "left")) sys.historyDerivative!(t, out);
+      if (t < t0 || (t === t0 && side === "left")) sys.historyDerivative!(t, out, side);
       else out.fill(0);
       return;
     }

@@ -189,3 +189,41 @@ export function snapIntegralBounds(
     it.to = snap(it.to);
   }
 }
+
+/** Declared discontinuities of the history: history.discontinuities and problem.jumps before t0. */
+export function historyJumpTimes(problem: DDEProblem, t0: number): number[] {
+  return [...(problem.history.discontinuities ?? []).map((d) => d.t), ...(problem.jumps ?? [])].filter(
+    (t) => t < t0,
+  );
+}
+
+/**
+ * d/dt of fn at t by differences that never straddle a declared discontinuity: central away from them; at or near one,
+ * second-order one-sided on the side of t (at the point itself, on `side`). a, b, c are scratch of fn's length.
+ */
+export function sidedDifference(
+  fn: (t: number, out: Float64Array) => void,
+  t: number,
+  side: Side,
+  jumps: readonly number[],
+  out: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  c: Float64Array,
+): Float64Array {
+  const h = 6e-6 * Math.max(1, Math.abs(t));
+  const near = jumps.find((d) => Math.abs(t - d) <= 2.5 * h);
+  if (near === undefined) {
+    fn(t + h, a);
+    fn(t - h, b);
+    for (let i = 0; i < out.length; i++) out[i] = (a[i]! - b[i]!) / (2 * h);
+    return out;
+  }
+  const dir = t < near ? -1 : t > near ? 1 : side === "left" ? -1 : 1;
+  const base = t === near ? nextDouble(t, dir) : t;
+  fn(base, a);
+  fn(base + dir * h, b);
+  fn(base + 2 * dir * h, c);
+  for (let i = 0; i < out.length; i++) out[i] = (-3 * a[i]! + 4 * b[i]! - c[i]!) / (2 * dir * h);
+  return out;
+}

@@ -16,6 +16,7 @@ import { assembleForward } from "./assemble.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
 import { pointDp, pointDy } from "./jacobians.js";
 import { NeutralLinearizer } from "./neutralJacobians.js";
+import { historyJumpTimes, sidedDifference } from "./jumps.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
 
 const MAX_DEPTH = 64;
@@ -52,6 +53,11 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
   const qp = new Float64Array(nt);
   const hA = new Float64Array(NS);
   const hB = new Float64Array(NS);
+  const hC = new Float64Array(NS);
+  const hOut = new Float64Array(NS);
+  const ybuf3 = new Float64Array(n);
+  const historyJumps = historyJumpTimes(problem, ctx.t0);
+  const fJumps = (problem.jumps ?? []).filter((t) => t >= ctx.t0);
   const ybuf = new Float64Array(n);
   const ybuf2 = new Float64Array(n);
 
@@ -88,14 +94,11 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     }
   };
 
-  /** phi''(t): a central difference of the history's derivative (zero for a constant history). */
-  const historySecond = (t: number, out: Float64Array) => {
+  /** phi''(t): differences of the history's derivative (zero for a constant history), one-sided at its jumps. */
+  const historySecond = (t: number, side: Side, out: Float64Array) => {
     if (problem.history.constant) return out.fill(0);
-    const h = 6e-6 * Math.max(1, Math.abs(t));
-    traj.historyDerivative(t + h, ybuf);
-    traj.historyDerivative(t - h, ybuf2);
-    for (let i = 0; i < n; i++) out[i] = (ybuf[i]! - ybuf2[i]!) / (2 * h);
-    return out;
+    const d1 = (u: number, o: Float64Array) => traj.historyDerivative(u, o, side);
+    return sidedDifference(d1, t, side, historyJumps, out, ybuf, ybuf2, ybuf3);
   };
 
   /** d tau_j / dt along the solution at t (zero for a constant lag). */
@@ -113,12 +116,12 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
 
   /** y''(t) by the chain rule through f, recursively through the neutral lags. */
   const second = (t: number, side: Side, depth: number, out: Float64Array): Float64Array => {
-    if (t < t0 || (t === t0 && side === "left")) return historySecond(t, out);
+    if (t < t0 || (t === t0 && side === "left")) return historySecond(t, side, out);
     const b = level(depth);
     state(t, side, b);
     const lin = b.lin;
     lin.linearize(t, b.y, b.z, b.zd, p);
-    const Ft = lin.dt(t, b.y, b.z, b.zd, p);
+    const Ft = lin.dt(t, b.y, b.z, b.zd, p, side, fJumps);
     const ypt = traj.yPrime(t, ybuf, side);
     for (let i = 0; i < n; i++) {
       let acc = Ft[i]!;
@@ -243,13 +246,12 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     },
     neutral,
     // d/dt of dphi/dtheta before t0 (zero for a constant history).
-    historyDerivative: (t, out) => {
+    historyDerivative: (t, out, side) => {
       out.fill(0);
       if (problem.history.constant || !problem.history.dp) return;
-      const h = 6e-6 * Math.max(1, Math.abs(t));
-      historyDp(problem, t + h, p, targets.indices, hA, scratch);
-      historyDp(problem, t - h, p, targets.indices, hB, scratch);
-      for (let q = 0; q < NS; q++) out[q] = (hA[q]! - hB[q]!) / (2 * h);
+      const dp = (u: number, o: Float64Array) => historyDp(problem, u, p, targets.indices, o, scratch);
+      sidedDifference(dp, t, side, historyJumps, hOut, hA, hB, hC);
+      out.set(hOut);
     },
     rhs,
     breakpoints: ctx.discontinuities,

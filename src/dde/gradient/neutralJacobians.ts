@@ -4,6 +4,7 @@
  * From `problem.jac` when given, else central differences with the same step rule and stated accuracy as jacobians.ts.
  */
 import type { DDEProblem } from "../types.js";
+import { sidedDifference } from "./jumps.js";
 
 const FD_REL = Math.cbrt(Number.EPSILON);
 
@@ -25,6 +26,7 @@ export class NeutralLinearizer {
   private readonly fullDp: Float64Array;
   private readonly f1: Float64Array;
   private readonly f2: Float64Array;
+  private readonly f3: Float64Array;
   private readonly pw: Float64Array;
 
   constructor(
@@ -46,6 +48,7 @@ export class NeutralLinearizer {
     this.fullDp = new Float64Array(n * this.np);
     this.f1 = new Float64Array(n);
     this.f2 = new Float64Array(n);
+    this.f3 = new Float64Array(n);
     this.pw = Float64Array.from(p);
   }
 
@@ -80,13 +83,21 @@ export class NeutralLinearizer {
     }
   }
 
-  /** f_t at (t, y, z, zd) into Ft: central difference in t alone. */
-  dt(t: number, y: Float64Array, z: Float64Array, zd: Float64Array, p: Float64Array): Float64Array {
-    const h = FD_REL * Math.max(1, Math.abs(t));
-    this.problem.f(t + h, y, z, p, this.f1, zd);
-    this.problem.f(t - h, y, z, p, this.f2, zd);
-    for (let i = 0; i < this.n; i++) this.Ft[i] = (this.f1[i]! - this.f2[i]!) / (2 * h);
-    return this.Ft;
+  /**
+   * f_t at (t, y, z, zd) into Ft: differences in t alone, one-sided at and near the declared jumps of f in t (`jumps`,
+   * on `side` at a jump itself): a central difference across one would be a smeared Dirac the integrator resolves.
+   */
+  dt(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    zd: Float64Array,
+    p: Float64Array,
+    side: "left" | "right",
+    jumps: readonly number[],
+  ): Float64Array {
+    const f = (u: number, o: Float64Array) => this.problem.f(u, y, z, p, o, zd);
+    return sidedDifference(f, t, side, jumps, this.Ft, this.f1, this.f2, this.f3);
   }
 
   /** Central differences of f in the n entries of `v` from `from`, into the n x n block `out`. */

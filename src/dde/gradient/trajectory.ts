@@ -4,6 +4,7 @@
  * same dense forward solution, so the two methods differentiate exactly the same interpolated trajectory.
  */
 import type { DDEProblem, DDESolution } from "../types.js";
+import { historyJumpTimes, sidedDifference } from "./jumps.js";
 
 export class Trajectory {
   readonly n: number;
@@ -12,7 +13,9 @@ export class Trajectory {
   readonly tEnd: number;
   private readonly hbuf: Float64Array;
   private readonly hbuf2: Float64Array;
+  private readonly hbuf3: Float64Array;
   private readonly ybuf: Float64Array;
+  private readonly historyJumps: number[];
 
   constructor(
     readonly problem: DDEProblem,
@@ -25,7 +28,9 @@ export class Trajectory {
     this.tEnd = solution.tEnd;
     this.hbuf = new Float64Array(this.n);
     this.hbuf2 = new Float64Array(this.n);
+    this.hbuf3 = new Float64Array(this.n);
     this.ybuf = new Float64Array(this.n);
+    this.historyJumps = historyJumpTimes(problem, this.t0);
   }
 
   /** y(t): the history before t0, the dense solution from t0 on (y0 at t0 itself; phi(t0) for side "left"). */
@@ -37,21 +42,22 @@ export class Trajectory {
 
   /** y'(t) evaluated from f (or the history's derivative before t0). */
   yPrime(t: number, out: Float64Array, side?: "left" | "right"): Float64Array {
-    if (t < this.t0 || (t === this.t0 && side === "left")) return this.historyDerivative(t, out);
+    if (t < this.t0 || (t === this.t0 && side === "left")) return this.historyDerivative(t, out, side);
     this.solution.derivative(Math.min(t, this.tEnd), out, side);
     return out;
   }
 
-  /** phi'(t): the history's own derivative, zero for a constant history, else a central difference. */
-  historyDerivative(t: number, out: Float64Array): Float64Array {
+  /**
+   * phi'(t): the history's own derivative, zero for a constant history, else differences of phi (one-sided at and near
+   * its declared jumps, on `side` at the jump itself).
+   */
+  historyDerivative(t: number, out: Float64Array, side: "left" | "right" = "right"): Float64Array {
     const h = this.problem.history;
     if (h.derivative) h.derivative(t, this.p, out);
     else if (h.constant) out.fill(0);
     else {
-      const dt = 6e-6 * Math.max(1, Math.abs(t));
-      h.value(t + dt, this.p, this.hbuf);
-      h.value(t - dt, this.p, this.hbuf2);
-      for (let i = 0; i < this.n; i++) out[i] = (this.hbuf[i]! - this.hbuf2[i]!) / (2 * dt);
+      const value = (u: number, o: Float64Array) => h.value(u, this.p, o);
+      sidedDifference(value, t, side, this.historyJumps, out, this.hbuf, this.hbuf2, this.hbuf3);
     }
     return out;
   }

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { loadModel } from "../../model/compile.js";
+import { solve } from "../solve.js";
+import type { DDEProblem } from "../types.js";
+import type { Cost } from "./cost-types.js";
+import { costGradient, evaluateCost } from "./index.js";
+import { paramDelay, withParams } from "./testModels.js";
+
+/** Richardson-extrapolated central differences of the cost through the solver (DP5, rtol 1e-12). */
+function finiteDifference(pr: DDEProblem, cost: Cost, k: number, h = 1e-3): number {
+  const J = (d: number) => {
+    const p = Float64Array.from(pr.p);
+    p[k] = p[k]! + d;
+    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), cost, p);
+  };
+  const D = (s: number) => (J(s) - J(-s)) / (2 * s);
+  return (4 * D(h / 2) - D(h)) / 3;
+}
+
+function expectAgree(name: string, got: number, fd: number, scale: number, rel = 5e-7) {
+  expect(Math.abs(got - fd), `${name}: ${got} vs FD ${fd}`).toBeLessThan(
+    rel * Math.max(Math.abs(fd), 1e-3 * scale),
+  );
+}
+
+const cost: Cost = [
+  { kind: "sum", times: [0.9, 2.2], g: { value: (_t, y) => y[0]! * y[0]! } },
+  { kind: "integral", q: { value: (_t, y) => y[0]! }, from: 0.1, to: 2.9 },
+];
+
+describe("declared jumps inside the history and the span: jump conditions where they propagate through moving delays", () => {
+  it("a history with a step at t = -0.4 (history.discontinuities): y' jumps at -0.4 + tau; forward and adjoint vs FD", () => {
+    // y' = -a y(t - tau), phi = h1 before -0.4, h2 after. Without the jump condition at -0.4 + tau, d/dtau is wrong.
+    const pr: DDEProblem = {
+      n: 1,
+      f: (_t, _y, z, p, dy) => void (dy[0] = -p[0]! * z[0]!),
+      delays: [paramDelay(1)],
+      history: {
+        value: (t, p, o) => void (o[0] = t < -0.4 ? p[2]! : p[3]!),
+        derivative: (_t, _p, o) => void o.fill(0),
+        dp: (t, p, o) => {
+          o.fill(0, 0, p.length);
+          o[t < -0.4 ? 2 : 3] = 1;
+        },
+        discontinuities: [{ t: -0.4, order: 0 }],
+      },
+      tspan: [0, 3],
+      p: Float64Array.of(0.9, 1.0, 0.3, 1.0),
+      paramNames: ["a", "tau", "h1", "h2"],
+    };
+    const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
+    const adj = costGradient(pr, cost, { method: "adjoint", rtol: 1e-10 });
+    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++) {
+      const fd = finiteDifference(pr, cost, k);
+      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale);
+      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale);
+      expect(Math.abs(fwd.gradient[k]! - adj.gradient[k]!)).toBeLessThan(1e-7 * scale);
+    }
+  });
+
+  it("a step of f in t inside the span (problem.jumps) with a retarded delay: no jump of s where y' is continuous", () => {
+    // y' = -a y(t - tau) + u [t > 1.5]: y' jumps at the fixed 1.5, only y'' at 1.5 + tau (s stays continuous there).
+    const pr: DDEProblem = {
+      n: 1,
+      f: (t, _y, z, p, dy) => void (dy[0] = -p[0]! * z[0]! + (t > 1.5 ? p[2]! : 0)),
+      delays: [paramDelay(1)],
+      history: { constant: true, value: (_t, _p, o) => void o.fill(1) },
+      jumps: [1.5],
+      tspan: [0, 3],
+      p: Float64Array.of(0.9, 0.8, 0.5),
+      paramNames: ["a", "tau", "u"],
+    };
+    const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
+    const adj = costGradient(pr, cost, { method: "adjoint", rtol: 1e-10 });
+    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++) {
+      const fd = finiteDifference(pr, cost, k);
+      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale);
+      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale);
+    }
+  });
+
+  it("a model file with jumps in the history (t = -0.4) and in f (t = 1.5) and a neutral term: every target vs FD", () => {
+    // Through the neutral term y' keeps jumping at -0.4 + k tau, at 1.5 + k tau and at k tau: all move with tau.
+    const model = loadModel({
+      file: "jumps.yaml",
+      text: [
+        "name: declared-jumps",
+        "states: [y]",
+        "params: {a: 0.9, tau: 1, h1: 0.3, h2: 1, u: 0.5}",
+        "equations:",
+        "  y: -a * y(t - tau) + u * (t > 1.5) + 0.4 * d(y)(t - tau)",
+        'history: {y: "t < -0.4 ? h1 : h2"}',
+        "jumps: [-0.4, 1.5]",
+        "tspan: [0, 3.2]",
+        "cost:",
+        '  - {sum: "y^2", at: [0.9, 2.2]}',
+        '  - {integral: "y"}',
+      ].join("\n"),
+    });
+    const pr = model.problem;
+    const res = costGradient(pr, model.cost, { rtol: 1e-10 });
+    expect(res.method).toBe("forward");
+    const scale = Math.max(...Array.from(res.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++)
+      expectAgree(res.names[k]!, res.gradient[k]!, finiteDifference(pr, model.cost, k), scale);
+  });
+});

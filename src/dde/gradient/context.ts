@@ -101,9 +101,9 @@ export class GradContext {
       lagDp(problem.delays[j]!, this.t0, y0, pm, targets.indices, row, scratch);
       this.dtau.set(row, j * nt);
     }
-    this.jumps = this.constantLags
-      ? (breakingPointJumps(problem, solution, this.traj, p, this.dtau, nt) ??
-        this.movingJumps(y0, pm, scratch))
+    this.jumps = problem.delays.every((d) => d.kind !== "state")
+      ? (breakingPointJumps(problem, solution, this.traj, p, targets.indices) ??
+        (this.constantLags ? this.movingJumps(y0, pm, scratch) : []))
       : [];
     snapIntegralBounds(
       this.compiled.integrals,

@@ -5,6 +5,7 @@
 import { GradoptError, assertArg } from "../../errors.js";
 import type { DDEProblem, DDESolution } from "../types.js";
 import { runAdjoint } from "./adjoint.js";
+import { runAdjointTimeLags } from "./adjointTimeLags.js";
 import { GradContext } from "./context.js";
 import type { Cost } from "./cost-types.js";
 import { evaluateCompiled } from "./cost.js";
@@ -20,8 +21,8 @@ export interface CostGradientOptions {
   /** Targets: parameter indices or names (default: every parameter). */
   wrt?: readonly (number | string)[];
   /**
-   * "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant and none is neutral,
-   * else forward.
+   * "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant or time-dependent and
+   * none is neutral, else forward.
    */
   method?: GradientMethod;
   /** Threshold of "auto" (default 3). */
@@ -81,7 +82,7 @@ export function costGradient(
   let method = opts.method ?? "auto";
   if (method === "auto")
     method =
-      targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !ctx.neutral && !kinked
+      targets.indices.length > (opts.adjointAbove ?? 3) && adjointCovers(problem) && !kinked
         ? "adjoint"
         : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
@@ -92,7 +93,7 @@ export function costGradient(
         "E_ARG",
         'the adjoint method does not support neutral delays (f reads y\'(t - tau)): its backward equation would be a neutral DDE in the adjoint with advanced derivative terms; use method "forward" (what "auto" picks)',
       );
-    const adj = runAdjoint(ctx, rtol, atol);
+    const adj = (ctx.constantLags ? runAdjoint : runAdjointTimeLags)(ctx, rtol, atol);
     const res: CostGradientResult = {
       ...base,
       gradient: adj.gradient,
@@ -121,6 +122,10 @@ export function costGradient(
   attachOneSided(res, fwd);
   return res;
 }
+
+/** The adjoint covers constant and time-dependent delays, none neutral. */
+const adjointCovers = (problem: DDEProblem) =>
+  problem.delays.every((d) => d.kind !== "state" && d.neutral !== true);
 
 function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
   if (fwd.oneSided.length === 0) return;

@@ -11,6 +11,7 @@
 import { nextDouble } from "../stepper.js";
 import type { BreakpointInfo, DDEProblem, DDESolution } from "../types.js";
 import type { MovingJump } from "./context.js";
+import { lagDp } from "./targets.js";
 import type { Trajectory } from "./trajectory.js";
 
 type Side = "left" | "right";
@@ -115,36 +116,51 @@ export class SidedDerivative {
 }
 
 /**
- * The moving jumps of s for constant delays, from the solver's breakpoint list (null when the solution has none: the
- * caller then falls back to the t0 + tau_j jumps of a jump at t0). `dtau[j*nt + k]` = d tau_j / d theta_k.
+ * The moving jumps of s, from the solver's breakpoint list (null when the solution has none: the caller then falls back
+ * to the t0 + tau_j jumps of a jump at t0). A point xi carried by a constant lag from its parent moves by
+ * dparent + dtau; one carried by a time-dependent lag solves xi - tau(xi) = parent, so
+ * dxi = (dparent + tau_theta(xi)) / (1 - tau_t(xi)). Points carried by state-dependent lags are not handled (their
+ * motion depends on s itself): the caller only asks for constant and time-dependent delays.
  */
 export function breakingPointJumps(
   problem: DDEProblem,
   solution: DDESolution,
   traj: Trajectory,
   p: Float64Array,
-  dtau: Float64Array,
-  nt: number,
+  targets: Int32Array,
 ): MovingJump[] | null {
   const info: readonly BreakpointInfo[] | undefined = solution.breakpointInfo;
   if (!info) return null;
   const n = problem.n;
+  const nt = targets.length;
   const t0 = solution.t0;
   const T = solution.tEnd;
   const sided = new SidedDerivative(problem, solution, traj, p);
   const dxiOf: (Float64Array | null)[] = [];
   const plus = new Float64Array(n);
   const minus = new Float64Array(n);
+  const y = new Float64Array(n);
+  const pm = Float64Array.from(p);
+  const scratch = new Float64Array(Math.max(p.length, 1));
+  const dlag = new Float64Array(nt);
   const out: MovingJump[] = [];
   info.forEach((b, idx) => {
     let dxi: Float64Array | null = null;
+    const delay = b.delay >= 0 ? problem.delays[b.delay] : undefined;
     if (b.origin === "initial" || b.origin === "jump") dxi = new Float64Array(nt);
-    else if (b.origin === "propagated" && b.delay >= 0) {
+    else if ((b.origin === "propagated" || b.origin === "tracked") && delay && delay.kind !== "state") {
       // A point whose parent was merged away is taken as a fixed parent (t0 or a declared jump) plus tau.
       const parent = b.parent >= 0 && b.parent < idx ? dxiOf[b.parent] : new Float64Array(nt);
       if (parent) {
-        dxi = Float64Array.from(parent);
-        for (let k = 0; k < nt; k++) dxi[k] = dxi[k]! + dtau[b.delay * nt + k]!;
+        traj.y(Math.min(b.t, T), y);
+        lagDp(delay, b.t, y, pm, targets, dlag, scratch);
+        let rate = 1;
+        if (delay.kind === "time") {
+          const h = 6e-6 * Math.max(1, Math.abs(b.t));
+          rate = 1 - (delay.lag(b.t + h, y, p) - delay.lag(b.t - h, y, p)) / (2 * h);
+        }
+        dxi = new Float64Array(nt);
+        for (let k = 0; k < nt; k++) dxi[k] = (parent[k]! + dlag[k]!) / rate;
       }
     }
     dxiOf.push(dxi);
@@ -160,14 +176,8 @@ export function breakingPointJumps(
     }
     if (size <= 1e-11 * ref) return;
     const v = new Float64Array(n * nt);
-    let any = false;
-    for (let k = 0; k < nt; k++)
-      for (let i = 0; i < n; i++) {
-        const val = -(plus[i]! - minus[i]!) * dxi[k]!;
-        v[k * n + i] = val;
-        if (val !== 0) any = true;
-      }
-    if (any) out.push({ t: b.t, delay: b.delay, dxi, v });
+    for (let k = 0; k < nt; k++) for (let i = 0; i < n; i++) v[k * n + i] = -(plus[i]! - minus[i]!) * dxi[k]!;
+    out.push({ t: b.t, delay: b.delay, dxi, v });
   });
   return out;
 }

@@ -1,0 +1,240 @@
+/**
+ * The adjoint method for time-dependent (and constant) delays tau_j(t, p). With alpha_j(t) = t - tau_j(t) increasing
+ * (alpha_j' = 1 - tau_j,t > 0) and beta_j its inverse, the delayed term of the sensitivity equation,
+ * integral lambda(t)^T f_zj(t) s(alpha_j(t)) dt, becomes after u = alpha_j(t) an ADVANCED term of the adjoint:
+ *   lambda'(t) = -f_y^T lambda - sum_j 1[t <= alpha_j(T)] beta_j'(t) f_zj(beta_j(t))^T lambda(beta_j(t)) - q_y^T,
+ *   beta_j'(t) = 1 / (1 - tau_j,t(beta_j(t))),
+ * with lambda(T+) = 0 and the observation jumps. In reversed time r = T - t it is a retarded DDE with the time-dependent
+ * lag beta_j(t) - t; its breaking points are the images of the observation times, T and the forward discontinuities
+ * under alpha_j. The parameter integrals are those of the constant-lag adjoint with tau_j,theta(t) varying:
+ *   dJ/dtheta = sum g_theta + integral lambda^T [ f_theta + sum_j f_zj (phi_theta(alpha_j) 1[alpha_j < t0]
+ *               - y'(alpha_j) tau_j,theta(t)) ] + q_theta dt + lambda(t0)^T dy0/dtheta + sum_xi lambda(xi)^T v(xi).
+ * State-dependent delays are not covered (tau_y adds terms in lambda along the solution and beta depends on y).
+ */
+import { GradoptError } from "../../errors.js";
+import type { AdjointResult } from "./adjoint.js";
+import type { GradContext } from "./context.js";
+import { integrateLinearDDE, type Side } from "./integrator.js";
+import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { historyDp, lagDp } from "./targets.js";
+
+/** Illinois root of g on [a, b] with g(a) <= 0 <= g(b). */
+function illinois(g: (x: number) => number, a: number, b: number, ga: number, gb: number): number {
+  let side = 0;
+  for (let it = 0; it < 100; it++) {
+    const c = (a * gb - b * ga) / (gb - ga);
+    const gc = g(c);
+    if (gc === 0 || Math.abs(b - a) <= 4e-16 * Math.max(1, Math.abs(c))) return c;
+    if (gc * gb > 0) {
+      b = c;
+      gb = gc;
+      if (side === -1) ga /= 2;
+      side = -1;
+    } else {
+      a = c;
+      ga = gc;
+      if (side === 1) gb /= 2;
+      side = 1;
+    }
+  }
+  return 0.5 * (a + b);
+}
+
+export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number): AdjointResult {
+  const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;
+  const delays = problem.delays;
+  if (delays.some((d) => d.kind === "state" || d.neutral))
+    throw new GradoptError(
+      "E_ARG",
+      'the adjoint method needs constant delays or time-dependent delays, not state-dependent or neutral ones; use method "forward"',
+    );
+  const np = p.length;
+  const N = n + nt;
+  const lin = new Linearizer(problem, targets.indices, p);
+  const linAhead = new Linearizer(problem, targets.indices, p);
+  const y = new Float64Array(n);
+  const yA = new Float64Array(n);
+  const z = new Float64Array(m * n);
+  const zA = new Float64Array(m * n);
+  const lags = new Float64Array(m);
+  const ypBuf = new Float64Array(n);
+  const phiP = new Float64Array(n * nt);
+  const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const pm = Float64Array.from(p);
+  const w = new Float64Array(n);
+  const qy = new Float64Array(n);
+  const qp = new Float64Array(nt);
+  const dtauRow = new Float64Array(nt);
+  const noY = new Float64Array(n);
+  const integrals = ctx.compiled.integrals;
+  const flip = (s: Side): Side => (s === "left" ? "right" : "left");
+
+  const tau = (j: number, t: number) => delays[j]!.lag(t, noY, p);
+  const alpha = (j: number, t: number) => t - tau(j, t);
+  const alphaT = Float64Array.from(delays, (_, j) => alpha(j, T));
+  const rate = (j: number, t: number) => {
+    if (delays[j]!.kind === "constant") return 1;
+    const h = 6e-6 * Math.max(1, Math.abs(t));
+    return 1 - (tau(j, t + h) - tau(j, t - h)) / (2 * h);
+  };
+  // beta_j(t), cached for the last t asked (the integrator asks the lag, then the rhs, at the same t).
+  const lastT = new Float64Array(m).fill(NaN);
+  const lastBeta = new Float64Array(m);
+  const beta = (j: number, t: number): number => {
+    if (lastT[j] === t) return lastBeta[j]!;
+    let b: number;
+    if (delays[j]!.kind === "constant") b = t + tau(j, t0);
+    else {
+      const g = (s: number) => alpha(j, s) - t;
+      const ga = g(t);
+      const gb = g(T);
+      b = ga >= 0 ? t : gb <= 0 ? T : illinois(g, t, T, ga, gb);
+    }
+    lastT[j] = t;
+    lastBeta[j] = b;
+    return b;
+  };
+
+  const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+    const t = T - r;
+    const ts = flip(side);
+    traj.y(t, y, ts);
+    traj.lagged(t, y, z, lags, ts);
+    const A = lin.dy(t, y, z, p);
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let l = 0; l < n; l++) acc += A[l * n + i]! * x[l]!;
+      out[i] = acc;
+    }
+    // + beta_j' f_zj(beta_j)^T lambda(beta_j) while beta_j(t) <= T.
+    for (let j = 0; j < m; j++) {
+      if (t > alphaT[j]!) continue;
+      const tb = beta(j, t);
+      const scale = 1 / rate(j, tb);
+      traj.y(tb, yA, ts);
+      traj.lagged(tb, yA, zA, lags, ts);
+      const B = linAhead.dz(tb, yA, zA, p);
+      const Bj = j * n * n;
+      const off = j * N;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * xlag[off + l]!;
+        out[i] = out[i]! + scale * acc;
+      }
+    }
+    const Fp = lin.dp(t, y, z, p);
+    for (let k = 0; k < nt; k++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += x[i]! * Fp[i * nt + k]!;
+      out[n + k] = acc;
+    }
+    if (m > 0) {
+      traj.lagged(t, y, z, lags, ts);
+      const B = lin.dz(t, y, z, p);
+      for (let j = 0; j < m; j++) {
+        const tl = t - lags[j]!;
+        const Bj = j * n * n;
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * x[l]!;
+          w[i] = acc;
+        }
+        const inHistory = tl < t0 || (tl === t0 && ts === "left");
+        if (inHistory && problem.history.dp) {
+          historyDp(problem, tl, p, targets.indices, phiP, scratch);
+          for (let k = 0; k < nt; k++) {
+            let acc = 0;
+            for (let i = 0; i < n; i++) acc += w[i]! * phiP[k * n + i]!;
+            out[n + k] = out[n + k]! + acc;
+          }
+        }
+        lagDp(delays[j]!, t, y, pm, targets.indices, dtauRow, scratch);
+        if (dtauRow.some((v) => v !== 0)) {
+          traj.yPrime(tl, ypBuf, ts);
+          let wy = 0;
+          for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
+          for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtauRow[k]!;
+        }
+      }
+    }
+    for (const it of integrals) {
+      const inside =
+        (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
+      if (!inside) continue;
+      pointDy(it.q, t, y, pm, qy);
+      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
+      for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
+      for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
+    }
+  };
+
+  // Breaking points of lambda: T, the observations and the forward discontinuities, and their images under alpha_j.
+  const bases = new Set<number>([T, ...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]);
+  let frontier = [...bases];
+  for (let depth = 0; depth < 5 && frontier.length > 0 && bases.size < 20000; depth++) {
+    const next: number[] = [];
+    for (const x of frontier)
+      for (let j = 0; j < m; j++) {
+        const a = alpha(j, x);
+        if (a > t0 && a < x && !bases.has(a)) {
+          bases.add(a);
+          next.push(a);
+        }
+      }
+    frontier = next;
+  }
+  const R = T - t0;
+  const toR = (t: number) => Math.min(R, Math.max(0, T - t));
+  const track = integrateLinearDDE({
+    N,
+    t0: 0,
+    t1: R,
+    x0: new Float64Array(N),
+    m,
+    // beyond alpha_j(T) the advanced value is the zero history after T: any lag reaching before r = 0 reads it.
+    lag: (r, j) => {
+      const t = T - r;
+      return t > alphaT[j]! ? r + 1 : beta(j, t) - t;
+    },
+    constantLags: false,
+    history: (_r, out) => out.fill(0),
+    rhs,
+    breakpoints: [...bases].map(toR).filter((r) => r > 0 && r < R),
+    stateJumps: ctx.points.map((pt) => ({
+      t: toR(pt.t),
+      apply: (x: Float64Array) => {
+        for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
+      },
+    })),
+    rtol,
+    atol,
+  });
+  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
+
+  const fin = track.final;
+  const gradient = new Float64Array(nt);
+  for (let k = 0; k < nt; k++) {
+    let g = fin[n + k]!;
+    for (let i = 0; i < n; i++) g += fin[i]! * ctx.s0[k * n + i]!;
+    gradient[k] = g;
+  }
+  for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
+  const xs = new Float64Array(N);
+  for (const jmp of ctx.jumps) {
+    track.eval(toR(jmp.t), xs);
+    for (let k = 0; k < nt; k++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += xs[i]! * jmp.v[k * n + i]!;
+      gradient[k] = gradient[k]! + acc;
+    }
+  }
+  return {
+    gradient,
+    adjoint: (t, out) => {
+      track.eval(toR(t), xs);
+      out.set(xs.subarray(0, n));
+      return out;
+    },
+    track,
+  };
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { solve } from "../solve.js";
+import type { DDEProblem } from "../types.js";
+import type { Cost } from "./cost-types.js";
+import { costGradient, evaluateCost } from "./index.js";
+import { paramHistory, paramInitial, withParams } from "./testModels.js";
+
+/**
+ * Two states, one time-dependent lag tau(t) = b + c sin t (alpha(t) = t - tau(t) increasing for |c| < 1):
+ * x1' = -a x1(t - tau) + x2, x2' = -x1 - 0.3 x2 + 0.5 x2(t - tau) x1(t - tau). params [a, b, c, h1, h2, y01, y02].
+ */
+function timeLagModel(jump: boolean): DDEProblem {
+  return {
+    n: 2,
+    f: (_t, y, z, p, dy) => {
+      dy[0] = -p[0]! * z[0]! + y[1]!;
+      dy[1] = -y[0]! - 0.3 * y[1]! + 0.5 * z[1]! * z[0]!;
+    },
+    delays: [
+      {
+        kind: "time",
+        lag: (t, _y, p) => p[1]! + p[2]! * Math.sin(t),
+        dLagDp: (t, _y, p, o) => {
+          o.fill(0, 0, p.length);
+          o[1] = 1;
+          o[2] = Math.sin(t);
+        },
+      },
+    ],
+    history: paramHistory([3, 4]),
+    ...(jump ? { initial: paramInitial([5, 6]) } : {}),
+    tspan: [0, 5],
+    p: Float64Array.of(0.9, 0.8, 0.4, 0.5, -0.2, 0.9, 0.1),
+    paramNames: ["a", "b", "c", "h1", "h2", "y01", "y02"],
+  };
+}
+
+const cost: Cost = [
+  { kind: "sum", times: [1.3, 2.7, 4.1], g: { value: (_t, y) => y[0]! * y[0]! + y[1]! } },
+  { kind: "integral", q: { value: (_t, y, p) => (y[1]! - 0.1 * p[0]!) ** 2 }, from: 0.3, to: 4.6 },
+  { kind: "terminal", g: { value: (_t, y) => y[0]! + y[1]! } },
+];
+
+/** Richardson-extrapolated central differences of the cost through the solver (DP5, rtol 1e-12). */
+function finiteDifference(pr: DDEProblem, k: number, h = 1e-3): number {
+  const J = (d: number) => {
+    const p = Float64Array.from(pr.p);
+    p[k] = p[k]! + d;
+    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), cost, p);
+  };
+  const D = (s: number) => (J(s) - J(-s)) / (2 * s);
+  return (4 * D(h / 2) - D(h)) / 3;
+}
+
+describe("the adjoint method for time-dependent delays (advanced arguments through the inverse of t - tau(t))", () => {
+  for (const jump of [false, true]) {
+    it(`${jump ? "jump at t0 (jump conditions at the tracked breaking points)" : "smooth start"}: adjoint vs forward vs FD, every target`, () => {
+      const pr = timeLagModel(jump);
+      const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
+      const adj = costGradient(pr, cost, { rtol: 1e-10 });
+      expect(adj.method).toBe("adjoint"); // auto: 7 targets, a time-dependent delay
+      const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+      for (let k = 0; k < pr.p.length; k++) {
+        const f = fwd.gradient[k]!;
+        const a = adj.gradient[k]!;
+        const fd = finiteDifference(pr, k);
+        const floor = 1e-3 * scale;
+        expect(Math.abs(f - fd), `${fwd.names[k]}: forward ${f} vs FD ${fd}`).toBeLessThan(
+          3e-7 * Math.max(Math.abs(fd), floor),
+        );
+        expect(Math.abs(a - fd), `${fwd.names[k]}: adjoint ${a} vs FD ${fd}`).toBeLessThan(
+          3e-7 * Math.max(Math.abs(fd), floor),
+        );
+        expect(Math.abs(f - a), `${fwd.names[k]}: forward ${f} vs adjoint ${a}`).toBeLessThan(
+          1e-7 * Math.max(Math.abs(f), floor),
+        );
+      }
+    });
+  }
+
+  it("state-dependent delays still refuse the adjoint (auto picks forward)", () => {
+    const pr: DDEProblem = {
+      ...timeLagModel(false),
+      delays: [{ kind: "state", lag: (_t, y, p) => p[1]! + 0.1 * y[0]! * y[0]! }],
+    };
+    expect(costGradient(pr, cost, { rtol: 1e-6 }).method).toBe("forward");
+    expect(() => costGradient(pr, cost, { method: "adjoint", rtol: 1e-6 })).toThrow(/state-dependent/);
+  });
+});

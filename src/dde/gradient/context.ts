@@ -22,6 +22,11 @@ export interface MovingJump {
   dxi: Float64Array;
   /** The jump of s, target-major: v[k*n + i]. */
   v: Float64Array;
+  /**
+   * For a point carried by a state-dependent lag, dxi (and so v) depends on s(xi-): the forward solve calls this with
+   * x = s(xi-) (target-major) before applying v, and it fills dxi and v. Absent: dxi and v are fixed.
+   */
+  update?(x: Float64Array): void;
 }
 
 export interface PointDerivs {
@@ -101,10 +106,9 @@ export class GradContext {
       lagDp(problem.delays[j]!, this.t0, y0, pm, targets.indices, row, scratch);
       this.dtau.set(row, j * nt);
     }
-    this.jumps = problem.delays.every((d) => d.kind !== "state")
-      ? (breakingPointJumps(problem, solution, this.traj, p, targets.indices) ??
-        (this.constantLags ? this.movingJumps(y0, pm, scratch) : []))
-      : [];
+    this.jumps =
+      breakingPointJumps(problem, solution, this.traj, p, targets.indices) ??
+      (this.constantLags ? this.movingJumps(y0, pm, scratch) : []);
     snapIntegralBounds(
       this.compiled.integrals,
       this.jumps.map((j) => j.t),

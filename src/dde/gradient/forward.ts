@@ -134,6 +134,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     stateJumps: ctx.jumps.map((jmp) => ({
       t: jmp.t,
       apply: (x: Float64Array) => {
+        jmp.update?.(x);
         for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
       },
     })),

@@ -4,7 +4,7 @@ import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
 import type { Cost } from "./cost-types.js";
 import { costGradient, evaluateCost } from "./index.js";
-import { paramDelay, withParams } from "./testModels.js";
+import { paramDelay, paramHistory, paramInitial, withParams } from "./testModels.js";
 
 /** Richardson-extrapolated central differences of the cost through the solver (DP5, rtol 1e-12). */
 function finiteDifference(pr: DDEProblem, cost: Cost, k: number, h = 1e-3): number {
@@ -105,5 +105,31 @@ describe("declared jumps inside the history and the span: jump conditions where 
     const scale = Math.max(...Array.from(res.gradient, Math.abs));
     for (let k = 0; k < pr.p.length; k++)
       expectAgree(res.names[k]!, res.gradient[k]!, finiteDifference(pr, model.cost, k), scale);
+  });
+});
+
+describe("jump conditions at breaking points carried by a state-dependent lag (dxi depends on s itself)", () => {
+  it("y' = -a y(t - tau(y)) + 0.2 y, tau = b + c y^2, y(0) = y0 != h: every target vs FD", () => {
+    // y' jumps where t - tau(t, y(t)) crosses t0; that point moves with every target through y, so s jumps there by
+    // -[y'] (dtau/dtheta + tau_y s(xi-)) / (1 - tau_y y'(xi-)).
+    const pr: DDEProblem = {
+      n: 1,
+      f: (_t, y, z, p, dy) => void (dy[0] = -p[0]! * z[0]! + 0.2 * y[0]!),
+      delays: [{ kind: "state", lag: (_t, y, p) => p[1]! + p[2]! * y[0]! * y[0]! }],
+      history: paramHistory([3]),
+      initial: paramInitial([4]),
+      tspan: [0, 4],
+      p: Float64Array.of(1.2, 0.8, 0.3, 0.4, 1.1),
+      paramNames: ["a", "b", "c", "h", "y0"],
+    };
+    const c: Cost = [
+      { kind: "sum", times: [1.7, 3.1], g: { value: (_t, y) => y[0]! * y[0]! } },
+      { kind: "integral", q: { value: (_t, y) => y[0]! }, from: 0.2, to: 3.9 },
+    ];
+    const res = costGradient(pr, c, { rtol: 1e-10 });
+    expect(res.method).toBe("forward");
+    const scale = Math.max(...Array.from(res.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++)
+      expectAgree(res.names[k]!, res.gradient[k]!, finiteDifference(pr, c, k), scale, 3e-7);
   });
 });

@@ -11,7 +11,7 @@
 import { nextDouble } from "../stepper.js";
 import type { BreakpointInfo, DDEProblem, DDESolution } from "../types.js";
 import type { MovingJump } from "./context.js";
-import { lagDp } from "./targets.js";
+import { lagDp, lagDy } from "./targets.js";
 import type { Trajectory } from "./trajectory.js";
 
 type Side = "left" | "right";
@@ -50,8 +50,11 @@ export class SidedDerivative {
     this.tmp = new Float64Array(this.n);
   }
 
-  /** t itself, or the known breaking point it is a rounding away from. */
-  snap(t: number): number {
+  /**
+   * t itself, or the known breaking point it is a rounding away from (`rel` of the span; a lagged time of a time- or
+   * state-dependent lag lands on its breaking point only to the accuracy of the solver's root finding: 1e-8).
+   */
+  snap(t: number, rel = 1e-12): number {
     const k = this.known;
     let lo = 0;
     let hi = k.length;
@@ -60,7 +63,7 @@ export class SidedDerivative {
       if (k[mid]! < t) lo = mid + 1;
       else hi = mid;
     }
-    const tol = 1e-12 * this.scale;
+    const tol = rel * this.scale;
     for (const q of [lo - 1, lo]) if (q >= 0 && q < k.length && Math.abs(k[q]! - t) <= tol) return k[q]!;
     return t;
   }
@@ -80,7 +83,7 @@ export class SidedDerivative {
     traj.y(t, b.y, side);
     for (let j = 0; j < m; j++) {
       const d = problem.delays[j]!;
-      const tl = this.snap(t - d.lag(t, b.y, p));
+      const tl = this.snap(t - d.lag(t, b.y, p), d.kind === "constant" ? 1e-12 : 1e-8);
       const zj = b.z.subarray(j * n, (j + 1) * n);
       const zdj = b.zd.subarray(j * n, (j + 1) * n);
       if (tl < t0 || (tl === t0 && side === "left")) {
@@ -117,10 +120,11 @@ export class SidedDerivative {
 
 /**
  * The moving jumps of s, from the solver's breakpoint list (null when the solution has none: the caller then falls back
- * to the t0 + tau_j jumps of a jump at t0). A point xi carried by a constant lag from its parent moves by
- * dparent + dtau; one carried by a time-dependent lag solves xi - tau(xi) = parent, so
- * dxi = (dparent + tau_theta(xi)) / (1 - tau_t(xi)). Points carried by state-dependent lags are not handled (their
- * motion depends on s itself): the caller only asks for constant and time-dependent delays.
+ * to the t0 + tau_j jumps of a jump at t0). A point xi carried by a lag from its parent solves xi - tau(xi, y(xi)) =
+ * parent, so (Zivari-Piran & Enright, with the left limits at xi: the crossing is approached from the left)
+ *   dxi = (dparent + tau_theta + tau_y s(xi-)) / (1 - tau_t - tau_y y'(xi-)),
+ * which is dparent + dtau for a constant lag. For a state-dependent lag it depends on s(xi-): such jumps get an `update`
+ * that the forward solve calls with s(xi-) (their parents, earlier in time, are updated first).
  */
 export function breakingPointJumps(
   problem: DDEProblem,
@@ -136,37 +140,47 @@ export function breakingPointJumps(
   const t0 = solution.t0;
   const T = solution.tEnd;
   const sided = new SidedDerivative(problem, solution, traj, p);
-  const dxiOf: (Float64Array | null)[] = [];
-  const plus = new Float64Array(n);
-  const minus = new Float64Array(n);
-  const y = new Float64Array(n);
   const pm = Float64Array.from(p);
   const scratch = new Float64Array(Math.max(p.length, 1));
-  const dlag = new Float64Array(nt);
+  // Per point: dxi (filled later for state-dependent carriers), and whether it may change.
+  const dxiOf: { dxi: Float64Array; dynamic: boolean }[] = [];
   const out: MovingJump[] = [];
   info.forEach((b, idx) => {
-    let dxi: Float64Array | null = null;
+    const dxi = new Float64Array(nt);
     const delay = b.delay >= 0 ? problem.delays[b.delay] : undefined;
-    if (b.origin === "initial" || b.origin === "jump") dxi = new Float64Array(nt);
-    else if ((b.origin === "propagated" || b.origin === "tracked") && delay && delay.kind !== "state") {
-      // A point whose parent was merged away is taken as a fixed parent (t0 or a declared jump) plus tau.
-      const parent = b.parent >= 0 && b.parent < idx ? dxiOf[b.parent] : new Float64Array(nt);
-      if (parent) {
-        traj.y(Math.min(b.t, T), y);
-        lagDp(delay, b.t, y, pm, targets, dlag, scratch);
-        let rate = 1;
-        if (delay.kind === "time") {
-          const h = 6e-6 * Math.max(1, Math.abs(b.t));
-          rate = 1 - (delay.lag(b.t + h, y, p) - delay.lag(b.t - h, y, p)) / (2 * h);
-        }
-        dxi = new Float64Array(nt);
-        for (let k = 0; k < nt; k++) dxi[k] = (parent[k]! + dlag[k]!) / rate;
+    const carried = (b.origin === "propagated" || b.origin === "tracked") && delay !== undefined;
+    // A point whose parent was merged away is taken as a fixed parent (t0 or a declared jump) plus tau.
+    const parent = carried && b.parent >= 0 && b.parent < idx ? dxiOf[b.parent]! : null;
+    const stateDep = carried && delay.kind === "state";
+    const dynamic = stateDep || (parent?.dynamic ?? false);
+    dxiOf.push({ dxi, dynamic });
+    if (!carried) return; // t0 and declared jumps are fixed
+    const y = new Float64Array(n);
+    traj.y(Math.min(b.t, T), y);
+    const dlag = new Float64Array(nt);
+    lagDp(delay, b.t, y, pm, targets, dlag, scratch);
+    const minus = sided.eval(b.t, "left", new Float64Array(n));
+    const tauY = new Float64Array(n);
+    let rate = 1;
+    if (delay.kind !== "constant") {
+      const h = 6e-6 * Math.max(1, Math.abs(b.t));
+      rate = 1 - (delay.lag(b.t + h, y, p) - delay.lag(b.t - h, y, p)) / (2 * h);
+      if (stateDep) {
+        lagDy(delay, b.t, y, p, tauY);
+        for (let i = 0; i < n; i++) rate -= tauY[i]! * minus[i]!;
       }
     }
-    dxiOf.push(dxi);
-    if (!dxi || !(b.t > t0) || b.t > T || b.order > 1 || dxi.every((v) => v === 0)) return;
-    sided.eval(b.t, "right", plus);
-    sided.eval(b.t, "left", minus);
+    const fill = (x: Float64Array | null) => {
+      for (let k = 0; k < nt; k++) {
+        let num = (parent ? parent.dxi[k]! : 0) + dlag[k]!;
+        if (stateDep && x) for (let i = 0; i < n; i++) num += tauY[i]! * x[k * n + i]!;
+        dxi[k] = num / rate;
+      }
+    };
+    fill(null);
+    if (!(b.t > t0) || b.t > T || b.order > 1) return;
+    if (!dynamic && dxi.every((v) => v === 0)) return;
+    const plus = sided.eval(b.t, "right", new Float64Array(n));
     // The solver lists order-1 points where y' MAY jump; where it does not, [y'] is a rounding: no jump.
     let size = 0;
     let ref = 1;
@@ -176,8 +190,18 @@ export function breakingPointJumps(
     }
     if (size <= 1e-11 * ref) return;
     const v = new Float64Array(n * nt);
-    for (let k = 0; k < nt; k++) for (let i = 0; i < n; i++) v[k * n + i] = -(plus[i]! - minus[i]!) * dxi[k]!;
-    out.push({ t: b.t, delay: b.delay, dxi, v });
+    const setV = () => {
+      for (let k = 0; k < nt; k++)
+        for (let i = 0; i < n; i++) v[k * n + i] = -(plus[i]! - minus[i]!) * dxi[k]!;
+    };
+    setV();
+    const jump: MovingJump = { t: b.t, delay: b.delay, dxi, v };
+    if (dynamic)
+      jump.update = (x) => {
+        fill(x);
+        setV();
+      };
+    out.push(jump);
   });
   return out;
 }

@@ -201,3 +201,60 @@ describe("known solution: y' = c y'(t - tau), phi = h t, y(0) = y0", () => {
     expect(res.gradient[1]!).toBeCloseTo(h * tau * (1 + 2 * c), 7); // c is smooth there
   });
 });
+
+describe("neutral terms through time- and state-dependent lags (forward)", () => {
+  // y' = -a y + b y(t - tau) + c y'(t - tau), phi = h: y' jumps at t0 and, through the neutral term, at every point
+  // t - tau(t, y(t)) carries onto; for the state-dependent lag those points move with s itself.
+  const make = (kind: "time" | "state"): DDEProblem => ({
+    n: 1,
+    f: (_t, y, z, p, dy, zd) => void (dy[0] = -p[0]! * y[0]! + p[1]! * z[0]! + p[2]! * zd[0]!),
+    delays: [
+      kind === "time"
+        ? {
+            kind,
+            neutral: true,
+            lag: (t, _y, p) => p[3]! + p[4]! * Math.sin(t),
+            dLagDp: (t, _y, p, o) => {
+              o.fill(0, 0, p.length);
+              o[3] = 1;
+              o[4] = Math.sin(t);
+            },
+          }
+        : {
+            kind,
+            neutral: true,
+            lag: (_t, y, p) => p[3]! + p[4]! * y[0]! * y[0]!,
+            dLagDy: (_t, y, p, o) => void (o[0] = 2 * p[4]! * y[0]!),
+          },
+    ],
+    history: {
+      constant: true,
+      value: (_t, p, o) => void (o[0] = p[5]!),
+      dp: (_t, p, o) => {
+        o.fill(0, 0, p.length);
+        o[5] = 1;
+      },
+    },
+    tspan: [0, 4],
+    p: Float64Array.of(0.7, 0.4, 0.5, 0.9, 0.3, 1.0),
+    paramNames: ["a", "b", "c", "d", "e", "h"],
+  });
+  const c: Cost = [
+    { kind: "sum", times: [1.3, 2.5, 3.7], g: { value: (_t, y) => y[0]! * y[0]! } },
+    { kind: "integral", q: { value: (_t, y) => y[0]! }, from: 0.2, to: 3.9 },
+  ];
+  for (const kind of ["time", "state"] as const)
+    it(`${kind}-dependent neutral lag: every target vs FD`, () => {
+      const pr = make(kind);
+      const res = costGradient(pr, c, { rtol: 1e-10 });
+      expect(res.method).toBe("forward");
+      const scale = Math.max(...Array.from(res.gradient, Math.abs));
+      for (let k = 0; k < pr.p.length; k++) {
+        const fd = finiteDifference(pr, c, k);
+        const g = res.gradient[k]!;
+        expect(Math.abs(g - fd), `${res.names[k]}: forward ${g} vs FD ${fd}`).toBeLessThan(
+          1e-6 * Math.max(Math.abs(fd), 1e-3 * scale),
+        );
+      }
+    });
+});

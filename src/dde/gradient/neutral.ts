@@ -258,6 +258,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     stateJumps: ctx.jumps.map((jmp) => ({
       t: jmp.t,
       apply: (x: Float64Array) => {
+        jmp.update?.(x);
         for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
       },
     })),

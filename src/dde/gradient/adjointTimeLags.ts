@@ -16,7 +16,7 @@ import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
 import { Linearizer, pointDp, pointDy } from "./jacobians.js";
-import { historyDp, lagDp } from "./targets.js";
+import { historyDp, lagDp, lagDy } from "./targets.js";
 
 /** Illinois root of g on [a, b] with g(a) <= 0 <= g(b). */
 function illinois(g: (x: number) => number, a: number, b: number, ga: number, gb: number): number {
@@ -43,10 +43,10 @@ function illinois(g: (x: number) => number, a: number, b: number, ga: number, gb
 export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number): AdjointResult {
   const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;
   const delays = problem.delays;
-  if (delays.some((d) => d.kind === "state" || d.neutral))
+  if (delays.some((d) => d.neutral) || ctx.jumps.some((j) => j.update && !j.linear))
     throw new GradoptError(
       "E_ARG",
-      'the adjoint method needs constant delays or time-dependent delays, not state-dependent or neutral ones; use method "forward"',
+      'the adjoint method does not support neutral delays (f reads y\'(t - tau)); use method "forward"',
     );
   const np = p.length;
   const N = n + nt;
@@ -69,13 +69,29 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
   const integrals = ctx.compiled.integrals;
   const flip = (s: Side): Side => (s === "left" ? "right" : "left");
 
-  const tau = (j: number, t: number) => delays[j]!.lag(t, noY, p);
+  const yT = new Float64Array(n);
+  const ypT = new Float64Array(n);
+  const tauYBuf = new Float64Array(n);
+  const stateDep = delays.map((d) => d.kind === "state");
+  /** tau_j(t, y(t)) along the forward solution. */
+  const tau = (j: number, t: number, side: Side = "right") => {
+    if (!stateDep[j]) return delays[j]!.lag(t, noY, p);
+    return delays[j]!.lag(t, traj.y(t, yT, side), p);
+  };
   const alpha = (j: number, t: number) => t - tau(j, t);
   const alphaT = Float64Array.from(delays, (_, j) => alpha(j, T));
-  const rate = (j: number, t: number) => {
-    if (delays[j]!.kind === "constant") return 1;
+  /** alpha_j'(t) = 1 - tau_t - tau_y y'(t), on `side` (y' jumps at breaking points). */
+  const rate = (j: number, t: number, side: Side) => {
+    const d = delays[j]!;
+    if (d.kind === "constant") return 1;
     const h = 6e-6 * Math.max(1, Math.abs(t));
-    return 1 - (tau(j, t + h) - tau(j, t - h)) / (2 * h);
+    if (!stateDep[j]) return 1 - (d.lag(t + h, noY, p) - d.lag(t - h, noY, p)) / (2 * h);
+    traj.y(t, yT, side);
+    let r = 1 - (d.lag(t + h, yT, p) - d.lag(t - h, yT, p)) / (2 * h);
+    lagDy(d, t, yT, p, tauYBuf);
+    traj.yPrime(t, ypT, side);
+    for (let i = 0; i < n; i++) r -= tauYBuf[i]! * ypT[i]!;
+    return r;
   };
   // beta_j(t), cached for the last t asked (the integrator asks the lag, then the rhs, at the same t).
   const lastT = new Float64Array(m).fill(NaN);
@@ -110,7 +126,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     for (let j = 0; j < m; j++) {
       if (t > alphaT[j]!) continue;
       const tb = beta(j, t);
-      const scale = 1 / rate(j, tb);
+      const scale = 1 / rate(j, tb, ts);
       traj.y(tb, yA, ts);
       traj.lagged(tb, yA, zA, lags, ts);
       const B = linAhead.dz(tb, yA, zA, p);
@@ -149,11 +165,17 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
           }
         }
         lagDp(delays[j]!, t, y, pm, targets.indices, dtauRow, scratch);
-        if (dtauRow.some((v) => v !== 0)) {
+        const moving = dtauRow.some((v) => v !== 0);
+        if (moving || stateDep[j]) {
           traj.yPrime(tl, ypBuf, ts);
           let wy = 0;
           for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
           for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtauRow[k]!;
+          // A state-dependent lag: the sensitivity's f_y becomes f_y - f_zj y'(t - tau) tau_y, transposed here.
+          if (stateDep[j]) {
+            lagDy(delays[j]!, t, y, p, tauYBuf);
+            for (let i = 0; i < n; i++) out[i] = out[i]! - tauYBuf[i]! * wy;
+          }
         }
       }
     }
@@ -200,12 +222,32 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     history: (_r, out) => out.fill(0),
     rhs,
     breakpoints: [...bases].map(toR).filter((r) => r > 0 && r < R),
-    stateJumps: ctx.points.map((pt) => ({
-      t: toR(pt.t),
-      apply: (x: Float64Array) => {
-        for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
-      },
-    })),
+    stateJumps: [
+      ...ctx.points.map((pt) => ({
+        t: toR(pt.t),
+        apply: (x: Float64Array) => {
+          for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
+        },
+      })),
+      // s(xi+) = s(xi-) - dy (base + tauY . s(xi-)) / rate, transposed: lambda(xi-) = lambda(xi+) - tauY (dy . lambda) / rate,
+      // and the constant part lands in the parameter quadratures.
+      ...ctx.jumps.flatMap((jmp) => {
+        const lin = jmp.linear;
+        if (!lin) return [];
+        return [
+          {
+            t: toR(jmp.t),
+            apply: (x: Float64Array) => {
+              let g = 0;
+              for (let i = 0; i < n; i++) g += lin.dy[i]! * x[i]!;
+              g /= lin.rate;
+              for (let i = 0; i < n; i++) x[i] = x[i]! - lin.tauY[i]! * g;
+              for (let k = 0; k < nt; k++) x[n + k] = x[n + k]! - g * lin.base[k]!;
+            },
+          },
+        ];
+      }),
+    ],
     rtol,
     atol,
   });
@@ -221,6 +263,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
   for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
   const xs = new Float64Array(N);
   for (const jmp of ctx.jumps) {
+    if (jmp.linear) continue; // transposed during the backward solve
     track.eval(toR(jmp.t), xs);
     for (let k = 0; k < nt; k++) {
       let acc = 0;

@@ -27,6 +27,11 @@ export interface MovingJump {
    * x = s(xi-) (target-major) before applying v, and it fills dxi and v. Absent: dxi and v are fixed.
    */
   update?(x: Float64Array): void;
+  /**
+   * With `update` and a fixed parent: dxi_k = (base_k + tauY . s_k(xi-)) / rate and v_k = -dy dxi_k, so the jump is
+   * linear in s(xi-) (the adjoint transposes it).
+   */
+  linear?: { dy: Float64Array; tauY: Float64Array; base: Float64Array; rate: number };
 }
 
 export interface PointDerivs {

@@ -123,9 +123,8 @@ export function costGradient(
   return res;
 }
 
-/** The adjoint covers constant and time-dependent delays, none neutral. */
-const adjointCovers = (problem: DDEProblem) =>
-  problem.delays.every((d) => d.kind !== "state" && d.neutral !== true);
+/** The adjoint covers constant, time- and state-dependent delays, none neutral. */
+const adjointCovers = (problem: DDEProblem) => problem.delays.every((d) => d.neutral !== true);
 
 function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
   if (fwd.oneSided.length === 0) return;

@@ -196,11 +196,17 @@ export function breakingPointJumps(
     };
     setV();
     const jump: MovingJump = { t: b.t, delay: b.delay, dxi, v };
-    if (dynamic)
+    if (dynamic) {
       jump.update = (x) => {
         fill(x);
         setV();
       };
+      if (!parent?.dynamic) {
+        const base = Float64Array.from(dlag, (d, k) => d + (parent ? parent.dxi[k]! : 0));
+        const dy = Float64Array.from(plus, (v, i) => v - minus[i]!);
+        jump.linear = { dy, tauY, base, rate };
+      }
+    }
     out.push(jump);
   });
   return out;

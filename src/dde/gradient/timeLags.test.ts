@@ -52,7 +52,7 @@ function finiteDifference(pr: DDEProblem, k: number, h = 1e-3): number {
   return (4 * D(h / 2) - D(h)) / 3;
 }
 
-describe("the adjoint method for time-dependent delays (advanced arguments through the inverse of t - tau(t))", () => {
+describe("the adjoint method for time- and state-dependent delays (advanced arguments through the inverse of t - tau)", () => {
   for (const jump of [false, true]) {
     it(`${jump ? "jump at t0 (jump conditions at the tracked breaking points)" : "smooth start"}: adjoint vs forward vs FD, every target`, () => {
       const pr = timeLagModel(jump);
@@ -78,12 +78,36 @@ describe("the adjoint method for time-dependent delays (advanced arguments throu
     });
   }
 
-  it("state-dependent delays still refuse the adjoint (auto picks forward)", () => {
+  it("state-dependent delays: the adjoint (tau_y terms, jump at t0 transposed) vs forward vs FD, every target", () => {
+    // x1' = -a x1(t - tau) + x2, x2' = -x1 - 0.3 x2 + 0.5 x2(t - tau) x1(t - tau), tau = b + c x1(t)^2 / (1 + x2(t)^2).
+    const base = timeLagModel(true);
     const pr: DDEProblem = {
-      ...timeLagModel(false),
-      delays: [{ kind: "state", lag: (_t, y, p) => p[1]! + 0.1 * y[0]! * y[0]! }],
+      ...base,
+      delays: [
+        {
+          kind: "state",
+          lag: (_t, y, p) => p[1]! + (p[2]! * y[0]! * y[0]!) / (1 + y[1]! * y[1]!),
+        },
+      ],
     };
-    expect(costGradient(pr, cost, { rtol: 1e-6 }).method).toBe("forward");
-    expect(() => costGradient(pr, cost, { method: "adjoint", rtol: 1e-6 })).toThrow(/state-dependent/);
+    const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
+    const adj = costGradient(pr, cost, { rtol: 1e-10 });
+    expect(adj.method).toBe("adjoint");
+    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++) {
+      const f = fwd.gradient[k]!;
+      const a = adj.gradient[k]!;
+      const fd = finiteDifference(pr, k);
+      const floor = 1e-3 * scale;
+      expect(Math.abs(f - fd), `${fwd.names[k]}: forward ${f} vs FD ${fd}`).toBeLessThan(
+        3e-7 * Math.max(Math.abs(fd), floor),
+      );
+      expect(Math.abs(a - fd), `${fwd.names[k]}: adjoint ${a} vs FD ${fd}`).toBeLessThan(
+        3e-7 * Math.max(Math.abs(fd), floor),
+      );
+      expect(Math.abs(f - a), `${fwd.names[k]}: forward ${f} vs adjoint ${a}`).toBeLessThan(
+        3e-7 * Math.max(Math.abs(f), floor),
+      );
+    }
   });
 });

@@ -109,7 +109,7 @@ describe("declared jumps inside the history and the span: jump conditions where 
 });
 
 describe("jump conditions at breaking points carried by a state-dependent lag (dxi depends on s itself)", () => {
-  it("y' = -a y(t - tau(y)) + 0.2 y, tau = b + c y^2, y(0) = y0 != h: every target vs FD", () => {
+  it("y' = -a y(t - tau(y)) + 0.2 y, tau = b + c y^2, y(0) = y0 != h: forward and adjoint, every target vs FD", () => {
     // y' jumps where t - tau(t, y(t)) crosses t0; that point moves with every target through y, so s jumps there by
     // -[y'] (dtau/dtheta + tau_y s(xi-)) / (1 - tau_y y'(xi-)).
     const pr: DDEProblem = {
@@ -126,10 +126,14 @@ describe("jump conditions at breaking points carried by a state-dependent lag (d
       { kind: "sum", times: [1.7, 3.1], g: { value: (_t, y) => y[0]! * y[0]! } },
       { kind: "integral", q: { value: (_t, y) => y[0]! }, from: 0.2, to: 3.9 },
     ];
-    const res = costGradient(pr, c, { rtol: 1e-10 });
-    expect(res.method).toBe("forward");
-    const scale = Math.max(...Array.from(res.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++)
-      expectAgree(res.names[k]!, res.gradient[k]!, finiteDifference(pr, c, k), scale, 3e-7);
+    const fwd = costGradient(pr, c, { rtol: 1e-10, method: "forward" });
+    const adj = costGradient(pr, c, { rtol: 1e-10 });
+    expect(adj.method).toBe("adjoint");
+    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++) {
+      const fd = finiteDifference(pr, c, k);
+      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale, 3e-7);
+      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale, 3e-7);
+    }
   });
 });

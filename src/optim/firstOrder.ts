@@ -6,11 +6,11 @@
  */
 import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { finish, makeObjective, settings, startFailure } from "./driverUtil.js";
-import { infNorm } from "./lbfgs.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { Projection } from "./projections.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
 import type { AnyTransform } from "./transforms/types.js";
+import { infNorm } from "./vectorOps.js";
 
 export interface FirstOrderOptions extends CommonOptions {
   /** Box constraints; each step is followed by the projection onto the box. */

@@ -5,11 +5,10 @@
  */
 import { expandBounds, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { finish, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { infNorm } from "./lbfgs.js";
 import { armijoBacktrack } from "./linesearch/armijo.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import { infNorm, scaledNorm2 } from "./vectorOps.js";
 
 export interface GradientDescentOptions extends CommonOptions {
   bounds?: Bounds;

@@ -13,7 +13,7 @@ import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopT
 import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import { dot, infNorm, scaledNorm2 } from "./vectorOps.js";
 
 export interface LbfgsOptions extends CommonOptions {
   /** Number of (s, y) pairs kept (default 10). */
@@ -233,20 +233,4 @@ function twoLoop(
       }
     } else for (let i = 0; i < n; i++) d[i] = d[i]! + t * sj[i]!;
   }
-}
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  const n = a.length;
-  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-export function infNorm(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]!);
-    if (!(a <= m)) m = a;
-  }
-  return m;
 }

@@ -18,11 +18,11 @@ import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from
 import { BreakpointHeap, dotK, matVec, solveInPlace } from "./dense.js";
 import { assertArg } from "../errors.js";
 import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { dot, infNorm, lbfgs } from "./lbfgs.js";
+import { lbfgs } from "./lbfgs.js";
 import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import { dot, infNorm, scaledNorm2 } from "./vectorOps.js";
 
 export interface LbfgsbOptions extends CommonOptions {
   bounds?: Bounds;

@@ -183,8 +183,8 @@ describe("resizing", () => {
   it("rejects model inputs that cannot take an image", () => {
     expect(() => imageInputSize([784])).toThrow(/--model.*\[784\] cannot take an image/);
     expect(() => imageInputSize([32, 32, 4])).toThrow(GradoptError);
-    expect(imageInputSize([28, 28, 1])).toEqual({ height: 28, width: 28, channels: 1 });
-    expect(imageInputSize([-1, null, 3])).toEqual({ height: 224, width: 224, channels: 3 });
+    expect(imageInputSize([28, 28, 1])).toEqual({ height: 28, width: 28, channels: 1, defaulted: false });
+    expect(imageInputSize([-1, null, 3])).toEqual({ height: 224, width: 224, channels: 3, defaulted: true });
     const g = imageToInput(decodeImage(fixture("chelsea.jpg")), [28, 28, 1]);
     expect(g.input.shape).toEqual([1, 28, 28, 1]);
     g.input.dispose();

@@ -11,5 +11,12 @@ export {
   type Photo,
 } from "./photo.js";
 export { signedGradientImage } from "./signed-gradient.js";
-export { perEpsPredictions, writePhotoFigures, type EpsPrediction } from "./figures.js";
+export {
+  perEpsPredictions,
+  photoFigures,
+  writeFigureFiles,
+  writePhotoFigures,
+  type EpsPrediction,
+  type PhotoFigure,
+} from "./figures.js";
 export { jpegOrientation, applyOrientation } from "./orientation.js";

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TfjsClassifier } from "../model.js";
 import type { AttackResult } from "../run.js";
 import type { RgbImage } from "./decode.js";
-import { encodePng, perturbationOnOriginal, type Photo } from "./photo.js";
+import { encodePng, imageToInput, perturbationOnOriginal, type Photo } from "./photo.js";
 import { signedGradientImage } from "./signed-gradient.js";
 
 export interface EpsPrediction {
@@ -55,6 +55,41 @@ export interface PhotoFigure {
   eps?: number;
   caption: string;
   image: RgbImage;
+  /** For "adversarial-full": the full-resolution image cropped and resized again and classified (does it still fool?). */
+  recheck?: FullResolutionCheck;
+}
+
+export interface FullResolutionCheck {
+  top: number;
+  topName: string;
+  confidence: number;
+  trueConfidence: number;
+}
+
+/**
+ * Classifies a full-resolution image the way the photo was: the same centre crop and resize to the model's input. The
+ * resampled perturbation is smoother than the one found at the model's resolution, so its effect can differ.
+ */
+export function recheckFullResolution(
+  model: TfjsClassifier,
+  photo: Photo,
+  full: RgbImage,
+  label: number,
+): FullResolutionCheck {
+  const again = imageToInput(full, photo.input.shape.slice(1));
+  const [top, conf, trueConf] = tf.tidy(() => {
+    const p = tf.softmax(model.logits(again.input));
+    return [tf.argMax(p, 1), tf.max(p, 1), tf.slice(p, [0, label], [1, 1])];
+  });
+  const k = top!.dataSync()[0]!;
+  const out = {
+    top: k,
+    topName: model.classNames[k] ?? String(k),
+    confidence: conf!.dataSync()[0]!,
+    trueConfidence: trueConf!.dataSync()[0]!,
+  };
+  tf.dispose([top!, conf!, trueConf!, again.input]);
+  return out;
 }
 
 const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
@@ -94,12 +129,17 @@ export function photoFigures(model: TfjsClassifier, photo: Photo, result: Attack
       caption,
       image: tensorToRgb(r.clipped),
     });
+    const full = perturbationOnOriginal(photo, r.clipped);
+    const recheck = recheckFullResolution(model, photo, full, label);
     out.push({
       file: `eps-${p.eps}-full.png`,
       kind: "adversarial-full",
       eps: p.eps,
-      caption: `${caption}; perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo (re-check before relying on it)`,
-      image: perturbationOnOriginal(photo, r.clipped),
+      caption:
+        `eps = ${p.eps}, perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo; ` +
+        `classified again: ${recheck.topName} ${pct(recheck.confidence)} (true class ${names[label]}: ${pct(recheck.trueConfidence)})`,
+      image: full,
+      recheck,
     });
   }
   return out;

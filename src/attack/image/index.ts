@@ -14,9 +14,11 @@ export { signedGradientImage } from "./signed-gradient.js";
 export {
   perEpsPredictions,
   photoFigures,
+  recheckFullResolution,
   writeFigureFiles,
   writePhotoFigures,
   type EpsPrediction,
   type PhotoFigure,
+  type FullResolutionCheck,
 } from "./figures.js";
 export { jpegOrientation, applyOrientation } from "./orientation.js";

@@ -360,7 +360,21 @@ export function register(program: Command): void {
           trueClass: classNames[inputs.labels[0]!],
           top5: topPredictions(model, inputs.x, 5)[0],
           perEps: perEpsPredictions(result, classNames),
-          ...(figures ? { figures: writeFigureFiles(figuresDir(f), figures) } : {}),
+          ...(figures
+            ? {
+                figures: writeFigureFiles(figuresDir(f), figures),
+                // The adversarials mapped onto the photo's resolution, cropped, resized and classified again.
+                fullResolution: figures
+                  .filter((g) => g.kind === "adversarial-full")
+                  .map((g) => ({
+                    eps: g.eps!,
+                    file: g.file,
+                    width: g.image.width,
+                    height: g.image.height,
+                    ...g.recheck!,
+                  })),
+              }
+            : {}),
         }
       : undefined;
     const json = {
@@ -409,6 +423,10 @@ export function register(program: Command): void {
           lines.push(
             `reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`,
           );
+        for (const c of photoOut.fullResolution ?? [])
+          lines.push(
+            `eps ${c.eps} at ${c.width}x${c.height} (classified again): ${c.topName} ${(100 * c.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * c.trueConfidence).toFixed(2)}%`,
+          );
         if (photoOut.figures)
           lines.push(
             `figures (input, signed gradient, adversarial per eps) in ${join(figuresDir(f), "figures.html")}`,
@@ -445,6 +463,7 @@ export function register(program: Command): void {
                   })),
                 reverse: f.reverse === true,
                 figuresDir: figuresDir(f),
+                ...(photoOut.fullResolution ? { fullResolution: photoOut.fullResolution } : {}),
               },
             }
           : {}),

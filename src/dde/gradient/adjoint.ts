@@ -60,7 +60,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const needNow = problem.history.dp !== undefined || needYp.some((v) => v);
 
   const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
-    const t = T - r;
+    const t = exactT.get(r) ?? T - r;
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
@@ -75,7 +75,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       if (ta > T) continue;
       traj.y(ta, yA, ts);
       traj.lagged(ta, yA, zA, lags, ts);
-      for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * N + i]!;
+      for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
       wAhead.fill(0);
       lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
       for (let i = 0; i < n; i++) gY[i] = gY[i]! + wAhead[j * n + i]!;
@@ -86,7 +86,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       for (let j = 0; j < m; j++) {
         const tl = t - tau[j]!;
         const w = wNowBlocks[j]!;
-        const inHistory = tl < t0 || (tl === t0 && ts === "left");
+        // Compared with xi = t0 + tau_j as the breaking point list has it: t - tau_j may round off t0 at t = xi.
+        const xi = t0 + tau[j]!;
+        const inHistory = t < xi || (t === xi && ts === "left");
         if (inHistory && problem.history.dp) {
           historyDp(problem, tl, p, targets.indices, phiP, scratch);
           for (let k = 0; k < nt; k++) {
@@ -115,6 +117,11 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
 
   const R = T - t0;
   const toR = (t: number) => Math.min(R, Math.max(0, T - t));
+  // T - (T - t) need not round back to t: at a stop, the right-hand side must see the forward breaking point exactly (its
+  // one-sided values, the history indicator), or a stage lands on the wrong side of a jump.
+  const exactT = new Map<number, number>();
+  for (const x of [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t), t0, T])
+    exactT.set(toR(x), x);
   const track = integrateLinearDDE({
     N,
     t0: 0,
@@ -136,6 +143,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     })),
     rtol,
     atol,
+    quadratures: nt,
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 
@@ -159,8 +167,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   return {
     gradient,
     adjoint: (t, out) => {
-      track.eval(toR(t), xs);
-      out.set(xs.subarray(0, n));
+      track.eval(toR(t), out);
       return out;
     },
     track,

@@ -40,7 +40,6 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const scratch = new Float64Array(Math.max(n * np, np, 1));
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
-  const hbuf = new Float64Array(NS);
   const constant = ctx.constantLags;
   const delays = problem.delays;
 
@@ -71,7 +70,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     // vz = s(t - tau_j) - y'(t - tau_j) (dtau_j/dtheta + tau_j,y s)
     for (let j = 0; j < m; j++) {
       const d = delays[j]!;
-      const xo = j * N;
+      const xo = j * NS;
       if (!needYp[j]) {
         for (let k = 0; k < nt; k++) {
           const vo = k * m * n + j * n;
@@ -124,11 +123,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
       return delays[j]!.lag(t, ypBuf, p);
     },
     constantLags: constant,
-    history: (t, out) => {
-      historyDp(problem, t, p, targets.indices, hbuf, scratch);
-      out.set(hbuf);
-      if (nq > 0) out.fill(0, NS, N);
-    },
+    history: (t, out) => historyDp(problem, t, p, targets.indices, out, scratch),
     rhs,
     breakpoints: ctx.discontinuities,
     stateJumps: ctx.jumps.map((jmp) => ({
@@ -139,14 +134,10 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     })),
     rtol,
     atol,
+    quadratures: nq,
   });
 
-  const xs = new Float64Array(N);
-  const sensitivity = (t: number, out: Float64Array, side: Side = "right") => {
-    track.eval(t, xs, side);
-    out.set(xs.subarray(0, NS));
-    return out;
-  };
+  const sensitivity = (t: number, out: Float64Array, side: Side = "right") => track.eval(t, out, side);
 
   const gradient = new Float64Array(nt);
   const left = new Float64Array(nt);

@@ -23,9 +23,13 @@ export interface LinearDDESystem {
   lag(t: number, j: number, side: Side): number;
   /** Constant lags: discontinuities are propagated along them. */
   constantLags: boolean;
-  /** x(t) for t < t0. */
+  /** x(t) for t < t0 (the first D = N - quadratures states). */
   history(t: number, out: Float64Array): void;
-  /** out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity. */
+  /**
+   * out = x'(t) (all N states) given x(t) and xlag[j*D + i] = x_i(t - lag_j) for the D = N - quadratures states that are
+   * not quadratures; `side` says which limit to take at a discontinuity. At the stages, the quadrature entries of x are
+   * not meaningful (a quadrature never feeds back).
+   */
   rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array): void;
   /** Times where the forcing is discontinuous (propagated along constant lags). */
   breakpoints: number[];
@@ -33,6 +37,12 @@ export interface LinearDDESystem {
   stateJumps?: { t: number; apply(x: Float64Array): void }[];
   rtol: number;
   atol: number;
+  /**
+   * The last `quadratures` states are integrals of the others (x_q' = rhs_q, never read back): they enter the error
+   * estimate (a cost integral over a trajectory the other states do not resolve must still be accurate) but not the
+   * lagged values nor the dense output (only `final` holds them), which saves most of their cost. Default 0.
+   */
+  quadratures?: number;
   maxSteps?: number;
 }
 
@@ -43,7 +53,10 @@ export interface DenseTrack {
   steps: number;
   rejected: number;
   rhsEvals: number;
-  /** x(t) for t in [t0, tEnd]; at a step boundary `side` picks the step on that side (state jumps). */
+  /**
+   * x(t) for t in [t0, tEnd] (the first D = N - quadratures states); at a step boundary `side` picks the step on that side
+   * (state jumps).
+   */
   eval(t: number, out: Float64Array, side?: Side): Float64Array;
   /** The final state x(tEnd+) (after any jump at tEnd). */
   final: Float64Array;
@@ -63,7 +76,7 @@ const A: number[][] = [
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
-const D = [
+const DENSE = [
   -12715105075 / 11282082432,
   0,
   87487479700 / 32700410799,
@@ -100,9 +113,16 @@ export function propagateBreakpoints(
   }
   const eps = 1e-13 * Math.max(1, Math.abs(t0), Math.abs(t1));
   const sorted = [...seen].filter((x) => x > t0 + eps).sort((a, b) => a - b);
-  // Merge points closer than eps (floating-point copies of one point).
+  // Merge points closer than eps (floating-point copies of one point), keeping a given point over a propagated copy:
+  // the caller's right-hand side compares times with the given ones (3.4 + 1.3 = 4.699999999999999 must not replace
+  // 4.7, or a stage meant to sit on a discontinuity lands on its other side).
+  const given = new Set(bases);
   const out: number[] = [];
-  for (const x of sorted) if (out.length === 0 || x - out[out.length - 1]! > eps) out.push(x);
+  for (const x of sorted) {
+    const last = out.length - 1;
+    if (last < 0 || x - out[last]! > eps) out.push(x);
+    else if (given.has(x) && !given.has(out[last]!)) out[last] = x;
+  }
   return out;
 }
 
@@ -134,27 +154,37 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   while (stops.length > 0 && stops[stops.length - 1]! > t1 - endEps) stops.pop();
   stops.push(t1);
 
-  // Stored steps: start, length, and 5 N dense coefficients each.
+  // D states with dense output and error control, then the quadratures.
+  const D = N - Math.max(0, Math.min(N, sys.quadratures ?? 0));
+  // Stored steps: start, length, and 5 D dense coefficients each (one growing buffer, no allocation per step).
   const starts: number[] = [];
   const lens: number[] = [];
-  const coefs: Float64Array[] = [];
+  let coefs = new Float64Array(5 * D * 64);
 
   const x = Float64Array.from(sys.x0);
   const xn = new Float64Array(N);
   const xs = new Float64Array(N);
   const k = Array.from({ length: 7 }, () => new Float64Array(N));
-  const lagBuf = new Float64Array(m * N);
+  const lagBuf = new Float64Array(m * D);
   let rhsEvals = 0;
   let steps = 0;
   let rejected = 0;
 
-  const evalStored = (t: number, out: Float64Array, side: Side): Float64Array => {
+  // The step holding t: step k holds [starts[k], starts[k+1]), or (starts[k], starts[k+1]] on the left side.
+  const holds = (k: number, t: number, side: Side): boolean => {
+    const st = starts[k]!;
+    if (st > t || (st === t && side === "left" && k > 0)) return false;
+    if (k === starts.length - 1) return true;
+    const next = starts[k + 1]!;
+    return t < next || (t === next && side === "left");
+  };
+  // Lags move forward with t, so the step found last time (per caller) is almost always right or next to it.
+  const locate = (t: number, side: Side, hint: number): number => {
     const s = starts.length;
-    if (s === 0 || t < starts[0]!) {
-      sys.history(t, out);
-      return out;
+    if (hint >= 0 && hint < s) {
+      if (holds(hint, t, side)) return hint;
+      if (hint + 1 < s && holds(hint + 1, t, side)) return hint + 1;
     }
-    // Binary search for the step holding t (side decides at a boundary).
     let lo = 0;
     let hi = s - 1;
     while (lo < hi) {
@@ -163,33 +193,59 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       if (st < t || (side === "right" && st === t)) lo = mid;
       else hi = mid - 1;
     }
-    const h = lens[lo]!;
-    const th = (t - starts[lo]!) / h;
-    const c = coefs[lo]!;
+    return lo;
+  };
+  const hints = new Int32Array(m + 1);
+  const evalStored = (t: number, out: Float64Array, side: Side, hintSlot = m): Float64Array => {
+    const s = starts.length;
+    if (s === 0 || t < starts[0]!) {
+      sys.history(t, out);
+      return out;
+    }
+    const k = locate(t, side, hints[hintSlot]!);
+    hints[hintSlot] = k;
+    const h = lens[k]!;
+    const th = (t - starts[k]!) / h;
+    const c = coefs;
+    const base = 5 * D * k;
     const u = 1 - th;
-    for (let i = 0; i < N; i++) {
-      const r1 = c[i]!;
-      const r2 = c[N + i]!;
-      const r3 = c[2 * N + i]!;
-      const r4 = c[3 * N + i]!;
-      const r5 = c[4 * N + i]!;
+    for (let i = 0; i < D; i++) {
+      const r1 = c[base + i]!;
+      const r2 = c[base + D + i]!;
+      const r3 = c[base + 2 * D + i]!;
+      const r4 = c[base + 3 * D + i]!;
+      const r5 = c[base + 4 * D + i]!;
       out[i] = r1 + th * (r2 + u * (r3 + th * (r4 + u * r5)));
     }
     return out;
   };
 
-  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * N, (j + 1) * N));
+  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * D, (j + 1) * D));
+  const snapToStop = (tl: number): number => {
+    if (Math.abs(tl - t0) <= endEps) return t0;
+    let lo = 0;
+    let hi = stops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (stops[mid]! < tl) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < stops.length && stops[lo]! - tl <= endEps) return stops[lo]!;
+    if (lo > 0 && tl - stops[lo - 1]! <= endEps) return stops[lo - 1]!;
+    return tl;
+  };
   const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
     for (let j = 0; j < m; j++) {
       const lag = sys.lag(t, j, side);
-      const tl = t - lag;
+      // t - lag a rounding away from a stop (a discontinuity or a state jump) is that stop, so that the side rule applies.
+      const tl = snapToStop(t - lag);
       // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
       const lside: Side =
         tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
       const target = lagViews[j]!;
       if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
-      else evalStored(tl, target, tl > stepStart ? "left" : lside);
+      else evalStored(tl, target, tl > stepStart ? "left" : lside, j);
     }
   };
 
@@ -239,7 +295,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     if (!kFresh) f(t, x, "right", t, mid, k[0]!);
     for (let s = 1; s < 7; s++) {
       const a = A[s]!;
-      for (let i = 0; i < N; i++) {
+      for (let i = 0; i < D; i++) {
         let acc = 0;
         for (let q = 0; q < s; q++) acc += a[q]! * k[q]![i]!;
         xs[i] = x[i]! + h * acc;
@@ -247,6 +303,14 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       const ts = s >= 5 ? t + h : t + C[s]! * h;
       f(ts, xs, s >= 5 ? "left" : "right", t, mid, k[s]!);
       if (s === 6) xn.set(xs);
+    }
+    // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).
+    const b = A[6]!;
+
+    for (let i = D; i < N; i++) {
+      let acc = 0;
+      for (let q = 0; q < 6; q++) acc += b[q]! * k[q]![i]!;
+      xn[i] = x[i]! + h * acc;
     }
     // Error estimate (Hairer's norm).
     let err = 0;
@@ -278,23 +342,29 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       continue;
     }
     // Accept: store dense coefficients.
-    const c = new Float64Array(5 * N);
-    for (let i = 0; i < N; i++) {
+    const idx = starts.length;
+    if (5 * D * (idx + 1) > coefs.length) {
+      const grown = new Float64Array(coefs.length * 2);
+      grown.set(coefs);
+      coefs = grown;
+    }
+    const c = coefs;
+    const cb = 5 * D * idx;
+    for (let i = 0; i < D; i++) {
       const y0 = x[i]!;
       const y1 = xn[i]!;
       const dy = y1 - y0;
       const bspl = h * k[0]![i]! - dy;
-      c[i] = y0;
-      c[N + i] = dy;
-      c[2 * N + i] = bspl;
-      c[3 * N + i] = dy - h * k[6]![i]! - bspl;
+      c[cb + i] = y0;
+      c[cb + D + i] = dy;
+      c[cb + 2 * D + i] = bspl;
+      c[cb + 3 * D + i] = dy - h * k[6]![i]! - bspl;
       let d = 0;
-      for (let s = 0; s < 7; s++) d += D[s]! * k[s]![i]!;
-      c[4 * N + i] = h * d;
+      for (let s = 0; s < 7; s++) d += DENSE[s]! * k[s]![i]!;
+      c[cb + 4 * D + i] = h * d;
     }
     starts.push(t);
     lens.push(h);
-    coefs.push(c);
     steps++;
     t = hitStop ? stop : t + h;
     x.set(xn);
@@ -322,7 +392,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     eval(tt: number, out: Float64Array, side: Side = "right"): Float64Array {
       if (tt >= tEnd && starts.length > 0 && side === "right") {
         if (tt === tEnd) {
-          out.set(x);
+          for (let i = 0; i < D; i++) out[i] = x[i]!;
           return out;
         }
       }

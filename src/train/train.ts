@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/index.js";
 import { GradoptError } from "../errors.js";
+import { TfjsClassifier } from "../attack/model.js";
 import { adversarialBatch, type AdversarialConfig, type Logits } from "./adversarial.js";
 import { evaluateLoss } from "./evaluate.js";
 import { fileIOHandler } from "./file-io.js";
@@ -166,6 +167,8 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
   const optimizer = tf.train.adam(lr);
   const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
   const inference: Logits = (x) => model.apply(x, { training: false }) as tf.Tensor2D;
+  // The attack module's wrapper: under a gradient tape its fast path skips the weight gradients (input ones only).
+  const attackModel = TfjsClassifier.fromModel(model, { output: "logits", onWarning: () => {} });
   const workers = options.workers ?? 0;
   if (workers > 1 && model.nonTrainableWeights.length > 0) {
     throw new GradoptError(
@@ -228,7 +231,7 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
             const x = tf.tensor4d(buf.subarray(0, n * h * w * c), [n, h, w, c]);
             const labels = tf.tensor1d(labelBuf.subarray(0, n), "int32");
             const y = tf.oneHot(labels, classes) as tf.Tensor2D;
-            const xTrain = adv ? adversarialBatch(inference, x, y, adv, rng) : x;
+            const xTrain = adv ? adversarialBatch(attackModel, x, labelBuf.subarray(0, n), adv, rng) : x;
             let hits: tf.Scalar | undefined;
             const l = optimizer.minimize(() => {
               const z = model.apply(xTrain, { training: true }) as tf.Tensor2D;

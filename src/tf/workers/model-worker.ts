@@ -10,6 +10,7 @@ import { TfjsClassifier } from "../../attack/model.js";
 import { adversarialBatch } from "../../train/adversarial.js";
 import { mulberry32 } from "../../train/rng.js";
 import { initBackend, type BackendName } from "../backend.js";
+import { applyForWeightGradients } from "../weight-grad-forward.js";
 import type { Request, Response } from "./protocol.js";
 
 interface State {
@@ -81,7 +82,7 @@ function gradients(
     const xTrain = req.adversarial ? adversarialBatch(s.logits, x, y, req.adversarial, rng) : x;
     let hits: tf.Scalar | undefined;
     const r = tf.variableGrads(() => {
-      const z = s.model.apply(xTrain, { training: true }) as tf.Tensor2D;
+      const z = applyForWeightGradients(s.model, xTrain) as tf.Tensor2D;
       hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32")) as tf.Scalar);
       return tf.mul(
         tf.losses.softmaxCrossEntropy(y, z, undefined, undefined, tf.Reduction.SUM),

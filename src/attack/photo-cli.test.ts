@@ -234,6 +234,41 @@ describe("gradopt attack --image --report", () => {
   });
 });
 
+describe("gradopt attack --image: targets by name, resize record, --no-full-resolution", () => {
+  it("takes --targeted by class name, records how the photo was resized, and skips the full-resolution images on request", async () => {
+    const out = join(root, "targeted");
+    const r = await runCli(
+      ...["attack", "--image", PHOTO, "--model", keras, "--targeted", "Egyptian cat", "--eps", "0.1"],
+      ...["--out", out, "--no-full-resolution", "--json"],
+    );
+    expect(r.code).toBe(0);
+    const doc = r.json<{
+      target: { index: number; name: string };
+      criterion: string;
+      image: {
+        resize: { from: number[]; crop: object; to: number[]; method: string };
+        fullResolution?: unknown;
+      };
+    }>();
+    expect(doc.target).toEqual({ index: 285, name: "Egyptian_cat" });
+    expect(doc.criterion).toMatch(/targeted/);
+    expect(doc.image.resize).toMatchObject({
+      from: [240, 160],
+      crop: { x: 40, y: 0, width: 160, height: 160 },
+      to: [32, 32],
+    });
+    expect(doc.image.resize.method).toMatch(/bilinear/);
+    expect(doc.image.fullResolution).toBeUndefined();
+    expect(existsSync(join(out, "figures", "eps-0.1.png"))).toBe(true);
+    expect(existsSync(join(out, "figures", "eps-0.1-full.png"))).toBe(false);
+    const unknown = await runCli(
+      ...["attack", "--image", PHOTO, "--model", keras, "--targeted", "unicorn", "--eps", "0.1"],
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/--targeted: unknown class name 'unicorn'/);
+  });
+});
+
 describe("gradopt attack --image: input sizes and errors", () => {
   it("a graph with open height/width warns and uses 224, or takes --input-size", async () => {
     const open = await runCli(...["attack", "--image", PHOTO, "--model", graph, "--eps", "0,0.05", "--json"]);

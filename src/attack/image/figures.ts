@@ -97,9 +97,15 @@ const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
 /**
  * The seed article's figure set for input 0 of `result` (photo = its source): the input, the signed gradient, and
  * the adversarial image per eps at the model's resolution and mapped back onto the photo's own resolution, captioned
- * with the top prediction and its confidence and the true class's confidence.
+ * with the top prediction and its confidence and the true class's confidence. `fullResolution: false` skips the
+ * full-resolution ones (each costs a resample and a PNG at the photo's size).
  */
-export function photoFigures(model: TfjsClassifier, photo: Photo, result: AttackResult): PhotoFigure[] {
+export function photoFigures(
+  model: TfjsClassifier,
+  photo: Photo,
+  result: AttackResult,
+  options: { fullResolution?: boolean } = {},
+): PhotoFigure[] {
   const names = model.classNames;
   const label = result.labels[0]!;
   const clean = result.clean;
@@ -129,6 +135,7 @@ export function photoFigures(model: TfjsClassifier, photo: Photo, result: Attack
       caption,
       image: tensorToRgb(r.clipped),
     });
+    if (options.fullResolution === false) continue;
     const full = perturbationOnOriginal(photo, r.clipped);
     const recheck = recheckFullResolution(model, photo, full, label);
     out.push({

@@ -80,6 +80,7 @@ interface AttackFlags extends GlobalOptions {
   limit?: string;
   out?: string;
   reverse?: boolean;
+  fullResolution: boolean;
   batchSize: string;
   seed: string;
   preprocessing: string;
@@ -256,12 +257,16 @@ export function register(program: Command): void {
       .option("--steps <n>", "iterations of bim, pgd, mifgsm (steps per c for cw, max steps for deepfool)")
       .option("--stepsize <a>", "absolute step size of iterative attacks (default relative to eps)")
       .option("--restarts <n>", "random restarts of pgd (per input, best kept)")
-      .option("--targeted <k>", "targeted attack towards class k")
+      .option("--targeted <k>", "targeted attack towards class k (index or name)")
       .option("--top-k <k>", "success when the true label leaves the top k")
       .option("--label <k>", "true label of a single --image/--data image: class index or name")
       .option("--limit <n>", "attack only the first n images")
       .option("--out <dir>", "write adversarial PNGs (and re-check them after 8-bit quantisation)")
       .option("--reverse", "the reverse step: x - eps * sign(grad), raising the true class's confidence")
+      .option(
+        "--no-full-resolution",
+        "photos: skip mapping each adversarial back onto the photo's own resolution (and classifying it again)",
+      )
       .option("--batch-size <n>", "images per forward/backward pass", "128")
       .option("--seed <n>", "seed of random starts", "0")
       .option(
@@ -287,9 +292,8 @@ export function register(program: Command): void {
     const epsilons = parseNumberList("--eps", f.eps);
     for (const e of epsilons)
       if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
-    const targeted = f.targeted === undefined ? undefined : parseNumber("--targeted", f.targeted);
     const topK = f.topK === undefined ? undefined : parsePositiveInt("--top-k", f.topK);
-    if (targeted !== undefined && topK !== undefined)
+    if (f.targeted !== undefined && topK !== undefined)
       throw new GradoptError("E_FLAG", "--targeted and --top-k exclude each other");
     if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend))
       throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
@@ -325,13 +329,20 @@ export function register(program: Command): void {
         `an ImageNet-sized model with no known input range: assuming pixels on [0, 1]. Pass --preprocessing ` +
           "mobilenet if it expects [-1, 1] (TF-slim / Keras MobileNet, Inception) or MEAN:STD",
       );
+    // A target class by index, or by name (e.g. an ImageNet class), like --label.
+    const targeted =
+      f.targeted === undefined
+        ? undefined
+        : /^[-+\d.eE]+$/.test(f.targeted.trim())
+          ? parseNumber("--targeted", f.targeted)
+          : resolveLabel(model.classNames, f.targeted, "--targeted");
     if (
       targeted !== undefined &&
       !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)
     ) {
       throw new GradoptError(
         "E_FLAG",
-        `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`,
+        `--targeted: expected a class index in [0, ${model.numClasses - 1}] or a class name, got ${f.targeted}`,
       );
     }
     const inputs = loadInputs(f, model, onWarning);
@@ -353,10 +364,20 @@ export function register(program: Command): void {
     const summary = result.summary();
     const photo = inputs.photo;
     const figures: PhotoFigure[] | undefined =
-      photo && (f.out || f.report) ? photoFigures(model, photo, result) : undefined;
+      photo && (f.out || f.report)
+        ? photoFigures(model, photo, result, { fullResolution: f.fullResolution })
+        : undefined;
     const photoOut = photo
       ? {
           file: f.image ?? f.data,
+          // How the photo became the model's input (the interpolation is part of what was attacked).
+          resize: {
+            from: [photo.original.width, photo.original.height],
+            crop: photo.box,
+            to: photo.input.shape.slice(1, 3),
+            method:
+              "centre crop to the input's aspect, then antialiased bilinear (triangle filter widened by the shrink factor)",
+          },
           trueClass: classNames[inputs.labels[0]!],
           top5: topPredictions(model, inputs.x, 5)[0],
           perEps: perEpsPredictions(result, classNames),
@@ -364,15 +385,19 @@ export function register(program: Command): void {
             ? {
                 figures: writeFigureFiles(figuresDir(f), figures),
                 // The adversarials mapped onto the photo's resolution, cropped, resized and classified again.
-                fullResolution: figures
-                  .filter((g) => g.kind === "adversarial-full")
-                  .map((g) => ({
-                    eps: g.eps!,
-                    file: g.file,
-                    width: g.image.width,
-                    height: g.image.height,
-                    ...g.recheck!,
-                  })),
+                ...(f.fullResolution
+                  ? {
+                      fullResolution: figures
+                        .filter((g) => g.kind === "adversarial-full")
+                        .map((g) => ({
+                          eps: g.eps!,
+                          file: g.file,
+                          width: g.image.width,
+                          height: g.image.height,
+                          ...g.recheck!,
+                        })),
+                    }
+                  : {}),
               }
             : {}),
         }

@@ -11,7 +11,7 @@ import { TfjsClassifier } from "../attack/model.js";
 import { adversarialBatch, type AdversarialConfig, type Logits } from "./adversarial.js";
 import { evaluateLoss } from "./evaluate.js";
 import { fileIOHandler } from "./file-io.js";
-import { buildCnn } from "./model.js";
+import { buildCnn, type CnnOptions } from "./model.js";
 import { ModelWorkerPool } from "../tf/workers/index.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
 
@@ -32,6 +32,8 @@ export interface TrainOptions {
   schedule?: "cosine" | "constant";
   /** Start from this model instead of a fresh buildCnn(). */
   initialModel?: tf.LayersModel;
+  /** Size of a fresh buildCnn() (channels per conv stage, convolutions per stage, dense units); not with initialModel. */
+  architecture?: Pick<CnnOptions, "filters" | "convsPerStage" | "dense">;
   /** Directory to checkpoint into (model.json + weights.bin) after each epoch. */
   out?: string;
   /**
@@ -163,7 +165,10 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
     throw new GradoptError("E_ARG", "train: no training examples left after the validation split");
 
   const [, h, w, c] = data.shape;
-  const model = options.initialModel ?? buildCnn({ inputShape: [h, w, c], classes, seed });
+  if (options.initialModel && options.architecture)
+    throw new GradoptError("E_ARG", "train: architecture applies to a fresh model, not to initialModel");
+  const model =
+    options.initialModel ?? buildCnn({ inputShape: [h, w, c], classes, seed, ...options.architecture });
   const optimizer = tf.train.adam(lr);
   const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
   const inference: Logits = (x) => model.apply(x, { training: false }) as tf.Tensor2D;

@@ -14,6 +14,7 @@ import { initBackend } from "../tf/backend.js";
 import { fileSystemHandler, fgsm, lossAndGradient, crossEntropy, run, TfjsClassifier } from "./index.js";
 import {
   IMAGENET_PRESETS,
+  inferPreprocessing,
   loadImageClassifier,
   loadImageClassifierWithInfo,
   preprocessingForRange,
@@ -247,6 +248,19 @@ describe("choosing the preprocessing of a model from disk", () => {
     net.dispose();
   });
 
+  it("recognises Keras's MobileNet V1 and V2 names only", () => {
+    const verdict = (name?: string) => {
+      const net = tinyConvNet(3, name);
+      const v = inferPreprocessing({ format: "layers-model", model: net, metadata: {} });
+      net.dispose();
+      return [v.source, v.preprocessing];
+    };
+    expect(verdict("mobilenet_1.00_224")).toEqual(["keras-mobilenet", "mobilenet"]);
+    expect(verdict("mobilenetv2_0.35_96")).toEqual(["keras-mobilenet", "mobilenet"]);
+    expect(verdict("my_mobilenet_finetuned")).toEqual(["default", "none"]);
+    expect(verdict()).toEqual(["default", "none"]);
+  });
+
   it("anything else is assumed to take [0, 1], and says so", async () => {
     const dir = join(root, "plain");
     const net = tinyConvNet(4);
@@ -318,6 +332,7 @@ describe("presets, served offline through fetchFunc", () => {
   it("mobilenet-v1 (open input, like TF Hub's V1 classification/3): 224x224 from the preset, 1001 classes with background, [0, 1] inputs", async () => {
     const files = graphModelFiles(1001);
     const seen: string[] = [];
+    const before = tf.memory().numTensors;
     const { model, preprocessing } = await loadImageClassifierWithInfo("mobilenet-v1", {
       fetchFunc: hubFetch(files, seen),
       onWarning: () => {},
@@ -337,6 +352,7 @@ describe("presets, served offline through fetchFunc", () => {
     );
     tf.dispose([x, got]);
     model.dispose();
+    expect(tf.memory().numTensors).toBe(before); // the probe and the weights are freed
   });
 
   it("an unreachable preset fails with the hint to use a local directory", async () => {

@@ -136,11 +136,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe("gradopt attack --image --report", () => {
   it("writes the article's figure set into the report: input, signed gradient image, adversarial per eps with captions", async () => {
     const report = join(root, "fgsm.html");
+    const before = tf.memory().numTensors;
     const r = await runCli(
       ...["attack", "--image", PHOTO, "--model", keras, "--label", second.name, "--eps", "0,0.01,0.1"],
       ...["--report", report, "--json"],
     );
     expect(r.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before); // model, photo, figures and re-checks all freed
     const doc = r.json<{
       preprocessing: { source: string; value: string; inputShape: number[] };
       image: {

@@ -355,6 +355,21 @@ describe("presets, served offline through fetchFunc", () => {
     expect(tf.memory().numTensors).toBe(before); // the probe and the weights are freed
   });
 
+  it("a tfhub.dev address (as @tensorflow-models/mobilenet gives them) loads with TF Hub's query, [0, 1] and the size in its name", async () => {
+    const files = graphModelFiles(1001);
+    const seen: string[] = [];
+    const url = "https://tfhub.dev/google/imagenet/mobilenet_v2_050_96/classification/2";
+    const { model, preprocessing } = await loadImageClassifierWithInfo(url, {
+      fetchFunc: hubFetch(files, seen),
+      onWarning: () => {},
+    });
+    expect(seen[0]).toBe(`${url}/model.json?tfjs-format=file`);
+    expect([preprocessing.source, model.preprocessing]).toEqual(["tfhub", "none"]);
+    expect(model.inputShape).toEqual([96, 96, 3]);
+    expect(model.classNames[0]).toBe("background");
+    model.dispose();
+  });
+
   it("an unreachable preset fails with the hint to use a local directory", async () => {
     const offline = (async () => {
       throw new TypeError("fetch failed (getaddrinfo ENOTFOUND tfhub.dev)");

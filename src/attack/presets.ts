@@ -111,11 +111,15 @@ export interface ImageClassifierOptions extends ClassifierOptions {
 /** The preprocessing an image classifier got, and why (shown to the user: a wrong input range ruins every number). */
 export interface PreprocessingChoice {
   preprocessing: Preprocessing;
-  /** "option": given by the caller; "preset"; "keras-mobilenet": a converted Keras MobileNet / MobileNetV2, by
-   * its model name; "rescaling-layer": the model starts by rescaling 0..255 pixels itself; "default": assumed [0, 1]. */
-  source: "option" | "preset" | "keras-mobilenet" | "rescaling-layer" | "default";
+  /** "option": given by the caller; "preset"; "tfhub": a tfhub.dev URL (TF Hub's image convention, [0, 1]);
+   * "keras-mobilenet": a converted Keras MobileNet / MobileNetV2, by its model name; "rescaling-layer": the model
+   * starts by rescaling 0..255 pixels itself; "default": assumed [0, 1]. */
+  source: "option" | "preset" | "tfhub" | "keras-mobilenet" | "rescaling-layer" | "default";
   reason: string;
 }
+
+/** tfhub.dev addresses (google/imagenet/..., google/tfjs-model/...), loaded with fromTFHub. */
+const TFHUB_URL = /^https?:\/\/(www\.)?tfhub\.dev\//;
 
 /** Keras names its application models "mobilenet_<alpha>_<rows>" (V1) and "mobilenetv2_<alpha>_<rows>". */
 const KERAS_MOBILENET = /^mobilenet(v2)?_\d+(\.\d+)?_\d+$/i;
@@ -168,6 +172,7 @@ export async function loadImageClassifierWithInfo(
   const preset = IMAGENET_PRESETS[spec];
   let loaded: LoadedModel;
   let choice: PreprocessingChoice | undefined;
+  let hubSize: number | undefined;
   if (preset) {
     try {
       const model = await tf.loadGraphModel(preset.url, { fromTFHub: true, ...fetchOpt });
@@ -180,6 +185,22 @@ export async function loadImageClassifierWithInfo(
       source: "preset",
       reason: `preset ${spec}: pixels on [${preset.inputRange.join(", ")}] (${preset.evidence})`,
     };
+  } else if (TFHUB_URL.test(spec)) {
+    // A TF Hub address as @tensorflow-models/mobilenet and the model pages give it: a graph model fetched with
+    // TF Hub's ?tfjs-format=file query; image models there take [0, 1] and name their input size last.
+    try {
+      const model = await tf.loadGraphModel(spec, { fromTFHub: true, ...fetchOpt });
+      loaded = { format: "graph-model", model, metadata: (model.metadata as Record<string, unknown>) ?? {} };
+    } catch (err) {
+      throw unreachable(spec, err, flag);
+    }
+    choice = {
+      preprocessing: "none",
+      source: "tfhub",
+      reason: "a TF Hub image model: 'input images are expected to have color values in the range [0,1]'",
+    };
+    const side = /_(\d{2,3})\/(classification|feature_vector)\//.exec(spec);
+    if (side && opts.inputSize === undefined) hubSize = Number(side[1]);
   } else {
     try {
       loaded = await loadTfjsModel(spec, fetchOpt);
@@ -197,7 +218,7 @@ export async function loadImageClassifierWithInfo(
     (Array.isArray(metaNames) && metaNames.every((n) => typeof n === "string")
       ? (metaNames as string[])
       : undefined);
-  const inputSize = opts.inputSize ?? preset?.inputSize;
+  const inputSize = opts.inputSize ?? preset?.inputSize ?? hubSize;
   let model: TfjsClassifier;
   try {
     model = TfjsClassifier.fromModel(loaded, {

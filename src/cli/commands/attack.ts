@@ -235,7 +235,7 @@ export function register(program: Command): void {
       )
       .option(
         "--model <dir>",
-        "TensorFlow.js model directory (model.json), URL, or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)",
+        "TensorFlow.js model directory (model.json), URL (tfhub.dev addresses too), or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)",
         defaultModelDir(),
       )
       .option(

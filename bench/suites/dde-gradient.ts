@@ -103,26 +103,26 @@ export function network(): DDEProblem {
           else out[o + q - N * N - 1] = out[o + q - N * N - 1]! + 1;
         }
       },
-      vjp: (_t, y, z, pp, _zd, v, outY, outZ, outP) => {
-        pre(z, pp);
+      vjp: (_t, y, z, pp, _zd, v, outY, outZ, cols, outP) => {
         const d = pp[N * N]!;
-        for (let i = 0; i < N; i++) w[i] = v[i]! * slope[i]!;
         if (outY) for (let i = 0; i < N; i++) outY[i] = outY[i]! - d * v[i]!;
+        if (!outZ && !outP) return;
+        pre(z, pp);
+        for (let i = 0; i < N; i++) w[i] = v[i]! * slope[i]!;
         if (outZ)
           for (let i = 0; i < N; i++) {
             const wi = w[i]!;
             for (let j = 0; j < N; j++) outZ[j] = outZ[j]! + wi * pp[i * N + j]!;
           }
-        if (outP) {
-          let vy = 0;
-          for (let i = 0; i < N; i++) {
-            const wi = w[i]!;
-            for (let j = 0; j < N; j++) outP[i * N + j] = outP[i * N + j]! + wi * z[j]!;
-            outP[N * N + 1 + i] = outP[N * N + 1 + i]! + v[i]!;
-            vy += v[i]! * y[i]!;
+        if (outP)
+          for (let k = 0; k < cols.length; k++) {
+            const q = cols[k]!;
+            let g = 0;
+            if (q < N * N) g = w[Math.floor(q / N)]! * z[q % N]!;
+            else if (q === N * N) for (let i = 0; i < N; i++) g -= v[i]! * y[i]!;
+            else g = v[q - N * N - 1]!;
+            outP[k] = outP[k]! + g;
           }
-          outP[N * N] = outP[N * N]! - vy;
-        }
       },
     },
   };

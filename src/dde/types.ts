@@ -101,7 +101,7 @@ export interface RhsJacobians {
   /**
    * Matrix-free vector-Jacobian products (adjoints), ADDED into the outputs that are not null:
    *   outY[k] += sum_i v_i f_y[i,k] (length n), outZ[j*n + k] += sum_i v_i f_zj[i,k] (m*n, laid out like z),
-   *   outP[q] += sum_i v_i f_p[i,q] (length np).
+   *   outP[d] += sum_i v_i f_p[i, cols[d]] for d < cols.length (only the parameters asked for).
    */
   vjp?(
     t: number,
@@ -112,6 +112,7 @@ export interface RhsJacobians {
     v: Float64Array,
     outY: Float64Array | null,
     outZ: Float64Array | null,
+    cols: Int32Array,
     outP: Float64Array | null,
   ): void;
 }

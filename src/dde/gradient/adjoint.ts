@@ -74,7 +74,14 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       const ta = t + tau[j]!;
       if (ta > T) continue;
       traj.y(ta, yA, ts);
-      traj.lagged(ta, yA, zA, lags, ts);
+      // z(t + tau_j): block j is y(t) itself; the others y(t + tau_j - tau_k).
+      for (let k = 0; k < m; k++) {
+        if (k === j) zA.set(y, k * n);
+        else {
+          traj.y(ta - tau[k]!, ypBuf, ts);
+          zA.set(ypBuf, k * n);
+        }
+      }
       for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
       wAhead.fill(0);
       lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);

@@ -164,7 +164,11 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const x = Float64Array.from(sys.x0);
   const xn = new Float64Array(N);
   const xs = new Float64Array(N);
-  const k = Array.from({ length: 7 }, () => new Float64Array(N));
+  // Stage derivatives, flat: K[s*N + i]; kRows[s] views them for the right-hand side.
+  const K = new Float64Array(7 * N);
+  const kRows = Array.from({ length: 7 }, (_, s) => K.subarray(s * N, (s + 1) * N));
+  const [e0, , e2, e3, e4, e5, e6] = E as [number, number, number, number, number, number, number];
+  const [d0, , d2, d3, d4, d5, d6] = DENSE as [number, number, number, number, number, number, number];
   const lagBuf = new Float64Array(m * D);
   let rhsEvals = 0;
   let steps = 0;
@@ -221,24 +225,24 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   };
 
   const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * D, (j + 1) * D));
-  const snapToStop = (tl: number): number => {
+  // Per delay, the index of the first stop at or after the last lagged time (lagged times mostly move forward).
+  const snapHints = new Int32Array(m);
+  const snapToStop = (tl: number, j: number): number => {
     if (Math.abs(tl - t0) <= endEps) return t0;
-    let lo = 0;
-    let hi = stops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (stops[mid]! < tl) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < stops.length && stops[lo]! - tl <= endEps) return stops[lo]!;
-    if (lo > 0 && tl - stops[lo - 1]! <= endEps) return stops[lo - 1]!;
+    let i = snapHints[j]!;
+    while (i > 0 && stops[i - 1]! >= tl) i--;
+    while (i < stops.length && stops[i]! < tl) i++;
+    snapHints[j] = i;
+    if (i < stops.length && stops[i]! - tl <= endEps) return stops[i]!;
+    if (i > 0 && tl - stops[i - 1]! <= endEps) return stops[i - 1]!;
     return tl;
   };
+  const constantLags = sys.constantLags;
   const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
     for (let j = 0; j < m; j++) {
-      const lag = sys.lag(t, j, side);
+      const lag = constantLags ? lag0[j]! : sys.lag(t, j, side);
       // t - lag a rounding away from a stop (a discontinuity or a state jump) is that stop, so that the side rule applies.
-      const tl = snapToStop(t - lag);
+      const tl = snapToStop(t - lag, j);
       // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
       const lside: Side =
         tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
@@ -292,32 +296,40 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       break;
     }
     const mid = t + 0.5 * h;
-    if (!kFresh) f(t, x, "right", t, mid, k[0]!);
+    if (!kFresh) f(t, x, "right", t, mid, kRows[0]!);
     for (let s = 1; s < 7; s++) {
       const a = A[s]!;
-      for (let i = 0; i < D; i++) {
-        let acc = 0;
-        for (let q = 0; q < s; q++) acc += a[q]! * k[q]![i]!;
-        xs[i] = x[i]! + h * acc;
+      // Stage values of the D states only: the quadratures are never read at the stages.
+      for (let i = 0; i < D; i++) xs[i] = x[i]!;
+      for (let q = 0; q < s; q++) {
+        const ha = h * a[q]!;
+        if (ha === 0) continue;
+        const off = q * N;
+        for (let i = 0; i < D; i++) xs[i] = xs[i]! + ha * K[off + i]!;
       }
       const ts = s >= 5 ? t + h : t + C[s]! * h;
-      f(ts, xs, s >= 5 ? "left" : "right", t, mid, k[s]!);
-      if (s === 6) xn.set(xs);
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!);
+      if (s === 6) for (let i = 0; i < D; i++) xn[i] = xs[i]!;
     }
     // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).
     const b = A[6]!;
-
     for (let i = D; i < N; i++) {
       let acc = 0;
-      for (let q = 0; q < 6; q++) acc += b[q]! * k[q]![i]!;
+      for (let q = 0; q < 6; q++) acc += b[q]! * K[q * N + i]!;
       xn[i] = x[i]! + h * acc;
     }
     // Error estimate (Hairer's norm).
     let err = 0;
+    const { atol, rtol } = sys;
     for (let i = 0; i < N; i++) {
-      let e = 0;
-      for (let s = 0; s < 7; s++) e += E[s]! * k[s]![i]!;
-      const sc = sys.atol + sys.rtol * Math.max(Math.abs(x[i]!), Math.abs(xn[i]!));
+      const e =
+        e0 * K[i]! +
+        e2 * K[2 * N + i]! +
+        e3 * K[3 * N + i]! +
+        e4 * K[4 * N + i]! +
+        e5 * K[5 * N + i]! +
+        e6 * K[6 * N + i]!;
+      const sc = atol + rtol * Math.max(Math.abs(x[i]!), Math.abs(xn[i]!));
       const r = (h * e) / sc;
       err += r * r;
     }
@@ -354,13 +366,18 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       const y0 = x[i]!;
       const y1 = xn[i]!;
       const dy = y1 - y0;
-      const bspl = h * k[0]![i]! - dy;
+      const bspl = h * K[i]! - dy;
       c[cb + i] = y0;
       c[cb + D + i] = dy;
       c[cb + 2 * D + i] = bspl;
-      c[cb + 3 * D + i] = dy - h * k[6]![i]! - bspl;
-      let d = 0;
-      for (let s = 0; s < 7; s++) d += DENSE[s]! * k[s]![i]!;
+      c[cb + 3 * D + i] = dy - h * K[6 * N + i]! - bspl;
+      const d =
+        d0 * K[i]! +
+        d2 * K[2 * N + i]! +
+        d3 * K[3 * N + i]! +
+        d4 * K[4 * N + i]! +
+        d5 * K[5 * N + i]! +
+        d6 * K[6 * N + i]!;
       c[cb + 4 * D + i] = h * d;
     }
     starts.push(t);
@@ -372,7 +389,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     applyJumpsAt(t);
     // FSAL, except across a discontinuity or a jump where the first stage must see the right limit.
     if (!hitStop && nJumps === jumpIdx) {
-      k[0]!.set(k[6]!);
+      K.copyWithin(0, 6 * N, 7 * N);
       kFresh = true;
     } else kFresh = false;
     const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));

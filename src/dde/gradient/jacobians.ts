@@ -28,10 +28,9 @@ export class Linearizer {
   private readonly f1: Float64Array;
   private readonly f2: Float64Array;
   private readonly pw: Float64Array;
-  /** Scratch for the products: perturbed y and z, a full-length v^T f_p, and whether dense matrices are preferred. */
+  /** Scratch for the products (perturbed y and z), and whether tangents multiply dense matrices. */
   private readonly yw: Float64Array;
   private readonly zw: Float64Array;
-  private readonly gpFull: Float64Array;
   private readonly denseTangents: boolean;
 
   constructor(
@@ -56,7 +55,6 @@ export class Linearizer {
     this.pw = Float64Array.from(p);
     this.yw = new Float64Array(this.n);
     this.zw = new Float64Array(this.m * this.n);
-    this.gpFull = new Float64Array(this.np);
     const jac = problem.jac;
     // Without jvp: multiply dense matrices when the user gave any (they are exact), or when finite differences by
     // columns (2 (n + m n) evaluations of f) are cheaper than along every direction (2 nt).
@@ -114,9 +112,7 @@ export class Linearizer {
     const { n, m, nt, targets } = this;
     const jac = this.problem.jac;
     if (jac?.vjp) {
-      const gp = outPt ? this.gpFull.fill(0) : null;
-      jac.vjp(t, y, z, p, this.zd, v, outY, outZ, gp);
-      if (outPt) for (let k = 0; k < nt; k++) outPt[k] = outPt[k]! + gp![targets[k]!]!;
+      jac.vjp(t, y, z, p, this.zd, v, outY, outZ, targets, outPt);
       return;
     }
     if (outY) {

@@ -73,14 +73,16 @@ export async function peerSide(
       else queue.push(resolve);
     });
   const ready = await nextLine();
-  if (ready === null) return { side: null, why: `${python} ${script}: ${stderr.trim().split("\n").slice(-2).join(" | ")}` };
+  if (ready === null)
+    return { side: null, why: `${python} ${script}: ${stderr.trim().split("\n").slice(-2).join(" | ")}` };
   const info = JSON.parse(ready) as Record<string, unknown>;
   const side: Side = {
     name,
     async time(task, seconds, warmup) {
       child.stdin.write(JSON.stringify({ task, seconds, warmup }) + "\n");
       const line = await nextLine();
-      if (line === null) throw new Error(`${name} exited: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
+      if (line === null)
+        throw new Error(`${name} exited: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
       return (JSON.parse(line) as { ms: number[] }).ms;
     },
     async close() {
@@ -127,7 +129,13 @@ function quantile(sorted: number[], q: number): number {
 export async function interleave(
   sides: Side[],
   tasks: string[],
-  options: { rounds: number; seconds: number; warmup: number; imagesPerCall: number; onRound?: (r: number) => void },
+  options: {
+    rounds: number;
+    seconds: number;
+    warmup: number;
+    imagesPerCall: number;
+    onRound?: (r: number) => void;
+  },
 ): Promise<InterleavedResult> {
   const calls = new Map<string, number[][]>();
   const load: number[] = [];
@@ -151,7 +159,12 @@ export async function interleave(
     for (const task of tasks) {
       const rounds = calls.get(`${side.name}\u0000${task}`)!;
       const all = rounds.flat().sort((a, b) => a - b);
-      const roundMedians = rounds.map((r) => quantile([...r].sort((a, b) => a - b), 0.5));
+      const roundMedians = rounds.map((r) =>
+        quantile(
+          [...r].sort((a, b) => a - b),
+          0.5,
+        ),
+      );
       figures[side.name]![task] = {
         median: rate(quantile(all, 0.5)),
         p25: rate(quantile(all, 0.75)),

@@ -60,13 +60,12 @@ export default async function trainThroughput(): Promise<void> {
       c.dispose();
     },
     train: () => {
-      const loss = tf.tidy(
-        () =>
-          optimizer.minimize(
-            () =>
-              tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-            true,
-          )!,
+      const loss = tf.tidy(() =>
+        optimizer.minimize(
+          () =>
+            tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+          true,
+        )!,
       );
       loss.dataSync();
       loss.dispose();
@@ -130,7 +129,12 @@ export default async function trainThroughput(): Promise<void> {
   const f = result.figures;
   const torch2 = f["PyTorch, 2 threads"];
   const torch1 = f["PyTorch, 1 thread"];
-  const label = { infer: "inference", train: "training step", fgsm: "FGSM-RS + score", pgd: "PGD-10 + score" };
+  const label = {
+    infer: "inference",
+    train: "training step",
+    fgsm: "FGSM-RS + score",
+    pgd: "PGD-10 + score",
+  };
   const rows = TASKS.map((k) => {
     const ours = f[parallel.name]![k]!.median;
     return {

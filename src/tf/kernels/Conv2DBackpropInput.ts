@@ -44,22 +44,26 @@ function col2im(cols: Float32Array, out: Float32Array, info: backend_util.Conv2D
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
   const p = fh * fw * ci;
+  const stride1 = sh === 1 && sw === 1;
   let dst = 0;
   for (let b = 0; b < n; b++) {
     const batchBase = b * oh * ow * p;
     for (let r = 0; r < ih; r++) {
+      // Taps kh whose output row y = (r + padTop - kh) / sh is a whole number in [0, oh).
+      const khLo = stride1 ? Math.max(0, r + padTop - oh + 1) : 0;
+      const khHi = stride1 ? Math.min(fh - 1, r + padTop) : fh - 1;
       for (let c = 0; c < iw; c++, dst += ci) {
         for (let k = 0; k < ci; k++) out[dst + k] = 0;
-        for (let kh = 0; kh < fh; kh++) {
+        const kwLo = stride1 ? Math.max(0, c + padLeft - ow + 1) : 0;
+        const kwHi = stride1 ? Math.min(fw - 1, c + padLeft) : fw - 1;
+        for (let kh = khLo; kh <= khHi; kh++) {
           const yy = r + padTop - kh;
-          if (yy < 0 || yy % sh !== 0) continue;
-          const y = yy / sh;
-          if (y >= oh) continue;
-          for (let kw = 0; kw < fw; kw++) {
+          if (!stride1 && (yy < 0 || yy % sh !== 0 || yy / sh >= oh)) continue;
+          const y = stride1 ? yy : yy / sh;
+          for (let kw = kwLo; kw <= kwHi; kw++) {
             const xx = c + padLeft - kw;
-            if (xx < 0 || xx % sw !== 0) continue;
-            const x = xx / sw;
-            if (x >= ow) continue;
+            if (!stride1 && (xx < 0 || xx % sw !== 0 || xx / sw >= ow)) continue;
+            const x = stride1 ? xx : xx / sw;
             const src = batchBase + (y * ow + x) * p + (kh * fw + kw) * ci;
             for (let k = 0; k < ci; k++) out[dst + k] = out[dst + k]! + cols[src + k]!;
           }

@@ -40,11 +40,14 @@ export function network(): DDEProblem {
   }
   p[N * N] = 1;
   for (let i = 0; i < N; i++) p[N * N + 1 + i] = 0.1 * (i - 4.5);
+  const slope = new Float64Array(N);
+  const w = new Float64Array(N);
   const pre = (z: Float64Array, pp: Float64Array) => {
     for (let i = 0; i < N; i++) {
       let acc = 0;
       for (let j = 0; j < N; j++) acc += pp[i * N + j]! * z[j]!;
       u[i] = Math.tanh(acc);
+      slope[i] = 1 - u[i]! * u[i]!;
     }
   };
   return {
@@ -79,6 +82,47 @@ export function network(): DDEProblem {
           out[i * NP + N * N] = -y[i]!;
           out[i * NP + N * N + 1 + i] = 1;
         }
+      },
+      // The matrix-free products a user writes by hand: tanh is computed once for every direction.
+      jvp: (_t, y, z, pp, _zd, vy, vz, cols, out) => {
+        pre(z, pp);
+        const d = pp[N * N]!;
+        for (let k = 0; k < cols.length; k++) {
+          const o = k * N;
+          for (let i = 0; i < N; i++) {
+            let acc = 0;
+            for (let j = 0; j < N; j++) acc += pp[i * N + j]! * vz[o + j]!;
+            out[o + i] = -d * vy[o + i]! + slope[i]! * acc;
+          }
+          const q = cols[k]!;
+          if (q < 0) continue;
+          if (q < N * N) {
+            const i = Math.floor(q / N);
+            out[o + i] = out[o + i]! + slope[i]! * z[q - i * N]!;
+          } else if (q === N * N) for (let i = 0; i < N; i++) out[o + i] = out[o + i]! - y[i]!;
+          else out[o + q - N * N - 1] = out[o + q - N * N - 1]! + 1;
+        }
+      },
+      vjp: (_t, y, z, pp, _zd, v, outY, outZ, cols, outP) => {
+        const d = pp[N * N]!;
+        if (outY) for (let i = 0; i < N; i++) outY[i] = outY[i]! - d * v[i]!;
+        if (!outZ && !outP) return;
+        pre(z, pp);
+        for (let i = 0; i < N; i++) w[i] = v[i]! * slope[i]!;
+        if (outZ)
+          for (let i = 0; i < N; i++) {
+            const wi = w[i]!;
+            for (let j = 0; j < N; j++) outZ[j] = outZ[j]! + wi * pp[i * N + j]!;
+          }
+        if (outP)
+          for (let k = 0; k < cols.length; k++) {
+            const q = cols[k]!;
+            let g = 0;
+            if (q < N * N) g = w[Math.floor(q / N)]! * z[q % N]!;
+            else if (q === N * N) for (let i = 0; i < N; i++) g -= v[i]! * y[i]!;
+            else g = v[q - N * N - 1]!;
+            outP[k] = outP[k]! + g;
+          }
       },
     },
   };

@@ -1,118 +1,166 @@
 /**
- * Throughput of the bundled CNN architecture on tfjs-wasm vs PyTorch (bench/peers/torch_train.py, same net, same
- * batch, torch.set_num_threads(2)), in the same run: inference, one Adam training step, one FGSM step (input gradient
- * + signed step) and PGD-10, images per second. gradopt runs in this thread (one core) and over a worker pool (one
- * wasm backend per core; data-parallel training). Ratios > 1 mean gradopt is faster.
+ * Throughput of the bundled CNN architecture on tfjs-wasm vs PyTorch (bench/peers/torch_train.py: the same net, the
+ * same batch, 1 and 2 threads), measured in interleaved rounds (bench/throughput.ts) so that both frameworks see the
+ * same machine load: inference, one Adam training step, FGSM with random start plus the scoring forward pass, and
+ * PGD-10 plus scoring, images per second. gradopt runs in this thread (one core) and over a worker pool (one wasm
+ * backend per core; the training step is the data-parallel step of `gradopt train --workers`: shard gradients in the
+ * workers, Adam here, weights back through shared memory). Figures are medians with the interquartile range.
+ * BENCH_BATCH (128), BENCH_ROUNDS (5), BENCH_SECONDS (1 per slice), BENCH_WORKERS (cores).
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { TfjsClassifier } from "../../src/attack/model.js";
 import { initBackend } from "../../src/tf/backend.js";
 import { ModelWorkerPool } from "../../src/tf/workers/index.js";
-import { adversarialBatch } from "../../src/train/adversarial.js";
+import { adversarialBatch, type AdversarialConfig } from "../../src/train/adversarial.js";
 import { buildCnn } from "../../src/train/model.js";
 import { mulberry32 } from "../../src/train/rng.js";
-import { join } from "node:path";
-import { benchDir, bestTime, printTable, python, runPeer, writeResult } from "../util.js";
+import { formatFigure, interleave, loadRange, localSide, peerSide, type Side } from "../throughput.js";
+import { benchDir, printTable, python, writeResult } from "../util.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 128);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
 const PGD_STEPS = 10;
 const EPS = 0.1;
-const THREADS = Number(process.env.BENCH_TORCH_THREADS ?? 2);
+const TASKS = ["infer", "train", "fgsm", "pgd"] as const;
+const ARCH = { filters: [16, 32], convsPerStage: 1, batchNorm: false, dense: 128 };
 
 export default async function trainThroughput(): Promise<void> {
   const backend = await initBackend("wasm");
-  const model = buildCnn();
+  const model = buildCnn(ARCH);
   const rng = mulberry32(1);
   const images = Float32Array.from({ length: BATCH * 784 }, () => rng.next());
   const labels = Int32Array.from({ length: BATCH }, () => Math.floor(rng.next() * 10));
-  const x = tf.tensor4d(images, [BATCH, 28, 28, 1]);
-  const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10) as tf.Tensor2D;
-  const logits = (t: tf.Tensor4D) => model.apply(t, { training: false }) as tf.Tensor2D;
-  const optimizer = tf.train.adam(1e-3);
-  const lossGrad = tf.grad((t: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, logits(t as tf.Tensor4D)));
-
-  const rate = async (fn: () => unknown) => BATCH / ((await bestTime(async () => fn(), 3)).ms / 1000);
-  const single = {
-    infer: await rate(() => tf.tidy(() => tf.argMax(logits(x), 1).dataSync())),
-    train: await rate(() =>
-      tf.tidy(() =>
-        optimizer
-          .minimize(
-            () =>
-              tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-            true,
-          )!
-          .dataSync(),
-      ),
-    ),
-    fgsm: await rate(() =>
-      tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.sign(lossGrad(x)), EPS)), 0, 1).dataSync()),
-    ),
-    pgd: await rate(() =>
-      tf.tidy(() =>
-        tf
-          .argMax(
-            logits(adversarialBatch(logits, x, y, { method: "pgd", eps: EPS, steps: PGD_STEPS }, rng)),
-            1,
-          )
-          .dataSync(),
-      ),
-    ),
-  };
-
-  const workers = availableParallelism();
-  const pool = await ModelWorkerPool.create(model, { size: workers });
   const shape: [number, number, number, number] = [BATCH, 28, 28, 1];
-  const weights = model.trainableWeights.map((v) => v.read().dataSync() as Float32Array);
-  const parallel = {
-    infer: await rate(() => pool.predictClasses(images, shape, Math.ceil(BATCH / workers))),
-    train: await rate(async () => {
-      await pool.gradients(images, shape, labels, 10, null, 1);
-      await pool.setWeights(weights);
-    }),
-    fgsm: await rate(() =>
-      pool.attack(images, shape, labels, 10, { method: "fgsm-rs", eps: EPS }, 1, Math.ceil(BATCH / workers)),
-    ),
-    pgd: await rate(() =>
-      pool.attack(
-        images,
-        shape,
-        labels,
-        10,
-        { method: "pgd", eps: EPS, steps: PGD_STEPS },
-        1,
-        Math.ceil(BATCH / workers),
-      ),
-    ),
+  const x = tf.tensor4d(images, shape);
+  const labelsT = tf.tensor1d(labels, "int32");
+  const y = tf.oneHot(labelsT, 10) as tf.Tensor2D;
+  // The attack API's classifier: under a gradient tape its layers skip weight gradients (the workers use it too).
+  const classifier = TfjsClassifier.fromModel(model, { output: "logits" });
+  const logits = (t: tf.Tensor4D) => classifier.logits(t);
+  const optimizer = tf.train.adam(1e-3);
+  const fgsmSpec: AdversarialConfig = { method: "fgsm-rs", eps: EPS };
+  const pgdSpec: AdversarialConfig = { method: "pgd", eps: EPS, steps: PGD_STEPS };
+  const attackAndScore = (spec: AdversarialConfig) => {
+    const hits = tf.tidy(() => {
+      const adv = adversarialBatch(logits, x, y, spec, rng);
+      return tf.sum(tf.cast(tf.equal(tf.argMax(logits(adv), 1), labelsT), "float32"));
+    });
+    hits.dataSync();
+    hits.dispose();
   };
-  await pool.close();
-  tf.dispose([x, y]);
+  // Values leave tf.tidy as tensors: tidy walks a returned typed array element by element.
+  const single = localSide("gradopt, 1 core", {
+    infer: () => {
+      const c = tf.tidy(() => tf.argMax(logits(x), 1));
+      c.dataSync();
+      c.dispose();
+    },
+    train: () => {
+      const loss = tf.tidy(() =>
+        optimizer.minimize(
+          () =>
+            tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+          true,
+        )!,
+      );
+      loss.dataSync();
+      loss.dispose();
+    },
+    fgsm: () => attackAndScore(fgsmSpec),
+    pgd: () => attackAndScore(pgdSpec),
+  });
 
-  const peer = runPeer(python, [
-    join(benchDir, "peers", "torch_train.py"),
-    JSON.stringify({
-      threads: THREADS,
-      batch: BATCH,
-      pgdSteps: PGD_STEPS,
-      seconds: 2,
-      filters: [16, 32],
-      dense: 128,
-    }),
-  ]);
-  const torch = peer.ok ? (peer.json as Record<string, number>) : null;
-  if (!peer.ok) console.log(`PyTorch peer unavailable: ${peer.why}`);
-  const rows = (["infer", "train", "fgsm", "pgd"] as const).map((k) => {
-    const t = torch ? torch[`${k}ImagesPerSec`] : undefined;
-    const best = Math.max(single[k], parallel[k]);
+  const pool = await ModelWorkerPool.create(model, { size: WORKERS });
+  const perWorker = Math.ceil(BATCH / WORKERS);
+  const poolOptimizer = tf.train.adam(1e-3);
+  const parallel = localSide(`gradopt, ${WORKERS} workers`, {
+    infer: () => pool.predictClasses(images, shape, perWorker),
+    // The data-parallel step of trainClassifier: shard gradients, Adam on this thread, weights back to the workers.
+    train: async () => {
+      const r = await pool.gradients(images, shape, labels, 10, null, 1);
+      const vars = model.trainableWeights;
+      tf.tidy(() =>
+        poolOptimizer.applyGradients(
+          vars.map((v, k) => ({
+            name: (v.read() as tf.Variable).name,
+            tensor: tf.tensor(r.grads[k]!, v.shape as number[]),
+          })),
+        ),
+      );
+      await pool.setWeights(vars.map((v) => v.read().dataSync() as Float32Array));
+    },
+    fgsm: () => pool.attack(images, shape, labels, 10, fgsmSpec, 1, perWorker),
+    pgd: () => pool.attack(images, shape, labels, 10, pgdSpec, 1, perWorker),
+  });
+
+  const sides: Side[] = [single, parallel];
+  const torchInfo: Record<string, unknown> = {};
+  const peerNotes: string[] = [];
+  for (const threads of [1, 2]) {
+    const peer = await peerSide(
+      `PyTorch, ${threads} thread${threads > 1 ? "s" : ""}`,
+      python,
+      join(benchDir, "peers", "torch_train.py"),
+      { threads, batch: BATCH, pgdSteps: PGD_STEPS, eps: EPS, ...ARCH },
+    );
+    if (peer.side) {
+      sides.push(peer.side);
+      torchInfo[`${threads}`] = peer.info;
+    } else peerNotes.push(`PyTorch peer (${threads} threads) unavailable: ${peer.why}`);
+  }
+  for (const note of peerNotes) console.log(note);
+
+  const result = await interleave(sides, [...TASKS], {
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmup: 2,
+    imagesPerCall: BATCH,
+  });
+  for (const s of sides) await s.close?.();
+  await pool.close();
+  tf.dispose([x, y, labelsT]);
+  optimizer.dispose();
+  poolOptimizer.dispose();
+
+  const f = result.figures;
+  const torch2 = f["PyTorch, 2 threads"];
+  const torch1 = f["PyTorch, 1 thread"];
+  const label = {
+    infer: "inference",
+    train: "training step",
+    fgsm: "FGSM-RS + score",
+    pgd: "PGD-10 + score",
+  };
+  const rows = TASKS.map((k) => {
+    const ours = f[parallel.name]![k]!.median;
     return {
-      task: k === "pgd" ? `pgd-${PGD_STEPS}` : k === "fgsm" ? "fgsm step" : k,
-      [`gradopt 1 thread`]: single[k],
-      [`gradopt ${workers} workers`]: parallel[k],
-      [`torch ${THREADS} threads`]: t ?? "n/a",
-      ratio: t ? best / t : "n/a",
+      task: label[k],
+      [single.name]: formatFigure(f[single.name]![k]),
+      [parallel.name]: formatFigure(f[parallel.name]![k]),
+      "PyTorch 1 thread": formatFigure(torch1?.[k]),
+      "PyTorch 2 threads": formatFigure(torch2?.[k]),
+      [`${WORKERS} workers / torch 2`]: torch2 ? ours / torch2[k]!.median : "n/a",
+      "1 core / torch 1": torch1 ? f[single.name]![k]!.median / torch1[k]!.median : "n/a",
     };
   });
-  console.log(`images/s, batch ${BATCH}, backend ${backend}; ratio = best gradopt / torch`);
+  console.log(
+    `images/s, median (interquartile range) over ${ROUNDS} interleaved rounds of ${SECONDS} s per side and task; ` +
+      `batch ${BATCH}, backend ${backend}, load average ${loadRange(result.load)}`,
+  );
   printTable(rows);
-  writeResult("train-throughput", { batch: BATCH, backend, workers, single, parallel, torch, rows });
+  writeResult("train-throughput", {
+    batch: BATCH,
+    backend,
+    workers: WORKERS,
+    architecture: ARCH,
+    rounds: ROUNDS,
+    secondsPerSlice: SECONDS,
+    loadAverage: result.load,
+    torch: torchInfo,
+    figures: f,
+  });
 }

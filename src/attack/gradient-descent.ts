@@ -108,7 +108,7 @@ export function gradientDescentAttack(o: Resolved): FixedEpsilonAttack {
 }
 
 /** The update transform: (momentum on L1-normalised gradients) -> sign (L-inf) -> step size. */
-function updateTransform(o: Resolved, stepsize: number): AnyTransform<tf.Tensor> {
+export function updateTransform(o: Resolved, stepsize: number): AnyTransform<tf.Tensor> {
   const parts: AnyTransform<tf.Tensor>[] = [];
   if (o.momentum > 0) parts.push(trace({ decay: o.momentum }, tensorOps));
   if (o.distance === "linf") parts.push(scaleBySign(tensorOps));
@@ -123,7 +123,7 @@ function direction(o: Resolved, grad: tf.Tensor): tf.Tensor {
   return grad;
 }
 
-function project(
+export function project(
   o: Resolved,
   x: tf.Tensor,
   x0: tf.Tensor,

@@ -3,7 +3,13 @@
  * preprocessing; attacks are small objects holding hyperparameters; run() drives them for many epsilons at once and
  * returns per-eps raw / clipped adversarials, per-input success and the contract's summary.
  */
-export { TfjsClassifier, type ClassifierOptions, type Preprocessing, type OutputKind } from "./model.js";
+export {
+  TfjsClassifier,
+  DEFAULT_INPUT_SIDE,
+  type ClassifierOptions,
+  type Preprocessing,
+  type OutputKind,
+} from "./model.js";
 export { loadTfjsModel, fileSystemHandler, detectFormat, type LoadedModel, type ModelFormat } from "./io.js";
 export {
   misclassification,
@@ -44,10 +50,14 @@ export {
   IMAGENET_PRESETS,
   imagenetClassNames,
   imagenetNamesFor,
+  inferPreprocessing,
   loadImageClassifier,
+  loadImageClassifierWithInfo,
+  preprocessingForRange,
   resolveLabel,
   topK,
   type ImagenetPreset,
   type ImageClassifierOptions,
+  type PreprocessingChoice,
   type TopPrediction,
 } from "./presets.js";

@@ -124,15 +124,22 @@ function isUrl(path: string): boolean {
   return /^(https?|file):\/\//.test(path);
 }
 
-/** Loads a Layers or Graph model from a directory (or model.json path) on disk, or from an http(s) URL. */
-export async function loadTfjsModel(path: string): Promise<LoadedModel> {
+/**
+ * Loads a Layers or Graph model from a directory (or model.json path) on disk, or from an http(s) URL (`fetchFunc`
+ * replaces the global fetch for URLs).
+ */
+export async function loadTfjsModel(
+  path: string,
+  options: { fetchFunc?: typeof fetch } = {},
+): Promise<LoadedModel> {
   if (isUrl(path)) {
     const url = path.endsWith(".json") ? path : `${path.replace(/\/$/, "")}/model.json`;
+    const load = options.fetchFunc ? { fetchFunc: options.fetchFunc } : {};
     try {
-      const model = await tf.loadLayersModel(url);
+      const model = await tf.loadLayersModel(url, load);
       return { format: "layers-model", model, metadata: {} };
     } catch {
-      const model = await tf.loadGraphModel(url);
+      const model = await tf.loadGraphModel(url, load);
       return { format: "graph-model", model, metadata: (model.metadata as Record<string, unknown>) ?? {} };
     }
   }

@@ -31,6 +31,36 @@ export interface ClassifierOptions {
   gradientFastPath?: boolean;
   /** Where warnings go (default: collected in `warnings` and printed to stderr). */
   onWarning?: (message: string) => void;
+  /**
+   * Input height and width (a number for square) for models that leave them open, e.g. TF Hub graphs whose input is
+   * [-1, -1, -1, 3]. Must match a fixed size where the model has one.
+   */
+  inputSize?: number | readonly [number, number];
+}
+
+/** The side a model with open input height/width is probed and fed at when no inputSize is given: the ImageNet models' 224. */
+export const DEFAULT_INPUT_SIDE = 224;
+
+/** The model's per-sample input shape with open height/width (-1) filled from `inputSize`. */
+function resolveInputShape(shape: number[], inputSize: ClassifierOptions["inputSize"]): number[] {
+  if (inputSize === undefined) return shape;
+  const [h, w] = typeof inputSize === "number" ? [inputSize, inputSize] : inputSize;
+  assertArg(
+    Number.isInteger(h) && h >= 1 && Number.isInteger(w) && w >= 1,
+    () => `TfjsClassifier: inputSize must be positive integers, got ${JSON.stringify(inputSize)}`,
+  );
+  if (shape.length !== 3)
+    throw new GradoptError(
+      "E_ARG",
+      `input size ${h}x${w} given, but the model's input [${shape.join(", ")}] is not an image [height, width, channels]`,
+    );
+  const fits = (d: number, v: number) => d < 0 || d === v;
+  if (!fits(shape[0]!, h) || !fits(shape[1]!, w))
+    throw new GradoptError(
+      "E_ARG",
+      `input size ${h}x${w} does not match the model's fixed input [${shape.join(", ")}]`,
+    );
+  return [h, w, shape[2]!];
 }
 
 type Forward = (x: tf.Tensor) => tf.Tensor;
@@ -350,7 +380,10 @@ function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClas
   return new TfjsClassifier(
     forward,
     {
-      inputShape: model.inputs[0]!.shape.slice(1).map((d) => d ?? -1),
+      inputShape: resolveInputShape(
+        model.inputs[0]!.shape.slice(1).map((d) => d ?? -1),
+        options.inputSize,
+      ),
       numClasses: shape[shape.length - 1] ?? -1,
       outputKind,
       dispose: () => model.dispose(),
@@ -378,17 +411,45 @@ function fromGraph(model: tf.GraphModel, options: ClassifierOptions): TfjsClassi
     forward = (x) => model.execute(x, pre) as tf.Tensor;
     outputKind = "softmax-removed";
   }
-  const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
+  const inShape = resolveInputShape(
+    (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1),
+    options.inputSize,
+  );
   const outShape = model.outputs[0]?.shape ?? [];
   let classes = outShape[outShape.length - 1] ?? -1;
-  if (classes === -1 && inShape.every((d) => d > 0)) {
-    classes = tf.tidy(() => forward(tf.zeros([1, ...inShape])).shape[1] ?? -1);
-  }
+  if (classes === -1) classes = probeClasses(forward, inShape);
   return new TfjsClassifier(
     forward,
     { inputShape: inShape, numClasses: classes, outputKind, dispose: () => model.dispose() },
     options,
   );
+}
+
+/**
+ * The number of classes of a graph that does not declare its output shape: one forward pass on zeros. Open height and
+ * width (TF Hub's [-1, -1, -1, 3]) are probed at DEFAULT_INPUT_SIDE; a graph that cannot run there needs inputSize.
+ */
+function probeClasses(forward: Forward, inShape: number[]): number {
+  const open = inShape.length === 3 && inShape[2]! > 0 && (inShape[0]! < 0 || inShape[1]! < 0);
+  const probe = open ? inShape.map((d, i) => (d < 0 && i < 2 ? DEFAULT_INPUT_SIDE : d)) : inShape;
+  if (probe.length === 0 || probe.some((d) => d < 0)) return -1; // nothing to probe with: the caller checks the shape
+  try {
+    return tf.tidy(() => {
+      const out = forward(tf.zeros([1, ...probe]));
+      // One image in must give one row of logits out; anything else means the graph does not take this size.
+      if (out.rank !== 2 || out.shape[0] !== 1)
+        throw new Error(`one image gave an output of shape [${out.shape.join(", ")}], not [1, classes]`);
+      return out.shape[1]!;
+    });
+  } catch (err) {
+    throw new GradoptError(
+      "E_ARG",
+      `cannot find the model's number of classes: its input is [${inShape.join(", ")}] and a forward pass at ` +
+        `[${probe.join(", ")}] failed (${(err as Error).message}). Give the input size (--input-size, or inputSize)`,
+      undefined,
+      { cause: err },
+    );
+  }
 }
 
 function defaultWarningSink(message: string): void {

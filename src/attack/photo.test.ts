@@ -183,8 +183,8 @@ describe("resizing", () => {
   it("rejects model inputs that cannot take an image", () => {
     expect(() => imageInputSize([784])).toThrow(/--model.*\[784\] cannot take an image/);
     expect(() => imageInputSize([32, 32, 4])).toThrow(GradoptError);
-    expect(imageInputSize([28, 28, 1])).toEqual({ height: 28, width: 28, channels: 1 });
-    expect(imageInputSize([-1, null, 3])).toEqual({ height: 224, width: 224, channels: 3 });
+    expect(imageInputSize([28, 28, 1])).toEqual({ height: 28, width: 28, channels: 1, defaulted: false });
+    expect(imageInputSize([-1, null, 3])).toEqual({ height: 224, width: 224, channels: 3, defaulted: true });
     const g = imageToInput(decodeImage(fixture("chelsea.jpg")), [28, 28, 1]);
     expect(g.input.shape).toEqual([1, 28, 28, 1]);
     g.input.dispose();
@@ -239,7 +239,8 @@ function mobileNetV2Alpha035(): tf.LayersModel {
       kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
     })
     .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
+  // Named as Keras names its MobileNetV2 (mobilenetv2_<alpha>_<rows>), as a converted Keras model would be.
+  return tf.model({ inputs: input, outputs: out, name: "mobilenetv2_0.35_224" });
 }
 
 describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from disk)", () => {
@@ -251,7 +252,9 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     const built = mobileNetV2Alpha035();
     await built.save(fileSystemHandler(dir));
     built.dispose();
-    model = await loadImageClassifier(dir, { preprocessing: "mobilenet", onWarning: () => {} });
+    // No preprocessing given: the Keras MobileNetV2 name selects [-1, 1] (mobilenet_v2.preprocess_input) in the wrapper.
+    model = await loadImageClassifier(dir, { onWarning: () => {} });
+    expect(model.preprocessing).toBe("mobilenet");
   });
   afterAll(() => {
     model.dispose();
@@ -334,8 +337,6 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
         join(FIX, "chelsea.jpg"),
         "--model",
         dir,
-        "--preprocessing",
-        "mobilenet",
         "--eps",
         "0,0.01,0.1",
         "--label",
@@ -348,6 +349,7 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
     );
     expect(r.stderr).toBe("");
     const doc = JSON.parse(r.stdout) as {
+      preprocessing: { source: string; value: string };
       image: {
         trueClass: string;
         top5: Array<{ name: string }>;
@@ -356,6 +358,7 @@ describe("attacking a photo with MobileNetV2 (alpha 0.35, 224x224, loaded from d
       };
     };
     expect(doc.image.trueClass).toBe(second.name);
+    expect(doc.preprocessing).toMatchObject({ source: "keras-mobilenet", value: "mobilenet" });
     expect(doc.image.top5).toHaveLength(5);
     expect(doc.image.top5[1]!.name).toBe(second.name);
     const [e0, e1, e2] = doc.image.perEps;

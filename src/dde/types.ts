@@ -39,7 +39,11 @@ export interface Delay {
   label?: string;
 }
 
-/** Partial derivatives of f, used by sensitivities and adjoints; absent ones are taken by finite differences. */
+/**
+ * Partial derivatives of f, used by sensitivities and adjoints; absent ones are taken by finite differences. Every
+ * member is optional: the gradient code prefers the matrix-free products (`jvp`, `vjp`), then the dense matrices, then
+ * finite differences of f.
+ */
 export interface RhsJacobians {
   /** d f / d y, n x n. */
   dy?(
@@ -76,6 +80,40 @@ export interface RhsJacobians {
     p: Float64Array,
     out: Float64Array,
     zd: Float64Array,
+  ): void;
+  /**
+   * Matrix-free tangent of f (forward sensitivities) along `count = cols.length` directions at once, direction-major:
+   *   out[d*n + i] = sum_k f_y[i,k] vy[d*n + k] + sum_j sum_k f_zj[i,k] vz[d*m*n + j*n + k] + f_p[i, cols[d]]
+   * (no parameter column where cols[d] < 0). Overwrites out[0 .. count*n). Each direction's lagged block is laid out like
+   * z. Much cheaper than the dense matrices when f is sparse, and the work f shares with its derivative is done once.
+   */
+  jvp?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    zd: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ): void;
+  /**
+   * Matrix-free vector-Jacobian products (adjoints), ADDED into the outputs that are not null:
+   *   outY[k] += sum_i v_i f_y[i,k] (length n), outZ[j*n + k] += sum_i v_i f_zj[i,k] (m*n, laid out like z),
+   *   outP[d] += sum_i v_i f_p[i, cols[d]] for d < cols.length (only the parameters asked for).
+   */
+  vjp?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    zd: Float64Array,
+    v: Float64Array,
+    outY: Float64Array | null,
+    outZ: Float64Array | null,
+    cols: Int32Array,
+    outP: Float64Array | null,
   ): void;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { costGradient } from "../dde/gradient/index.js";
 import { GradoptError } from "../errors.js";
 import { loadModel, type CompiledModel } from "./compile.js";
 
@@ -85,6 +86,53 @@ describe("compiling a model", () => {
         }
       for (let k = 0; k < np; k++) expect(jp[i * np + k]).toBeCloseTo(fd(p, k, fi(i)), 6);
     }
+  });
+
+  it("has matrix-free products jvp and vjp equal to the dense Jacobians multiplied out", () => {
+    const t = 0.8;
+    const y = Float64Array.of(0.9, 1.1);
+    const z = Float64Array.from({ length: m * n }, (_, i) => 0.6 + 0.1 * i);
+    const zd = Float64Array.from({ length: m * n }, (_, i) => -0.3 + 0.2 * i);
+    const p = Float64Array.from(problem.p);
+    const jy = new Float64Array(n * n);
+    const jz = new Float64Array(m * n * n);
+    const jp = new Float64Array(n * np);
+    problem.jac!.dy!(t, y, z, p, jy, zd);
+    problem.jac!.dz!(t, y, z, p, jz, zd);
+    problem.jac!.dp!(t, y, z, p, jp, zd);
+    // Four directions: parameter columns 2 and 0, none, and a hidden parameter f does not read.
+    const cols = Int32Array.of(2, 0, -1, 4);
+    const nd = cols.length;
+    const vy = Float64Array.from({ length: nd * n }, (_, i) => Math.sin(1 + i));
+    const vz = Float64Array.from({ length: nd * m * n }, (_, i) => Math.cos(2 + 3 * i));
+    const out = new Float64Array(nd * n).fill(NaN);
+    problem.jac!.jvp!(t, y, z, p, zd, vy, vz, cols, out);
+    for (let d = 0; d < nd; d++)
+      for (let i = 0; i < n; i++) {
+        let ref = cols[d]! >= 0 ? jp[i * np + cols[d]!]! : 0;
+        for (let k = 0; k < n; k++) ref += jy[i * n + k]! * vy[d * n + k]!;
+        for (let j = 0; j < m; j++)
+          for (let k = 0; k < n; k++) ref += jz[j * n * n + i * n + k]! * vz[d * m * n + j * n + k]!;
+        expect(out[d * n + i]).toBeCloseTo(ref, 13);
+      }
+    const v = Float64Array.of(0.7, -1.3);
+    const gy = Float64Array.of(1, 2); // vjp adds into its outputs
+    const gz = new Float64Array(m * n).fill(0.5);
+    const gp = new Float64Array(nd).fill(-1);
+    problem.jac!.vjp!(t, y, z, p, zd, v, gy, gz, cols, gp);
+    for (let k = 0; k < n; k++) expect(gy[k]).toBeCloseTo(1 + k + v[0]! * jy[k]! + v[1]! * jy[n + k]!, 13);
+    for (let j = 0; j < m; j++)
+      for (let k = 0; k < n; k++)
+        expect(gz[j * n + k]).toBeCloseTo(
+          0.5 + v[0]! * jz[j * n * n + k]! + v[1]! * jz[j * n * n + n + k]!,
+          13,
+        );
+    for (let d = 0; d < nd; d++) {
+      const q = cols[d]!;
+      expect(gp[d]).toBeCloseTo(q < 0 ? -1 : -1 + v[0]! * jp[q]! + v[1]! * jp[np + q]!, 13);
+    }
+    // Null outputs are skipped.
+    problem.jac!.vjp!(t, y, z, p, zd, v, null, null, cols, null);
   });
 
   it("differentiates lags, the history and the initial value", () => {
@@ -200,5 +248,36 @@ describe("compiling a model", () => {
     net.problem.jac!.dz!(0, new Float64Array(N), z, net.problem.p, jz, new Float64Array(N));
     expect(jz[5 * N + 4]).toBeCloseTo(0.8 * (1 - Math.tanh(0.3) ** 2), 14);
     expect(jz[5 * N + 6]).toBe(0);
+  });
+});
+
+describe("gradients of a compiled model through its matrix-free products", () => {
+  const text = `
+states: [x, y]
+params: {a: 1.1, b: 0.6, tau: 0.9, c: 0.4}
+equations:
+  x: a * x * (1 - y(t - tau)) - c * x
+  y: b * x(t - 0.5) * y / (1 + y^2) - 0.3 * y
+history: {x: 0.5, y: 0.4}
+tspan: [0, 6]
+cost:
+  - {sum: "(x - 0.7)^2 + y^2", at: {from: 1, to: 6, step: 1}}
+  - {integral: "c * y^2", over: [0, 6]}
+`;
+  it("forward and adjoint with only jvp/vjp agree with the dense Jacobians and with each other", () => {
+    const full = loadModel({ text });
+    const free = loadModel({ text });
+    const jac = free.problem.jac!;
+    // Keep only the products (they compile from the same symbolic derivatives).
+    free.problem.jac = { jvp: jac.jvp, vjp: jac.vjp };
+    const ref = costGradient(full.problem, full.cost, { method: "forward", rtol: 1e-10 });
+    for (const method of ["forward", "adjoint"] as const) {
+      const g = costGradient(free.problem, free.cost, { method, rtol: 1e-10 }).gradient;
+      ref.gradient.forEach((r, k) =>
+        expect(Math.abs(g[k]! - r), `${method} ${ref.names[k]}`).toBeLessThan(
+          1e-7 * Math.max(1, Math.abs(r)),
+        ),
+      );
+    }
   });
 });

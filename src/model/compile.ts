@@ -175,7 +175,7 @@ class ModelCompiler {
       params: ["t", "y", "z", "p", "dy", "zd"],
       assignments: rhs.map((e, i) => ({ lhs: `dy[${i}]`, expr: e })),
     });
-    const jac = this.jacobians(rhs, np, lazy);
+    const jac = this.jacobians(rhs, np, lazy, build);
     const delays: Delay[] = this.delays.map((d, j) => this.delay(d, j, build, lazy));
     const hist: History = {
       value: build("history", {
@@ -361,7 +361,7 @@ class ModelCompiler {
     return rows;
   }
 
-  jacobians(rhs: Expr[], np: number, lazy: Lazy): RhsJacobians {
+  jacobians(rhs: Expr[], np: number, lazy: Lazy, build: Build): RhsJacobians {
     const n = this.n;
     const sig = ["t", "y", "z", "p", "out", "zd"];
     const block = (space: VarSpace, index: (i: number, q: number) => number): Assignment[] => {
@@ -387,7 +387,87 @@ class ModelCompiler {
     make("dz", "jacDz", () => block("z", dzIndex));
     make("dp", "jacDp", () => block("p", (i, k) => i * np + k));
     if (this.delays.some((d) => d.neutral)) make("dzd", "jacDzd", () => block("zd", dzIndex));
+    this.products(jac, rhs, np, build);
     return jac;
+  }
+
+  /**
+   * Matrix-free products jac.jvp / jac.vjp (compiled on first use) from the non-zero partial derivatives only: one
+   * generated function evaluates them (common subexpressions once) into a flat list, and index tables apply the list to
+   * any number of directions. The f_y and f_z entries come first, so the products that need no parameter column call a
+   * second generated function that skips the f_p entries. Neutral terms (f_zd) are not part of the products.
+   */
+  products(jac: RhsJacobians, rhs: Expr[], np: number, build: Build): void {
+    const { n } = this;
+    const m = this.delays.length;
+    type Entry = { row: number; col: number; expr: Expr };
+    const entries = (space: VarSpace): Entry[] => {
+      const out: Entry[] = [];
+      rhs.forEach((e, i) => {
+        for (const q of varIndices(e, space)) {
+          const d = derivative(e, space, q);
+          if (!(d.k === "num" && d.v === 0)) out.push({ row: i, col: q, expr: d });
+        }
+      });
+      return out;
+    };
+    let made: SparseProducts | undefined;
+    const make = (): SparseProducts => {
+      if (made) return made;
+      const ey = entries("y");
+      const ez = entries("z");
+      // f_p by column (compressed sparse columns), so that one parameter's column is a contiguous range.
+      const ep = entries("p").sort((a, b) => a.col - b.col || a.row - b.row);
+      const all = [...ey, ...ez, ...ep];
+      const sig = ["t", "y", "z", "p", "out", "zd"];
+      const assign = (list: Entry[]): Assignment[] =>
+        list.map((e, k) => ({ lhs: `out[${k}]`, expr: e.expr }));
+      type EntryFn = (
+        t: number,
+        y: Float64Array,
+        z: Float64Array,
+        p: Float64Array,
+        out: Float64Array,
+        zd: Float64Array,
+      ) => void;
+      const pStart = new Int32Array(np + 1);
+      for (const e of ep) pStart[e.col + 1]!++;
+      for (let q = 0; q < np; q++) pStart[q + 1] = pStart[q + 1]! + pStart[q]!;
+      made = new SparseProducts(
+        n,
+        m,
+        build<EntryFn>("jacEntriesYZ", {
+          name: "jacEntriesYZ",
+          params: sig,
+          assignments: assign([...ey, ...ez]),
+        }),
+        build<EntryFn>("jacEntries", { name: "jacEntries", params: sig, assignments: assign(all) }),
+        Int32Array.from(all, (e) => e.row),
+        Int32Array.from(all, (e) => e.col),
+        ey.length,
+        ey.length + ez.length,
+        pStart,
+      );
+      return made;
+    };
+    const define = (prop: "jvp" | "vjp") =>
+      Object.defineProperty(jac, prop, {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          const sp = make();
+          const fn = prop === "jvp" ? sp.jvp : sp.vjp;
+          Object.defineProperty(jac, prop, {
+            value: fn,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+          return fn;
+        },
+      });
+    define("jvp");
+    define("vjp");
   }
 
   delay(d: DelayInfo, j: number, build: Build, lazy: Lazy): Delay {
@@ -415,5 +495,72 @@ class ModelCompiler {
       assignments: row("p"),
     }));
     return delay;
+  }
+}
+
+/**
+ * Sparse Jacobian products over a flat list of entries: [0, yEnd) are f_y (row i, column k), [yEnd, zEnd) f_z (column
+ * j*n + k), [zEnd, ...) f_p sorted by parameter, parameter q's entries at [zEnd + pStart[q], zEnd + pStart[q + 1]).
+ */
+class SparseProducts {
+  readonly jvp: NonNullable<RhsJacobians["jvp"]>;
+  readonly vjp: NonNullable<RhsJacobians["vjp"]>;
+
+  constructor(
+    n: number,
+    m: number,
+    entriesYZ: (
+      t: number,
+      y: Float64Array,
+      z: Float64Array,
+      p: Float64Array,
+      out: Float64Array,
+      zd: Float64Array,
+    ) => void,
+    entries: (
+      t: number,
+      y: Float64Array,
+      z: Float64Array,
+      p: Float64Array,
+      out: Float64Array,
+      zd: Float64Array,
+    ) => void,
+    row: Int32Array,
+    col: Int32Array,
+    yEnd: number,
+    zEnd: number,
+    pStart: Int32Array,
+  ) {
+    const vals = new Float64Array(Math.max(1, row.length));
+    const np = pStart.length - 1;
+    const mn = m * n;
+    this.jvp = (t, y, z, p, zd, vy, vz, cols, out) => {
+      let anyP = false;
+      for (let d = 0; d < cols.length; d++) if (cols[d]! >= 0 && cols[d]! < np) anyP = true;
+      (anyP ? entries : entriesYZ)(t, y, z, p, vals, zd);
+      for (let d = 0; d < cols.length; d++) {
+        const oy = d * n;
+        const oz = d * mn;
+        for (let i = 0; i < n; i++) out[oy + i] = 0;
+        for (let e = 0; e < yEnd; e++) out[oy + row[e]!] += vals[e]! * vy[oy + col[e]!]!;
+        for (let e = yEnd; e < zEnd; e++) out[oy + row[e]!] += vals[e]! * vz[oz + col[e]!]!;
+        const q = cols[d]!;
+        if (q < 0 || q >= np) continue;
+        for (let e = zEnd + pStart[q]!; e < zEnd + pStart[q + 1]!; e++) out[oy + row[e]!] += vals[e]!;
+      }
+    };
+    this.vjp = (t, y, z, p, zd, v, outY, outZ, cols, outP) => {
+      (outP && cols.length > 0 ? entries : entriesYZ)(t, y, z, p, vals, zd);
+      if (outY) for (let e = 0; e < yEnd; e++) outY[col[e]!] += v[row[e]!]! * vals[e]!;
+      if (outZ) for (let e = yEnd; e < zEnd; e++) outZ[col[e]!] += v[row[e]!]! * vals[e]!;
+      if (outP)
+        for (let d = 0; d < cols.length; d++) {
+          const q = cols[d]!;
+          if (q < 0 || q >= np) continue;
+          let acc = 0;
+          for (let e = zEnd + pStart[q]!; e < zEnd + pStart[q + 1]!; e++) acc += v[row[e]!]! * vals[e]!;
+          outP[d] += acc;
+        }
+    };
   }
 }

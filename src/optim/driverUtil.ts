@@ -47,6 +47,44 @@ export function makeObjective(fg: ObjectiveFn, n: number, s: Settings): Objectiv
   return new Objective(fg, n, s.sign);
 }
 
+/**
+ * What every minimiser reports per iteration: a trace row when `options.trace` is on, and the user's callback. f is
+ * given as the minimiser holds it (negated when maximising) and reported un-negated.
+ */
+export class IterationLog {
+  /** The trace rows, or undefined when no trace was asked for. */
+  readonly rows: TraceEntry[] | undefined;
+
+  constructor(
+    private readonly options: CommonOptions,
+    private readonly obj: Objective,
+  ) {
+    this.rows = options.trace ? [] : undefined;
+  }
+
+  /** Appends the trace row of the state after `iteration` (0 = the start), reached by a step of `step`. */
+  trace(iteration: number, f: number, gradNorm: number, step: number): void {
+    this.rows?.push({
+      iteration,
+      f: this.obj.sign * f,
+      gradNorm,
+      step,
+      evaluations: this.obj.evaluations,
+    });
+  }
+
+  /** Calls the callback, if any; true when it asks to stop. */
+  callbackStops(iteration: number, x: Float64Array, f: number, gradNorm: number): boolean {
+    return !!this.options.callback?.({
+      iteration,
+      x,
+      f: this.obj.sign * f,
+      gradNorm,
+      evaluations: this.obj.evaluations,
+    });
+  }
+}
+
 /** Convergence and budget tests after an accepted step, in order of precedence; undefined to go on. */
 export function stopTest(
   s: Settings,

@@ -5,12 +5,12 @@
  * objective fails is halved (up to `maxBackoffs` times) rather than ending the run.
  */
 import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from "./bounds.js";
-import { finish, makeObjective, settings, startFailure } from "./driverUtil.js";
-import { infNorm } from "./lbfgs.js";
+import { finish, IterationLog, makeObjective, settings, startFailure } from "./driverUtil.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
 import type { Projection } from "./projections.js";
-import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
+import type { CommonOptions, OptimResult, OptimStatus } from "./status.js";
 import type { AnyTransform } from "./transforms/types.js";
+import { infNorm } from "./vectorOps.js";
 
 export interface FirstOrderOptions extends CommonOptions {
   /** Box constraints; each step is followed by the projection onto the box. */
@@ -45,7 +45,7 @@ export function runTransform(
   };
   project(x);
   const obj = makeObjective(fg, n, set);
-  const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
+  const log = new IterationLog(options, obj);
   const g = new Float64Array(n);
   const upd = new Float64Array(n);
   const best = { x: Float64Array.from(x), g: new Float64Array(n), f: Infinity, gnorm: NaN };
@@ -63,7 +63,7 @@ export function runTransform(
   for (;;) {
     const f = obj.evaluate(x, g);
     if (!Number.isFinite(f) || !Objective.finite(g)) {
-      if (iterations === 0) return startFailure(method, x, obj, traceRows);
+      if (iterations === 0) return startFailure(method, x, obj, log.rows);
       if (backoffs < maxBackoffs && obj.evaluations < set.maxEval) {
         // The step landed where the objective fails: retry half of it (the transform's state is kept).
         backoffs++;
@@ -86,23 +86,8 @@ export function runTransform(
       best.g.set(g);
       best.gnorm = gnorm;
     }
-    traceRows?.push({
-      iteration: iterations,
-      f: set.sign * f,
-      gradNorm: gnorm,
-      step: lastStep,
-      evaluations: obj.evaluations,
-    });
-    if (
-      iterations > 0 &&
-      options.callback?.({
-        iteration: iterations,
-        x,
-        f: set.sign * f,
-        gradNorm: gnorm,
-        evaluations: obj.evaluations,
-      })
-    ) {
+    log.trace(iterations, f, gnorm, lastStep);
+    if (iterations > 0 && log.callbackStops(iterations, x, f, gnorm)) {
       status = "callback_stop";
       break;
     }
@@ -161,5 +146,5 @@ export function runTransform(
       break;
     }
   }
-  return finish(method, status, best.x, best.f, best.g, best.gnorm, iterations, obj, traceRows, detail);
+  return finish(method, status, best.x, best.f, best.g, best.gnorm, iterations, obj, log.rows, detail);
 }

@@ -4,12 +4,11 @@
  * @see D. P. Bertsekas (1999), Nonlinear Programming, 2nd ed., Section 2.3.
  */
 import { expandBounds, projectedGradientNorm, type Bounds } from "./bounds.js";
-import { finish, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { infNorm } from "./lbfgs.js";
+import { finish, IterationLog, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
 import { armijoBacktrack } from "./linesearch/armijo.js";
 import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
-import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import type { CommonOptions, OptimResult, OptimStatus } from "./status.js";
+import { infNorm, scaledNorm2 } from "./vectorOps.js";
 
 export interface GradientDescentOptions extends CommonOptions {
   bounds?: Bounds;
@@ -35,10 +34,10 @@ export function gradientDescent(
   const shrink = options.shrink ?? 0.5;
   const maxBack = options.maxBacktracks ?? 60;
   const obj = makeObjective(fg, n, set);
-  const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
+  const log = new IterationLog(options, obj);
   const g = new Float64Array(n);
   let f = obj.evaluate(x, g);
-  if (!Number.isFinite(f) || !Objective.finite(g)) return startFailure("gd", x, obj, traceRows);
+  if (!Number.isFinite(f) || !Objective.finite(g)) return startFailure("gd", x, obj, log.rows);
 
   const xPrev = new Float64Array(n);
   const gPrev = new Float64Array(n);
@@ -47,7 +46,7 @@ export function gradientDescent(
   let iterations = 0;
   let status: OptimStatus | undefined = gnorm <= set.gtol ? "gradient_tolerance" : undefined;
   let detail: string | undefined;
-  traceRows?.push({ iteration: 0, f: set.sign * f, gradNorm: gnorm, step: 0, evaluations: obj.evaluations });
+  log.trace(0, f, gnorm, 0);
 
   while (status === undefined) {
     if (options.signal?.aborted) {
@@ -89,22 +88,8 @@ export function gradientDescent(
     }
     iterations++;
     gnorm = projectedGradientNorm(x, g, l, u);
-    traceRows?.push({
-      iteration: iterations,
-      f: set.sign * f,
-      gradNorm: gnorm,
-      step: alpha,
-      evaluations: obj.evaluations,
-    });
-    if (
-      options.callback?.({
-        iteration: iterations,
-        x,
-        f: set.sign * f,
-        gradNorm: gnorm,
-        evaluations: obj.evaluations,
-      })
-    ) {
+    log.trace(iterations, f, gnorm, alpha);
+    if (log.callbackStops(iterations, x, f, gnorm)) {
       status = "callback_stop";
       break;
     }
@@ -121,5 +106,5 @@ export function gradientDescent(
     });
     alpha *= 2;
   }
-  return finish("gd", status, x, f, g, gnorm, iterations, obj, traceRows, detail);
+  return finish("gd", status, x, f, g, gnorm, iterations, obj, log.rows, detail);
 }

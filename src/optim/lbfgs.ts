@@ -5,163 +5,80 @@
  * −g, then 1; H0 = (sᵀy / yᵀy) I from the newest pair; a pair is skipped when sᵀy ≤ ε·(−sᵀg_old); on a failed line
  * search the memory is dropped and steepest descent retried once. Memory is a ring buffer of m (s, y) pairs in
  * preallocated Float64Arrays; the two-loop recursion and the line-search trial points allocate nothing per element.
+ * This file holds L-BFGS's memory and direction; the loop around them (line search, retry, stopping) is
+ * `runQuasiNewton` in quasiNewton.ts, shared with L-BFGS-B.
  *
  * @see J. Nocedal, S. J. Wright (2006), Numerical Optimization, 2nd ed., Algorithms 7.4 and 7.5.
  */
-import { assertArg } from "../errors.js";
-import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
-import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
-import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import { checkStart, type ObjectiveFn } from "./objective.js";
+import {
+  memoryOption,
+  runQuasiNewton,
+  type QuasiNewtonMethod,
+  type QuasiNewtonOptions,
+} from "./quasiNewton.js";
+import type { OptimResult } from "./status.js";
+import { dot, infNorm, scaledNorm2 } from "./vectorOps.js";
 
-export interface LbfgsOptions extends CommonOptions {
-  /** Number of (s, y) pairs kept (default 10). */
-  memory?: number;
-  lineSearch?: MoreThuenteOptions;
-}
-
-const EPS = 2.220446049250313e-16;
+export type LbfgsOptions = QuasiNewtonOptions;
 
 export function lbfgs(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsOptions = {}): OptimResult {
   const x = checkStart(x0, "lbfgs");
-  const n = x.length;
-  const m = options.memory ?? 10;
-  assertArg(
-    Number.isInteger(m) && m >= 1,
-    () => `options.memory must be an integer >= 1, got ${options.memory}`,
-  );
-  const set = settings(options);
-  const obj = makeObjective(fg, n, set);
-  const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
+  const m = memoryOption(options);
+  return runQuasiNewton("lbfgs", fg, x, options, () => twoLoopMethod(x.length, m, options));
+}
 
-  const g = new Float64Array(n);
-  let f = obj.evaluate(x, g);
-  if (!Number.isFinite(f) || !Objective.finite(g)) return startFailure("lbfgs", x, obj, traceRows);
-
+/** L-BFGS's part of the iteration: the (s, y) ring buffer and d = −H g by the two-loop recursion. */
+function twoLoopMethod(n: number, m: number, options: LbfgsOptions): QuasiNewtonMethod {
   const S = Array.from({ length: m }, () => new Float64Array(n));
   const Y = Array.from({ length: m }, () => new Float64Array(n));
   const rho = new Float64Array(m);
   const alpha = new Float64Array(m);
-  const d = new Float64Array(n);
-  const xPrev = new Float64Array(n);
-  const gPrev = new Float64Array(n);
   let head = 0; // slot of the next pair
   let count = 0;
   let gamma = 1;
-  let iterations = 0;
-  let gnorm = infNorm(g);
-  const record = (step: number) =>
-    traceRows?.push({
-      iteration: iterations,
-      f: set.sign * f,
-      gradNorm: gnorm,
-      step,
-      evaluations: obj.evaluations,
-    });
-  record(0);
-
-  let status: OptimStatus | undefined = gnorm <= set.gtol ? "gradient_tolerance" : undefined;
-  let detail: string | undefined;
-  let predicted: number | undefined;
-
-  while (status === undefined) {
-    if (options.signal?.aborted) {
-      status = "aborted";
-      break;
-    }
-    // Two-loop recursion d = −H g, each axpy fused with the next dot product (half the passes over memory).
-    twoLoop(g, d, S, Y, rho, alpha, head, count, gamma);
-    let dg0 = dot(g, d);
-    if (!(dg0 < 0)) {
-      // Not a descent direction (round-off in H): restart from steepest descent.
+  return {
+    gradNorm: (_x, g) => infNorm(g),
+    memoryCount: () => count,
+    resetMemory: () => {
       count = 0;
-      for (let i = 0; i < n; i++) d[i] = -g[i]!;
-      dg0 = dot(g, d);
-    }
-
-    xPrev.set(x);
-    gPrev.set(g);
-    const fPrev = f;
-    const stp0 = count === 0 ? Math.min(1 / scaledNorm2(d), options.lineSearch?.stpmax ?? 1e20) : 1;
-    const failuresBefore = obj.lastFailure;
-    const ls = moreThuente(
-      (stp, p) => {
-        for (let i = 0; i < n; i++) x[i] = xPrev[i]! + stp * d[i]!;
-        p.f = obj.evaluate(x, g);
-        p.dg = Number.isFinite(p.f) ? dot(g, d) : NaN;
-      },
-      fPrev,
-      dg0,
-      stp0,
-      {
-        ...options.lineSearch,
-        maxEvals: Math.min(options.lineSearch?.maxEvals ?? 20, set.maxEval - obj.evaluations),
-      },
-    );
-
-    if (!ls.sufficientDecrease || !Objective.finite(g)) {
-      x.set(xPrev);
-      g.set(gPrev);
-      f = fPrev;
-      if (count > 0) predicted = -dg0; // the quasi-Newton model's predicted decrease
-      if (obj.evaluations >= set.maxEval) status = "max_evaluations";
-      else if (count > 0) {
-        count = 0; // drop the memory and retry along −g
-        continue;
-      } else [status, detail] = lineSearchFailure(obj, failuresBefore, predicted ?? -dg0, f);
-      break;
-    }
-    f = ls.f;
-    predicted = undefined;
-    iterations++;
-
-    // New pair s = x − xPrev, y = g − gPrev, kept only when the curvature sᵀy is safely positive.
-    const sy = ls.stp * (ls.dg - dg0);
-    if (sy > EPS * -ls.stp * dg0) {
+    },
+    direction(_x, g, d) {
+      // Two-loop recursion d = −H g, each axpy fused with the next dot product (half the passes over memory).
+      twoLoop(g, d, S, Y, rho, alpha, head, count, gamma);
+      let dg0 = dot(g, d);
+      if (!(dg0 < 0)) {
+        // Not a descent direction (round-off in H): restart from steepest descent.
+        count = 0;
+        for (let i = 0; i < n; i++) d[i] = -g[i]!;
+        dg0 = dot(g, d);
+      }
+      // The first step (no memory) is 1/||d||_2, as L-BFGS-B and liblbfgs; then 1.
+      const stp0 = count === 0 ? Math.min(1 / scaledNorm2(d), options.lineSearch?.stpmax ?? 1e20) : 1;
+      return { dg0, stp0 };
+    },
+    trialPoint(stp, xPrev, d, x) {
+      for (let i = 0; i < n; i++) x[i] = xPrev[i]! + stp * d[i]!;
+    },
+    addPair(x, xPrev, g, gPrev) {
       const s = S[head]!;
       const y = Y[head]!;
       let yy = 0;
-      let syExact = 0;
+      let sy = 0;
       for (let i = 0; i < n; i++) {
         const si = x[i]! - xPrev[i]!;
         const yi = g[i]! - gPrev[i]!;
         s[i] = si;
         y[i] = yi;
         yy += yi * yi;
-        syExact += si * yi;
+        sy += si * yi;
       }
-      rho[head] = 1 / syExact;
-      gamma = syExact / yy;
+      rho[head] = 1 / sy;
+      gamma = sy / yy; // H0 = (sᵀy / yᵀy) I from the newest pair
       head = (head + 1) % m;
       count = Math.min(count + 1, m);
-    }
-
-    gnorm = infNorm(g);
-    record(ls.stp);
-    if (
-      options.callback?.({
-        iteration: iterations,
-        x,
-        f: set.sign * f,
-        gradNorm: gnorm,
-        evaluations: obj.evaluations,
-      })
-    ) {
-      status = "callback_stop";
-      break;
-    }
-    status = stopTest(set, {
-      iterations,
-      evaluations: obj.evaluations,
-      gradNorm: gnorm,
-      fPrev,
-      f,
-      stepInf: set.xtol > 0 ? ls.stp * infNorm(d) : Infinity,
-      xInf: set.xtol > 0 ? infNorm(x) : 0,
-    });
-  }
-  return finish("lbfgs", status, x, f, g, gnorm, iterations, obj, traceRows, detail);
+    },
+  };
 }
 
 /**
@@ -233,20 +150,4 @@ function twoLoop(
       }
     } else for (let i = 0; i < n; i++) d[i] = d[i]! + t * sj[i]!;
   }
-}
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  const n = a.length;
-  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-export function infNorm(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]!);
-    if (!(a <= m)) m = a;
-  }
-  return m;
 }

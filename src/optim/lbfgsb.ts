@@ -9,6 +9,8 @@
  * that is not a descent direction; (3) a Moré-Thuente line search along d = x̄ − x with steps capped at the feasible
  * region; (4) the (s, y) update, skipped unless sᵀy > ε·(−sᵀg). Stops on ||P(x − g) − x||_inf ≤ gtol.
  * Without finite bounds it is plain L-BFGS (as the Fortran code, which skips the Cauchy step): it runs `lbfgs`.
+ * Steps (1), (2) and the feasible step cap are this file's; the loop around them (line search, retry with the memory
+ * dropped, pair test, stopping) is `runQuasiNewton` in quasiNewton.ts, shared with L-BFGS.
  *
  * @see R. H. Byrd, P. Lu, J. Nocedal, C. Zhu (1995), A limited memory algorithm for bound constrained optimization,
  *   SIAM J. Sci. Comput. 16(5), 1190-1208.
@@ -16,19 +18,19 @@
  */
 import { expandBounds, hasFiniteBound, projectedGradientNorm, type Bounds } from "./bounds.js";
 import { BreakpointHeap, dotK, matVec, solveInPlace } from "./dense.js";
-import { assertArg } from "../errors.js";
-import { finish, lineSearchFailure, makeObjective, settings, startFailure, stopTest } from "./driverUtil.js";
-import { dot, infNorm, lbfgs } from "./lbfgs.js";
-import { moreThuente, type MoreThuenteOptions } from "./linesearch/moreThuente.js";
-import { checkStart, Objective, type ObjectiveFn } from "./objective.js";
-import type { CommonOptions, OptimResult, OptimStatus, TraceEntry } from "./status.js";
-import { scaledNorm2 } from "./vectorOps.js";
+import { lbfgs } from "./lbfgs.js";
+import { checkStart, type ObjectiveFn } from "./objective.js";
+import {
+  memoryOption,
+  runQuasiNewton,
+  type QuasiNewtonMethod,
+  type QuasiNewtonOptions,
+} from "./quasiNewton.js";
+import type { OptimResult } from "./status.js";
+import { dot, scaledNorm2 } from "./vectorOps.js";
 
-export interface LbfgsbOptions extends CommonOptions {
+export interface LbfgsbOptions extends QuasiNewtonOptions {
   bounds?: Bounds;
-  /** Number of (s, y) pairs kept (default 10). */
-  memory?: number;
-  lineSearch?: MoreThuenteOptions;
 }
 
 const EPS = 2.220446049250313e-16;
@@ -46,144 +48,57 @@ export function lbfgsb(fg: ObjectiveFn, x0: ArrayLike<number>, options: LbfgsbOp
     if (!Number.isFinite(l[i]!) || !Number.isFinite(u[i]!)) boxed = false;
     x[i] = Math.min(Math.max(x[i]!, l[i]!), u[i]!); // start from the projection of x0
   }
-  const m = options.memory ?? 10;
-  assertArg(
-    Number.isInteger(m) && m >= 1,
-    () => `options.memory must be an integer >= 1, got ${options.memory}`,
-  );
-  const set = settings(options);
-  const obj = makeObjective(fg, n, set);
-  const traceRows: TraceEntry[] | undefined = options.trace ? [] : undefined;
+  const m = memoryOption(options);
+  return runQuasiNewton("lbfgsb", fg, x, options, () => compactMethod(l, u, boxed, m));
+}
 
-  const g = new Float64Array(n);
-  let f = obj.evaluate(x, g);
-  if (!Number.isFinite(f) || !Objective.finite(g)) return startFailure("lbfgsb", x, obj, traceRows);
-
+/**
+ * L-BFGS-B's part of the iteration: the search point x̄ (Cauchy point, then subspace minimisation) gives d = x̄ − x;
+ * steps are capped at the feasible region and trial points projected onto the box.
+ */
+function compactMethod(l: Float64Array, u: Float64Array, boxed: boolean, m: number): QuasiNewtonMethod {
+  const n = l.length;
   const mem = new CompactMemory(n, m);
   const work = new Workspace(n, m);
-  const xPrev = new Float64Array(n);
-  const gPrev = new Float64Array(n);
   const xbar = work.xbar;
-  const d = new Float64Array(n);
-  let iterations = 0;
-  let pgnorm = projectedGradientNorm(x, g, l, u);
-  const record = (step: number) =>
-    traceRows?.push({
-      iteration: iterations,
-      f: set.sign * f,
-      gradNorm: pgnorm,
-      step,
-      evaluations: obj.evaluations,
-    });
-  record(0);
-
-  let status: OptimStatus | undefined = pgnorm <= set.gtol ? "gradient_tolerance" : undefined;
-  let detail: string | undefined;
-  let predicted: number | undefined;
-
-  while (status === undefined) {
-    if (options.signal?.aborted) {
-      status = "aborted";
-      break;
-    }
-    // Search point x̄: the Cauchy point, then subspace minimisation over the variables free there.
-    let ok = mem.prepare();
-    if (!ok) mem.reset();
-    cauchyPoint(x, g, l, u, mem, work);
-    if (mem.count > 0 && work.nFree > 0) ok = subspaceMinimize(x, g, l, u, mem, work);
-    if (!ok) {
-      mem.reset();
-      continue;
-    }
-    for (let i = 0; i < n; i++) d[i] = xbar[i]! - x[i]!;
-    const dg0 = dot(g, d);
-    if (!(dg0 < 0)) {
-      if (mem.count > 0) {
-        mem.reset(); // the model's step does not descend: round-off in B; restart from the Cauchy point
-        continue;
+  return {
+    gradNorm: (x, g) => projectedGradientNorm(x, g, l, u),
+    memoryCount: () => mem.count,
+    resetMemory: () => mem.reset(),
+    direction(x, g, d) {
+      // Search point x̄: the Cauchy point, then subspace minimisation over the variables free there.
+      let ok = mem.prepare();
+      if (!ok) mem.reset();
+      cauchyPoint(x, g, l, u, mem, work);
+      if (mem.count > 0 && work.nFree > 0) ok = subspaceMinimize(x, g, l, u, mem, work);
+      if (!ok) return "retry";
+      for (let i = 0; i < n; i++) d[i] = xbar[i]! - x[i]!;
+      const dg0 = dot(g, d);
+      if (!(dg0 < 0)) {
+        // The model's step does not descend: round-off in B, so restart from the Cauchy point; without memory the
+        // Cauchy step is zero: x is stationary for the bounds.
+        return mem.count > 0 ? "retry" : "stationary";
       }
-      status = "gradient_tolerance"; // the Cauchy step is zero: x is stationary for the bounds
-      break;
-    }
 
-    // Step bounds: 1 on the first (memoryless) constrained step, else the largest feasible step along d.
-    let stpmax = 1e10;
-    if (mem.count === 0) stpmax = 1;
-    else
-      for (let i = 0; i < n; i++) {
-        const di = d[i]!;
-        if (di < 0 && Number.isFinite(l[i]!)) stpmax = Math.min(stpmax, (l[i]! - x[i]!) / di);
-        else if (di > 0 && Number.isFinite(u[i]!)) stpmax = Math.min(stpmax, (u[i]! - x[i]!) / di);
-      }
-    stpmax = Math.max(stpmax, 1); // x̄ is feasible, so step 1 always is (guards round-off)
-    const stp0 = mem.count === 0 && !boxed ? Math.min(1 / scaledNorm2(d), stpmax) : 1;
-
-    xPrev.set(x);
-    gPrev.set(g);
-    const fPrev = f;
-    const failuresBefore = obj.lastFailure;
-    const ls = moreThuente(
-      (stp, p) => {
-        if (stp === 1) x.set(xbar);
-        else for (let i = 0; i < n; i++) x[i] = Math.min(Math.max(xPrev[i]! + stp * d[i]!, l[i]!), u[i]!);
-        p.f = obj.evaluate(x, g);
-        p.dg = Number.isFinite(p.f) ? dot(g, d) : NaN;
-      },
-      fPrev,
-      dg0,
-      stp0,
-      {
-        ...options.lineSearch,
-        stpmax: Math.min(stpmax, options.lineSearch?.stpmax ?? Infinity),
-        maxEvals: Math.min(options.lineSearch?.maxEvals ?? 20, set.maxEval - obj.evaluations),
-      },
-    );
-
-    if (!ls.sufficientDecrease || !Objective.finite(g)) {
-      x.set(xPrev);
-      g.set(gPrev);
-      f = fPrev;
-      if (mem.count > 0) predicted = -dg0;
-      if (obj.evaluations >= set.maxEval) status = "max_evaluations";
-      else if (mem.count > 0) {
-        mem.reset(); // drop the memory and retry from the Cauchy point
-        continue;
-      } else [status, detail] = lineSearchFailure(obj, failuresBefore, predicted ?? -dg0, f);
-      break;
-    }
-    f = ls.f;
-    predicted = undefined;
-    iterations++;
-
-    // Curvature pair, kept only when sᵀy is safely positive.
-    const sy = ls.stp * (ls.dg - dg0);
-    if (sy > EPS * -ls.stp * dg0) mem.push(x, xPrev, g, gPrev);
-
-    pgnorm = projectedGradientNorm(x, g, l, u);
-    record(ls.stp);
-    if (
-      options.callback?.({
-        iteration: iterations,
-        x,
-        f: set.sign * f,
-        gradNorm: pgnorm,
-        evaluations: obj.evaluations,
-      })
-    ) {
-      status = "callback_stop";
-      break;
-    }
-    status = stopTest(set, {
-      iterations,
-      evaluations: obj.evaluations,
-      gradNorm: pgnorm,
-      fPrev,
-      f,
-      stepInf: set.xtol > 0 ? ls.stp * infNorm(d) : Infinity,
-      xInf: set.xtol > 0 ? infNorm(x) : 0,
-    });
-  }
-  return finish("lbfgsb", status, x, f, g, pgnorm, iterations, obj, traceRows, detail);
+      // Step bounds: 1 on the first (memoryless) constrained step, else the largest feasible step along d.
+      let stpmax = 1e10;
+      if (mem.count === 0) stpmax = 1;
+      else
+        for (let i = 0; i < n; i++) {
+          const di = d[i]!;
+          if (di < 0 && Number.isFinite(l[i]!)) stpmax = Math.min(stpmax, (l[i]! - x[i]!) / di);
+          else if (di > 0 && Number.isFinite(u[i]!)) stpmax = Math.min(stpmax, (u[i]! - x[i]!) / di);
+        }
+      stpmax = Math.max(stpmax, 1); // x̄ is feasible, so step 1 always is (guards round-off)
+      const stp0 = mem.count === 0 && !boxed ? Math.min(1 / scaledNorm2(d), stpmax) : 1;
+      return { dg0, stp0, stpmax };
+    },
+    trialPoint(stp, xPrev, d, x) {
+      if (stp === 1) x.set(xbar);
+      else for (let i = 0; i < n; i++) x[i] = Math.min(Math.max(xPrev[i]! + stp * d[i]!, l[i]!), u[i]!);
+    },
+    addPair: (x, xPrev, g, gPrev) => mem.push(x, xPrev, g, gPrev),
+  };
 }
 
 /**

@@ -119,20 +119,9 @@ export const float64Ops: VectorOps<Float64Array> = {
     }
     return o;
   },
-  dot(x, y) {
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
-    return s;
-  },
+  dot,
   norm2: (x) => scaledNorm2(x),
-  normInf(x) {
-    let m = 0;
-    for (let i = 0; i < x.length; i++) {
-      const a = Math.abs(x[i]!);
-      if (!(a <= m)) m = a; // NaN propagates
-    }
-    return m;
-  },
+  normInf: infNorm,
   dist2(x, y) {
     let s = 0;
     for (let i = 0; i < x.length; i++) {
@@ -150,6 +139,24 @@ export const float64Ops: VectorOps<Float64Array> = {
     return m;
   },
 };
+
+/** sum(a * b), the plain loop (the minimisers' inner product). */
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  const n = a.length;
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** ||v||_inf; NaN propagates (a NaN entry gives NaN, so a stopping test on it never passes). */
+export function infNorm(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]!);
+    if (!(a <= m)) m = a;
+  }
+  return m;
+}
 
 /** ||x||_2 without overflow for huge entries (falls back to a scaled sum only when the plain one overflows). */
 export function scaledNorm2(x: Float64Array): number {

@@ -1,12 +1,28 @@
 /**
- * Adversarial examples for adversarial training, L-infinity ball around x intersected with [0, 1]:
- * - "fgsm-rs": FGSM from a uniform random start, step 1.25 eps ("fast" adversarial training, Wong, Rice & Kolter 2020,
+ * Adversarial examples for adversarial training, L-infinity ball around x intersected with [0, 1], built from the
+ * attack module's PGD steps (src/attack/gradient-descent.ts), so training and evaluation attack with the same code:
+ * its uniform random start, the input gradient of the per-sample cross-entropy on logits with the TRUE labels (no
+ * label leaking), its update transform (sign, then the step size: src/optim's transforms) and its projection onto the
+ * eps-ball and the bounds.
+ * - "fgsm-rs": one step of 1.25 eps from the random start ("fast" adversarial training, Wong, Rice & Kolter 2020,
  *   arXiv:2001.03994).
- * - "pgd": `steps` signed-gradient steps of size `stepSize` (default 2.5 eps / steps) from a random start (Madry et al.
- *   2018, arXiv:1706.06083).
- * The loss is softmax cross-entropy on the model's logits with the TRUE labels (no label leaking).
+ * - "pgd": `steps` steps of `stepSize` (default 2.5 eps / steps) from the random start (Madry et al. 2018,
+ *   arXiv:1706.06083).
+ * Unlike the attack driver (src/attack/run.ts) there is no early stopping and no restart: training wants the last
+ * iterate of every input, and no extra forward pass to check which inputs are already adversarial.
  */
 import * as tf from "@tensorflow/tfjs";
+import { assertArg } from "../errors.js";
+import { misclassification } from "../attack/criteria.js";
+import {
+  disposeReplaced,
+  project,
+  randomStart,
+  resolveOptions,
+  updateTransform,
+} from "../attack/gradient-descent.js";
+import { adversarialGradient } from "../attack/loss.js";
+import { TfjsClassifier } from "../attack/model.js";
 import type { Rng } from "./rng.js";
 
 export type AdversarialMethod = "fgsm-rs" | "pgd";
@@ -20,39 +36,70 @@ export interface AdversarialConfig {
   stepSize?: number;
 }
 
+/** Inference-mode logits of a batch (what the training loop and the model workers hand in). */
 export type Logits = (x: tf.Tensor4D) => tf.Tensor2D;
 
-function project(xAdv: tf.Tensor4D, lower: tf.Tensor4D, upper: tf.Tensor4D): tf.Tensor4D {
-  return tf.minimum(tf.maximum(xAdv, lower), upper);
+/** The attack module's view of a logits function: inputs in [0, 1], no preprocessing, logits out. */
+function asClassifier(model: TfjsClassifier | Logits, x: tf.Tensor, classes: number): TfjsClassifier {
+  if (model instanceof TfjsClassifier) return model;
+  return new TfjsClassifier((xx) => model(xx as tf.Tensor4D), {
+    inputShape: x.shape.slice(1),
+    numClasses: classes,
+    outputKind: "logits",
+  });
 }
 
-/** Builds the adversarial batch for `x` (labels one-hot in `y`); the result is a new tensor, intermediates are freed. */
+/** Class indices from one-hot rows, or the indices themselves. */
+function classIndices(labels: tf.Tensor2D | Int32Array): Int32Array {
+  if (labels instanceof Int32Array) return labels;
+  return tf.tidy(() => tf.argMax(labels, 1)).dataSync() as Int32Array;
+}
+
+/**
+ * Builds the adversarial batch for `x` (labels one-hot [n, classes] or class indices); the result is a new tensor,
+ * intermediates are freed. The random start is seeded from `rng`, so a seeded run is reproducible. `model` may be a
+ * TfjsClassifier (e.g. TfjsClassifier.fromModel(model, { output: "logits" }), whose gradient fast path skips weight
+ * gradients) or a plain logits function.
+ */
 export function adversarialBatch(
-  logits: Logits,
+  model: TfjsClassifier | Logits,
   x: tf.Tensor4D,
-  y: tf.Tensor2D,
+  labels: tf.Tensor2D | Int32Array,
   config: AdversarialConfig,
   rng: Rng,
 ): tf.Tensor4D {
   const { eps } = config;
-  const steps = config.method === "fgsm-rs" ? 1 : (config.steps ?? 7);
-  const stepSize = config.stepSize ?? (config.method === "fgsm-rs" ? 1.25 * eps : (2.5 * eps) / steps);
-  const lossGrad = tf.grad((xx: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, logits(xx as tf.Tensor4D)));
-  return tf.tidy(() => {
-    const lower = tf.maximum(tf.sub(x, eps), 0) as tf.Tensor4D;
-    const upper = tf.minimum(tf.add(x, eps), 1) as tf.Tensor4D;
-    let xAdv = project(
-      tf.add(x, tf.randomUniform(x.shape, -eps, eps, "float32", rng.int())) as tf.Tensor4D,
-      lower,
-      upper,
-    );
-    for (let i = 0; i < steps; i++) {
-      const next = tf.tidy(() =>
-        project(tf.add(xAdv, tf.mul(tf.sign(lossGrad(xAdv)), stepSize)) as tf.Tensor4D, lower, upper),
-      );
-      xAdv.dispose();
-      xAdv = next;
-    }
-    return xAdv;
-  });
+  assertArg(eps > 0 && Number.isFinite(eps), () => `adversarial training: eps must be > 0, got ${eps}`);
+  const fgsmRs = config.method === "fgsm-rs";
+  const o = resolveOptions(
+    config.method,
+    "linf",
+    {
+      steps: fgsmRs ? 1 : config.steps,
+      ...(config.stepSize === undefined ? {} : { absStepsize: config.stepSize }),
+      randomStart: true,
+      earlyStop: false,
+    },
+    { steps: 7, relStepsize: fgsmRs ? 1.25 : 2.5 / (config.steps ?? 7), randomStart: true },
+  );
+  const stepSize = o.absStepsize ?? o.relStepsize * eps;
+  const classes = labels instanceof Int32Array ? 0 : labels.shape[1];
+  const classifier = asClassifier(model, x, classes);
+  const criterion = misclassification(classIndices(labels));
+  const transform = updateTransform(o, stepSize);
+  let xAdv = randomStart(x, eps, "linf", classifier.bounds, rng.int());
+  let state: unknown = transform.init(xAdv);
+  for (let i = 0; i < o.steps; i++) {
+    const [next, nextState] = tf.tidy(() => {
+      const { grad } = adversarialGradient(classifier, xAdv, criterion);
+      const [u, s] = transform.update(grad, state as never);
+      return [project(o, tf.add(xAdv, u), x, eps, classifier.bounds), s as tf.TensorContainer];
+    });
+    xAdv.dispose();
+    disposeReplaced(state, nextState);
+    xAdv = next as tf.Tensor;
+    state = nextState;
+  }
+  disposeReplaced(state, undefined);
+  return xAdv as tf.Tensor4D;
 }

@@ -7,10 +7,11 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/index.js";
 import { GradoptError } from "../errors.js";
+import { TfjsClassifier } from "../attack/model.js";
 import { adversarialBatch, type AdversarialConfig, type Logits } from "./adversarial.js";
 import { evaluateLoss } from "./evaluate.js";
 import { fileIOHandler } from "./file-io.js";
-import { buildCnn } from "./model.js";
+import { buildCnn, type CnnOptions } from "./model.js";
 import { ModelWorkerPool } from "../tf/workers/index.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
 
@@ -31,6 +32,8 @@ export interface TrainOptions {
   schedule?: "cosine" | "constant";
   /** Start from this model instead of a fresh buildCnn(). */
   initialModel?: tf.LayersModel;
+  /** Size of a fresh buildCnn() (channels per conv stage, convolutions per stage, dense units); not with initialModel. */
+  architecture?: Pick<CnnOptions, "filters" | "convsPerStage" | "dense">;
   /** Directory to checkpoint into (model.json + weights.bin) after each epoch. */
   out?: string;
   /**
@@ -162,10 +165,15 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
     throw new GradoptError("E_ARG", "train: no training examples left after the validation split");
 
   const [, h, w, c] = data.shape;
-  const model = options.initialModel ?? buildCnn({ inputShape: [h, w, c], classes, seed });
+  if (options.initialModel && options.architecture)
+    throw new GradoptError("E_ARG", "train: architecture applies to a fresh model, not to initialModel");
+  const model =
+    options.initialModel ?? buildCnn({ inputShape: [h, w, c], classes, seed, ...options.architecture });
   const optimizer = tf.train.adam(lr);
   const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
   const inference: Logits = (x) => model.apply(x, { training: false }) as tf.Tensor2D;
+  // The attack module's wrapper: under a gradient tape its fast path skips the weight gradients (input ones only).
+  const attackModel = TfjsClassifier.fromModel(model, { output: "logits", onWarning: () => {} });
   const workers = options.workers ?? 0;
   if (workers > 1 && model.nonTrainableWeights.length > 0) {
     throw new GradoptError(
@@ -228,7 +236,7 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
             const x = tf.tensor4d(buf.subarray(0, n * h * w * c), [n, h, w, c]);
             const labels = tf.tensor1d(labelBuf.subarray(0, n), "int32");
             const y = tf.oneHot(labels, classes) as tf.Tensor2D;
-            const xTrain = adv ? adversarialBatch(inference, x, y, adv, rng) : x;
+            const xTrain = adv ? adversarialBatch(attackModel, x, labelBuf.subarray(0, n), adv, rng) : x;
             let hits: tf.Scalar | undefined;
             const l = optimizer.minimize(() => {
               const z = model.apply(xTrain, { training: true }) as tf.Tensor2D;

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TfjsClassifier } from "../model.js";
 import type { AttackResult } from "../run.js";
 import type { RgbImage } from "./decode.js";
-import { encodePng, perturbationOnOriginal, type Photo } from "./photo.js";
+import { encodePng, imageToInput, perturbationOnOriginal, type Photo } from "./photo.js";
 import { signedGradientImage } from "./signed-gradient.js";
 
 export interface EpsPrediction {
@@ -46,6 +46,127 @@ function tensorToRgb(x: tf.Tensor): RgbImage {
 const escape = (s: string) =>
   s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 
+/** One picture of the figure set: its file name, what it is, its caption, and the pixels. */
+export interface PhotoFigure {
+  file: string;
+  /** "input", "signed-gradient", "adversarial" (at the model's resolution) or "adversarial-full" (the photo's). */
+  kind: "input" | "signed-gradient" | "adversarial" | "adversarial-full";
+  /** The eps of an adversarial. */
+  eps?: number;
+  caption: string;
+  image: RgbImage;
+  /** For "adversarial-full": the full-resolution image cropped and resized again and classified (does it still fool?). */
+  recheck?: FullResolutionCheck;
+}
+
+export interface FullResolutionCheck {
+  top: number;
+  topName: string;
+  confidence: number;
+  trueConfidence: number;
+}
+
+/**
+ * Classifies a full-resolution image the way the photo was: the same centre crop and resize to the model's input. The
+ * resampled perturbation is smoother than the one found at the model's resolution, so its effect can differ.
+ */
+export function recheckFullResolution(
+  model: TfjsClassifier,
+  photo: Photo,
+  full: RgbImage,
+  label: number,
+): FullResolutionCheck {
+  const again = imageToInput(full, photo.input.shape.slice(1));
+  const [top, conf, trueConf] = tf.tidy(() => {
+    const p = tf.softmax(model.logits(again.input));
+    return [tf.argMax(p, 1), tf.max(p, 1), tf.slice(p, [0, label], [1, 1])];
+  });
+  const k = top!.dataSync()[0]!;
+  const out = {
+    top: k,
+    topName: model.classNames[k] ?? String(k),
+    confidence: conf!.dataSync()[0]!,
+    trueConfidence: trueConf!.dataSync()[0]!,
+  };
+  tf.dispose([top!, conf!, trueConf!, again.input]);
+  return out;
+}
+
+const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
+
+/**
+ * The seed article's figure set for input 0 of `result` (photo = its source): the input, the signed gradient, and
+ * the adversarial image per eps at the model's resolution and mapped back onto the photo's own resolution, captioned
+ * with the top prediction and its confidence and the true class's confidence. `fullResolution: false` skips the
+ * full-resolution ones (each costs a resample and a PNG at the photo's size).
+ */
+export function photoFigures(
+  model: TfjsClassifier,
+  photo: Photo,
+  result: AttackResult,
+  options: { fullResolution?: boolean } = {},
+): PhotoFigure[] {
+  const names = model.classNames;
+  const label = result.labels[0]!;
+  const clean = result.clean;
+  const out: PhotoFigure[] = [
+    {
+      file: "input.png",
+      kind: "input",
+      caption: `Input: ${names[clean.predictions[0]!]} ${pct(clean.confidence[0]!)} (true class ${names[label]}: ${pct(clean.trueConfidence[0]!)})`,
+      image: tensorToRgb(photo.input),
+    },
+  ];
+  const sg = signedGradientImage(model, photo.input, result.labels);
+  out.push({
+    file: "signed-gradient.png",
+    kind: "signed-gradient",
+    caption: `sign of the loss gradient for ${names[label]} (black -1, grey 0, white +1)`,
+    image: tensorToRgb(sg),
+  });
+  sg.dispose();
+  for (const p of perEpsPredictions(result, names)) {
+    const r = result.results.find((e) => e.eps === p.eps)!;
+    const caption = `eps = ${p.eps}: ${p.topName} ${pct(p.confidence)} (true class ${names[label]}: ${pct(p.trueConfidence)})`;
+    out.push({
+      file: `eps-${p.eps}.png`,
+      kind: "adversarial",
+      eps: p.eps,
+      caption,
+      image: tensorToRgb(r.clipped),
+    });
+    if (options.fullResolution === false) continue;
+    const full = perturbationOnOriginal(photo, r.clipped);
+    const recheck = recheckFullResolution(model, photo, full, label);
+    out.push({
+      file: `eps-${p.eps}-full.png`,
+      kind: "adversarial-full",
+      eps: p.eps,
+      caption:
+        `eps = ${p.eps}, perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo; ` +
+        `classified again: ${recheck.topName} ${pct(recheck.confidence)} (true class ${names[label]}: ${pct(recheck.trueConfidence)})`,
+      image: full,
+      recheck,
+    });
+  }
+  return out;
+}
+
+/** Writes figures as PNGs plus a figures.html showing the model-resolution ones with captions; returns the files. */
+export function writeFigureFiles(dir: string, figures: readonly PhotoFigure[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  for (const f of figures) writeFileSync(join(dir, f.file), encodePng(f.image));
+  const html = [
+    "<!doctype html><meta charset=utf-8><title>gradopt attack figures</title>",
+    "<style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;vertical-align:top;max-width:300px}img{width:224px;image-rendering:pixelated}</style>",
+    ...figures
+      .filter((f) => f.kind !== "adversarial-full")
+      .map((f) => `<figure><img src="${f.file}"><figcaption>${escape(f.caption)}</figcaption></figure>`),
+  ].join("\n");
+  writeFileSync(join(dir, "figures.html"), html + "\n");
+  return [...figures.map((f) => join(dir, f.file)), join(dir, "figures.html")];
+}
+
 /** Writes the figure set for input 0 of `result` (photo = its source) into `dir`; returns the files written. */
 export function writePhotoFigures(
   dir: string,
@@ -53,45 +174,5 @@ export function writePhotoFigures(
   photo: Photo,
   result: AttackResult,
 ): string[] {
-  mkdirSync(dir, { recursive: true });
-  const names = model.classNames;
-  const label = result.labels[0]!;
-  const files: Array<{ file: string; caption: string }> = [];
-  const put = (file: string, img: RgbImage, caption: string) => {
-    writeFileSync(join(dir, file), encodePng(img));
-    files.push({ file, caption });
-  };
-  const pct = (p: number) => `${(100 * p).toFixed(2)}%`;
-  const clean = result.clean;
-  put(
-    "input.png",
-    tensorToRgb(photo.input),
-    `Input: ${names[clean.predictions[0]!]} ${pct(clean.confidence[0]!)} (true class ${names[label]}: ${pct(clean.trueConfidence[0]!)})`,
-  );
-  const sg = signedGradientImage(model, photo.input, result.labels);
-  put(
-    "signed-gradient.png",
-    tensorToRgb(sg),
-    `sign of the loss gradient for ${names[label]} (black -1, grey 0, white +1)`,
-  );
-  sg.dispose();
-  for (const p of perEpsPredictions(result, names)) {
-    const r = result.results.find((e) => e.eps === p.eps)!;
-    const caption = `eps = ${p.eps}: ${p.topName} ${pct(p.confidence)} (true class ${names[label]}: ${pct(p.trueConfidence)})`;
-    put(`eps-${p.eps}.png`, tensorToRgb(r.clipped), caption);
-    put(
-      `eps-${p.eps}-full.png`,
-      perturbationOnOriginal(photo, r.clipped),
-      `${caption}; perturbation resampled onto the ${photo.original.width}x${photo.original.height} photo (re-check before relying on it)`,
-    );
-  }
-  const html = [
-    "<!doctype html><meta charset=utf-8><title>gradopt attack figures</title>",
-    "<style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;vertical-align:top;max-width:300px}img{width:224px;image-rendering:pixelated}</style>",
-    ...files
-      .filter((f) => !f.file.endsWith("-full.png"))
-      .map((f) => `<figure><img src="${f.file}"><figcaption>${escape(f.caption)}</figcaption></figure>`),
-  ].join("\n");
-  writeFileSync(join(dir, "figures.html"), html + "\n");
-  return [...files.map((f) => join(dir, f.file)), join(dir, "figures.html")];
+  return writeFigureFiles(dir, photoFigures(model, photo, result));
 }

@@ -11,5 +11,14 @@ export {
   type Photo,
 } from "./photo.js";
 export { signedGradientImage } from "./signed-gradient.js";
-export { perEpsPredictions, writePhotoFigures, type EpsPrediction } from "./figures.js";
+export {
+  perEpsPredictions,
+  photoFigures,
+  recheckFullResolution,
+  writeFigureFiles,
+  writePhotoFigures,
+  type EpsPrediction,
+  type PhotoFigure,
+  type FullResolutionCheck,
+} from "./figures.js";
 export { jpegOrientation, applyOrientation } from "./orientation.js";

@@ -6,6 +6,7 @@
 import { PNG } from "pngjs";
 import * as tf from "@tensorflow/tfjs";
 import { GradoptError } from "../../errors.js";
+import { DEFAULT_INPUT_SIDE } from "../model.js";
 import { readImage, type RgbImage } from "./decode.js";
 import { centreCropBox, resampleRegion, type CropBox, type ResizeFit } from "./resize.js";
 
@@ -19,14 +20,18 @@ export interface Photo {
 }
 
 /** Side used for a model whose input height/width are dynamic (null or -1): the ImageNet models' 224. */
-export const DEFAULT_IMAGE_SIDE = 224;
+export const DEFAULT_IMAGE_SIDE = DEFAULT_INPUT_SIDE;
 
-/** Checks that a model input shape [h, w, c] can take an image (c = 1 or 3; dynamic h, w become DEFAULT_IMAGE_SIDE). */
+/**
+ * Checks that a model input shape [h, w, c] can take an image (c = 1 or 3; dynamic h, w become DEFAULT_IMAGE_SIDE,
+ * and `defaulted` says so, for the caller to tell the user).
+ */
 export function imageInputSize(
   inputShape: readonly (number | null)[],
   flag = "--model",
-): { height: number; width: number; channels: 1 | 3 } {
+): { height: number; width: number; channels: 1 | 3; defaulted: boolean } {
   const [h, w, c] = inputShape;
+  const defaulted = h === null || h === -1 || w === null || w === -1;
   const side = (d: number | null | undefined) => (d === null || d === -1 ? DEFAULT_IMAGE_SIDE : d);
   const height = side(h);
   const width = side(w);
@@ -41,7 +46,7 @@ export function imageInputSize(
       `${flag}: the model's input shape [${inputShape.join(", ")}] cannot take an image (need [height, width, 1 or 3])`,
     );
   }
-  return { height: height!, width: width!, channels: c };
+  return { height: height!, width: width!, channels: c, defaulted };
 }
 
 /** ITU-R BT.601 luma, for single-channel models. */

@@ -27,14 +27,17 @@ import {
 } from "../../attack/index.js";
 import {
   decodeImage,
+  imageInputSize,
   imageToInput,
   perEpsPredictions,
-  writePhotoFigures,
+  photoFigures,
+  writeFigureFiles,
   type Photo,
+  type PhotoFigure,
 } from "../../attack/image/index.js";
 import {
   IMAGENET_PRESETS,
-  loadImageClassifier,
+  loadImageClassifierWithInfo,
   resolveLabel,
   topK as topPredictions,
 } from "../../attack/presets.js";
@@ -77,9 +80,11 @@ interface AttackFlags extends GlobalOptions {
   limit?: string;
   out?: string;
   reverse?: boolean;
+  fullResolution: boolean;
   batchSize: string;
   seed: string;
   preprocessing: string;
+  inputSize?: string;
   backend?: string;
   sanity: boolean;
   queries?: string;
@@ -137,23 +142,39 @@ function buildAttack(f: AttackFlags): Attack {
   }
 }
 
-function parsePreprocessing(text: string): Preprocessing {
+/** undefined for "auto": the loader decides (preset, Keras MobileNet by name, a leading Rescaling layer, else [0, 1]). */
+function parsePreprocessing(text: string): Preprocessing | undefined {
+  if (text === "auto") return undefined;
   if (text === "none" || text === "mobilenet") return text;
   const m = /^([^:]+):(.+)$/.exec(text);
   if (!m)
     throw new GradoptError(
       "E_FLAG",
-      `--preprocessing: expected none, mobilenet or MEAN:STD (each a number or a comma list), got '${text}'`,
+      `--preprocessing: expected auto, none, mobilenet or MEAN:STD (each a number or a comma list), got '${text}'`,
     );
   const mean = parseNumberList("--preprocessing mean", m[1]!);
   const std = parseNumberList("--preprocessing std", m[2]!);
   return { mean: mean.length === 1 ? mean[0]! : mean, std: std.length === 1 ? std[0]! : std };
 }
 
+/** `--input-size N` (square) or `HxW`. */
+function parseInputSize(text: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
+  const h = m ? Number(m[1]) : NaN;
+  const w = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!(h >= 1 && w >= 1))
+    throw new GradoptError(
+      "E_FLAG",
+      `--input-size: expected a side (224) or HEIGHTxWIDTH (224x160), got '${text}'`,
+    );
+  return [h, w];
+}
+
 /** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
 function loadInputs(
   f: AttackFlags,
   model: TfjsClassifier,
+  warn: (m: string) => void = () => {},
 ): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
   const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
   if (f.split !== "test" && f.split !== "train")
@@ -162,6 +183,12 @@ function loadInputs(
   if (!existsSync(data)) throw new GradoptError("E_IO", "no such file or directory", { file: data });
   if (statSync(data).isFile()) {
     // A JPEG/PNG photo of any size: centre-cropped and resized (antialiased bilinear) to the model's input.
+    const size = imageInputSize(model.inputShape);
+    if (size.defaulted)
+      warn(
+        `the model's input height and width are open ([${model.inputShape.join(", ")}]): the photo is resized to ` +
+          `${size.height}x${size.width} (pass --input-size to choose)`,
+      );
     const photo = imageToInput(
       decodeImage(readFileSync(data), data),
       model.inputShape.map((d) => d ?? null),
@@ -188,6 +215,12 @@ function loadInputs(
   };
 }
 
+function describePreprocessing(p: Preprocessing): string {
+  if (p === "none") return "none: pixels on [0, 1]";
+  if (p === "mobilenet") return "mobilenet: 2x - 1, pixels on [-1, 1]";
+  return `(x - ${JSON.stringify(p.mean)}) / ${JSON.stringify(p.std)}`;
+}
+
 /** Where a photo's figure set goes: OUT/figures/, else next to the --report file (REPORT-figures/). */
 function figuresDir(f: AttackFlags): string {
   return f.out ? join(f.out, "figures") : `${f.report!.replace(/\.html?$/i, "")}-figures`;
@@ -202,7 +235,7 @@ export function register(program: Command): void {
       )
       .option(
         "--model <dir>",
-        "TensorFlow.js model directory (model.json), URL, or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)",
+        "TensorFlow.js model directory (model.json), URL (tfhub.dev addresses too), or preset (mobilenet-v1, mobilenet-v2, mobilenet-v3)",
         defaultModelDir(),
       )
       .option(
@@ -224,15 +257,27 @@ export function register(program: Command): void {
       .option("--steps <n>", "iterations of bim, pgd, mifgsm (steps per c for cw, max steps for deepfool)")
       .option("--stepsize <a>", "absolute step size of iterative attacks (default relative to eps)")
       .option("--restarts <n>", "random restarts of pgd (per input, best kept)")
-      .option("--targeted <k>", "targeted attack towards class k")
+      .option("--targeted <k>", "targeted attack towards class k (index or name)")
       .option("--top-k <k>", "success when the true label leaves the top k")
       .option("--label <k>", "true label of a single --image/--data image: class index or name")
       .option("--limit <n>", "attack only the first n images")
       .option("--out <dir>", "write adversarial PNGs (and re-check them after 8-bit quantisation)")
       .option("--reverse", "the reverse step: x - eps * sign(grad), raising the true class's confidence")
+      .option(
+        "--no-full-resolution",
+        "photos: skip mapping each adversarial back onto the photo's own resolution (and classifying it again)",
+      )
       .option("--batch-size <n>", "images per forward/backward pass", "128")
       .option("--seed <n>", "seed of random starts", "0")
-      .option("--preprocessing <p>", "inside the model: none, mobilenet ([-1, 1]) or MEAN:STD", "none")
+      .option(
+        "--preprocessing <p>",
+        "inside the model: auto (preset's; Keras MobileNet V1/V2 by name: [-1, 1]; a leading Rescaling layer: [0, 255]; else [0, 1]), none, mobilenet ([-1, 1]) or MEAN:STD",
+        "auto",
+      )
+      .option(
+        "--input-size <n>",
+        "input side N or HxW for models whose input height/width are open (default: the preset's, else 224)",
+      )
       .option("--backend <name>", "wasm, cpu or tensorflow (default: the best available)")
       .option("--no-sanity", "skip the sanity checks")
       .option("--report <file>", "also write an HTML report (accuracy against eps, example images)")
@@ -247,9 +292,8 @@ export function register(program: Command): void {
     const epsilons = parseNumberList("--eps", f.eps);
     for (const e of epsilons)
       if (!(e >= 0)) throw new GradoptError("E_FLAG", `--eps: budgets must be >= 0, got ${e}`);
-    const targeted = f.targeted === undefined ? undefined : parseNumber("--targeted", f.targeted);
     const topK = f.topK === undefined ? undefined : parsePositiveInt("--top-k", f.topK);
-    if (targeted !== undefined && topK !== undefined)
+    if (f.targeted !== undefined && topK !== undefined)
       throw new GradoptError("E_FLAG", "--targeted and --top-k exclude each other");
     if (f.backend !== undefined && !["wasm", "cpu", "tensorflow", "webgl", "webgpu"].includes(f.backend))
       throw new GradoptError("E_FLAG", `--backend: expected wasm, cpu or tensorflow, got '${f.backend}'`);
@@ -267,21 +311,41 @@ export function register(program: Command): void {
       warnings.push(m);
       if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
     };
-    const model = await loadImageClassifier(modelPath, {
+    const preprocessing = parsePreprocessing(f.preprocessing);
+    const inputSize = f.inputSize === undefined ? undefined : parseInputSize(f.inputSize);
+    const { model, preprocessing: prep } = await loadImageClassifierWithInfo(modelPath, {
       batchSize: parsePositiveInt("--batch-size", f.batchSize),
-      preprocessing: parsePreprocessing(f.preprocessing),
+      ...(preprocessing !== undefined ? { preprocessing } : {}),
+      ...(inputSize ? { inputSize } : {}),
       onWarning,
+    }).catch((err: unknown) => {
+      // The model's own fixed size contradicts --input-size: name the flag.
+      if (err instanceof GradoptError && /^input size /.test(err.message))
+        throw new GradoptError("E_FLAG", `--input-size: ${err.message}`);
+      throw err;
     });
+    if (prep.source === "default" && (model.numClasses === 1000 || model.numClasses === 1001))
+      onWarning(
+        `an ImageNet-sized model with no known input range: assuming pixels on [0, 1]. Pass --preprocessing ` +
+          "mobilenet if it expects [-1, 1] (TF-slim / Keras MobileNet, Inception) or MEAN:STD",
+      );
+    // A target class by index, or by name (e.g. an ImageNet class), like --label.
+    const targeted =
+      f.targeted === undefined
+        ? undefined
+        : /^[-+\d.eE]+$/.test(f.targeted.trim())
+          ? parseNumber("--targeted", f.targeted)
+          : resolveLabel(model.classNames, f.targeted, "--targeted");
     if (
       targeted !== undefined &&
       !(Number.isInteger(targeted) && targeted >= 0 && targeted < model.numClasses)
     ) {
       throw new GradoptError(
         "E_FLAG",
-        `--targeted: expected a class index in [0, ${model.numClasses - 1}], got ${f.targeted}`,
+        `--targeted: expected a class index in [0, ${model.numClasses - 1}] or a class name, got ${f.targeted}`,
       );
     }
-    const inputs = loadInputs(f, model);
+    const inputs = loadInputs(f, model, onWarning);
     const classNames =
       model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses
         ? inputs.classNames
@@ -299,18 +363,54 @@ export function register(program: Command): void {
     if (f.out) quantized = saveAdversarialPngs(model, result, inputs.x, f.out);
     const summary = result.summary();
     const photo = inputs.photo;
+    const figures: PhotoFigure[] | undefined =
+      photo && (f.out || f.report)
+        ? photoFigures(model, photo, result, { fullResolution: f.fullResolution })
+        : undefined;
     const photoOut = photo
       ? {
           file: f.image ?? f.data,
+          // How the photo became the model's input (the interpolation is part of what was attacked).
+          resize: {
+            from: [photo.original.width, photo.original.height],
+            crop: photo.box,
+            to: photo.input.shape.slice(1, 3),
+            method:
+              "centre crop to the input's aspect, then antialiased bilinear (triangle filter widened by the shrink factor)",
+          },
           trueClass: classNames[inputs.labels[0]!],
           top5: topPredictions(model, inputs.x, 5)[0],
           perEps: perEpsPredictions(result, classNames),
-          ...(f.out || f.report ? { figures: writePhotoFigures(figuresDir(f), model, photo, result) } : {}),
+          ...(figures
+            ? {
+                figures: writeFigureFiles(figuresDir(f), figures),
+                // The adversarials mapped onto the photo's resolution, cropped, resized and classified again.
+                ...(f.fullResolution
+                  ? {
+                      fullResolution: figures
+                        .filter((g) => g.kind === "adversarial-full")
+                        .map((g) => ({
+                          eps: g.eps!,
+                          file: g.file,
+                          width: g.image.width,
+                          height: g.image.height,
+                          ...g.recheck!,
+                        })),
+                    }
+                  : {}),
+              }
+            : {}),
         }
       : undefined;
     const json = {
       ...summary,
       ...(photoOut ? { image: photoOut } : {}),
+      preprocessing: {
+        value: model.preprocessing,
+        source: prep.source,
+        reason: prep.reason,
+        inputShape: model.inputShape,
+      },
       warnings,
       backend,
       labels: inputs.labelSource,
@@ -321,6 +421,7 @@ export function register(program: Command): void {
     emit(f, json, () => {
       const lines = [
         `${summary.attack} (${summary.distance}, ${summary.criterion}${targeted !== undefined ? ` -> ${classNames[targeted]}` : ""}) on ${summary.n} images, backend ${backend}, ${seconds.toFixed(1)} s`,
+        `preprocessing ${describePreprocessing(model.preprocessing)} (${prep.reason})`,
         `clean accuracy ${(100 * summary.clean.accuracy).toFixed(1)}%`,
         "eps       accuracy  success   confidence  max-Linf  max-L2" + (quantized ? "   uint8-accuracy" : ""),
         ...summary.results.map((r, i) =>
@@ -347,6 +448,10 @@ export function register(program: Command): void {
           lines.push(
             `reverse step: true class ${(100 * result.clean.trueConfidence[0]!).toFixed(2)}% before -> ${photoOut.perEps.map((p) => `${(100 * p.trueConfidence).toFixed(2)}% at eps ${p.eps}`).join(", ")}`,
           );
+        for (const c of photoOut.fullResolution ?? [])
+          lines.push(
+            `eps ${c.eps} at ${c.width}x${c.height} (classified again): ${c.topName} ${(100 * c.confidence).toFixed(2)}%, true class ${photoOut.trueClass} ${(100 * c.trueConfidence).toFixed(2)}%`,
+          );
         if (photoOut.figures)
           lines.push(
             `figures (input, signed gradient, adversarial per eps) in ${join(figuresDir(f), "figures.html")}`,
@@ -365,6 +470,28 @@ export function register(program: Command): void {
         backend,
         seconds,
         ...extra,
+        ...(photoOut && figures
+          ? {
+              photo: {
+                file: photoOut.file!,
+                trueClass: photoOut.trueClass ?? String(inputs.labels[0]),
+                labelSource: inputs.labelSource,
+                preprocessing: `${describePreprocessing(model.preprocessing)} (${prep.reason})`,
+                top5: photoOut.top5 ?? [],
+                figures: figures
+                  .filter((g) => g.kind !== "adversarial-full")
+                  .map((g) => ({
+                    kind: g.kind,
+                    ...(g.eps !== undefined ? { eps: g.eps } : {}),
+                    caption: g.caption,
+                    image: { ...g.image, channels: 3 as const },
+                  })),
+                reverse: f.reverse === true,
+                figuresDir: figuresDir(f),
+                ...(photoOut.fullResolution ? { fullResolution: photoOut.fullResolution } : {}),
+              },
+            }
+          : {}),
       });
     }
     result.dispose();
@@ -420,9 +547,11 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
     warnings.push(m);
     if (!f.json) process.stderr.write(`gradopt: warning: ${m}\n`);
   };
+  const preprocessing = parsePreprocessing(f.preprocessing);
   const model = await TfjsClassifier.load(f.model, {
     batchSize: parsePositiveInt("--batch-size", f.batchSize),
-    preprocessing: parsePreprocessing(f.preprocessing),
+    ...(preprocessing !== undefined ? { preprocessing } : {}),
+    ...(f.inputSize !== undefined ? { inputSize: parseInputSize(f.inputSize) } : {}),
     onWarning,
   });
   const inputs = loadInputs(f, model);

@@ -21,7 +21,14 @@ import {
 } from "../../train/index.js";
 import type { Logits } from "../../train/adversarial.js";
 import { writeTrainReport } from "../../report/commands/index.js";
-import { emit, parseNumber, parsePositiveInt, withGlobalFlags, type GlobalOptions } from "../common.js";
+import {
+  emit,
+  parseNumber,
+  parseNumberList,
+  parsePositiveInt,
+  withGlobalFlags,
+  type GlobalOptions,
+} from "../common.js";
 
 interface TrainFlags extends GlobalOptions {
   data?: string;
@@ -36,6 +43,8 @@ interface TrainFlags extends GlobalOptions {
   augment: string;
   out: string;
   init?: string;
+  filters?: string;
+  dense?: string;
   limit?: string;
   maxSteps?: string;
   workers: string;
@@ -58,6 +67,28 @@ function adversarialFlags(f: TrainFlags): AdversarialConfig | undefined {
   const cfg: AdversarialConfig = { method: f.adversarial, eps };
   if (f.steps !== undefined) cfg.steps = parsePositiveInt("--steps", f.steps);
   return cfg;
+}
+
+/** --filters / --dense: the size of a fresh CNN (a model given by --init keeps its own). */
+function architectureFlags(f: TrainFlags): { filters?: number[]; dense?: number } | undefined {
+  if (f.filters === undefined && f.dense === undefined) return undefined;
+  if (f.init !== undefined)
+    throw new GradoptError(
+      "E_FLAG",
+      `${f.filters !== undefined ? "--filters" : "--dense"}: sets the size of a fresh model; the model from --init keeps its own`,
+    );
+  const out: { filters?: number[]; dense?: number } = {};
+  if (f.filters !== undefined) {
+    const filters = parseNumberList("--filters", f.filters);
+    if (filters.length === 0 || !filters.every((v) => Number.isInteger(v) && v > 0))
+      throw new GradoptError(
+        "E_FLAG",
+        `--filters: expected comma-separated positive integers (channels per conv stage), got '${f.filters}'`,
+      );
+    out.filters = filters;
+  }
+  if (f.dense !== undefined) out.dense = parsePositiveInt("--dense", f.dense);
+  return out;
 }
 
 export function register(program: Command): void {
@@ -90,6 +121,8 @@ export function register(program: Command): void {
         "gradopt-model",
       )
       .option("--init <dir>", "start from this TensorFlow.js model instead of fresh weights")
+      .option("--filters <list>", "channels of the conv stages of a fresh model, e.g. 32,64 (default 16,32)")
+      .option("--dense <n>", "units of the hidden dense layer of a fresh model (default 128)")
       .option("--limit <n>", "use only the first N training examples")
       .option("--max-steps <n>", "stop after N optimiser steps")
       .option(
@@ -114,6 +147,7 @@ export function register(program: Command): void {
     if (f.augment !== "none" && f.augment !== "flip")
       throw new GradoptError("E_FLAG", `--augment: expected none or flip, got '${f.augment}'`);
     const adversarial = adversarialFlags(f);
+    const architecture = architectureFlags(f);
     const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
     const maxSteps = f.maxSteps === undefined ? undefined : parsePositiveInt("--max-steps", f.maxSteps);
     const dir = f.data ?? fullFashionMnistDir();
@@ -148,6 +182,19 @@ export function register(program: Command): void {
           )
         : null;
     let barEpoch = 0;
+    const trainedWith = {
+      command,
+      seed,
+      epochs,
+      batchSize,
+      lr,
+      augment: f.augment,
+      adversarial: adversarial ?? null,
+      architecture: architecture ?? null,
+      workers,
+      data: dir,
+      backend,
+    };
     const result = await trainClassifier(data, {
       epochs,
       batchSize,
@@ -157,22 +204,12 @@ export function register(program: Command): void {
       adversarial,
       augment: f.augment as Augmentation,
       initialModel,
+      ...(architecture ? { architecture } : {}),
       maxSteps,
       workers,
       out: f.out,
       metadata: {
-        trainedWith: {
-          command,
-          seed,
-          epochs,
-          batchSize,
-          lr,
-          augment: f.augment,
-          adversarial: adversarial ?? null,
-          workers,
-          data: dir,
-          backend,
-        },
+        trainedWith,
         previous,
       },
       onBatch: (p) => {
@@ -237,18 +274,7 @@ export function register(program: Command): void {
       }
       await saveClassifier(result.model, f.out, {
         classNames: data.classNames,
-        trainedWith: {
-          command,
-          seed,
-          epochs,
-          batchSize,
-          lr,
-          augment: f.augment,
-          adversarial: adversarial ?? null,
-          workers,
-          data: dir,
-          backend,
-        },
+        trainedWith,
         history: result.history,
         previous,
         test,

@@ -31,7 +31,6 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const np = p.length;
   const N = n + nt;
   const lin = new Linearizer(problem, targets.indices, p);
-  const linAhead = new Linearizer(problem, targets.indices, p);
   const delays = problem.delays;
   const y = new Float64Array(n);
   const yA = new Float64Array(n);
@@ -43,58 +42,60 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
   const pm = Float64Array.from(p);
-  const w = new Float64Array(n);
+  const gY = new Float64Array(n);
+  const gP = new Float64Array(nt);
+  const wNow = new Float64Array(m * n);
+  const wAhead = new Float64Array(m * n);
+  const lamAhead = new Float64Array(n);
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
   const integrals = ctx.compiled.integrals;
   const flip = (s: Side): Side => (s === "left" ? "right" : "left");
+  // B_j(t)^T lambda(t) enters the quadratures only through history parameters or delays that are targets.
+  const needYp = delays.map((_, j) => {
+    for (let k = 0; k < nt; k++) if (ctx.dtau[j * nt + k] !== 0) return true;
+    return false;
+  });
+  const wNowBlocks = Array.from({ length: m }, (_, j) => wNow.subarray(j * n, (j + 1) * n));
+  const needNow = problem.history.dp !== undefined || needYp.some((v) => v);
 
   const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
-    const t = T - r;
+    const t = exactT.get(r) ?? T - r;
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
-    const A = lin.dy(t, y, z, p);
-    // out_lambda = A^T lambda
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let l = 0; l < n; l++) acc += A[l * n + i]! * x[l]!;
-      out[i] = acc;
-    }
+    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t.
+    gY.fill(0);
+    gP.fill(0);
+    if (needNow) wNow.fill(0);
+    lin.vjp(t, y, z, p, x, gY, needNow ? wNow : null, gP);
     // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
     for (let j = 0; j < m; j++) {
       const ta = t + tau[j]!;
       if (ta > T) continue;
       traj.y(ta, yA, ts);
-      traj.lagged(ta, yA, zA, lags, ts);
-      const B = linAhead.dz(ta, yA, zA, p);
-      const Bj = j * n * n;
-      const off = j * N;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * xlag[off + l]!;
-        out[i] = out[i]! + acc;
+      // z(t + tau_j): block j is y(t) itself; the others y(t + tau_j - tau_k).
+      for (let k = 0; k < m; k++) {
+        if (k === j) zA.set(y, k * n);
+        else {
+          traj.y(ta - tau[k]!, ypBuf, ts);
+          zA.set(ypBuf, k * n);
+        }
       }
+      for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
+      wAhead.fill(0);
+      lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
+      for (let i = 0; i < n; i++) gY[i] = gY[i]! + wAhead[j * n + i]!;
     }
-    // Quadratures: lambda^T b_k.
-    const Fp = lin.dp(t, y, z, p);
-    for (let k = 0; k < nt; k++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += x[i]! * Fp[i * nt + k]!;
-      out[n + k] = acc;
-    }
-    if (m > 0) {
-      const B = lin.dz(t, y, z, p);
+    for (let i = 0; i < n; i++) out[i] = gY[i]!;
+    for (let k = 0; k < nt; k++) out[n + k] = gP[k]!;
+    if (needNow)
       for (let j = 0; j < m; j++) {
         const tl = t - tau[j]!;
-        // w = B_j^T lambda
-        const Bj = j * n * n;
-        for (let i = 0; i < n; i++) {
-          let acc = 0;
-          for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * x[l]!;
-          w[i] = acc;
-        }
-        const inHistory = tl < t0 || (tl === t0 && ts === "left");
+        const w = wNowBlocks[j]!;
+        // Compared with xi = t0 + tau_j as the breaking point list has it: t - tau_j may round off t0 at t = xi.
+        const xi = t0 + tau[j]!;
+        const inHistory = t < xi || (t === xi && ts === "left");
         if (inHistory && problem.history.dp) {
           historyDp(problem, tl, p, targets.indices, phiP, scratch);
           for (let k = 0; k < nt; k++) {
@@ -103,16 +104,13 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
             out[n + k] = out[n + k]! + acc;
           }
         }
-        let needYp = false;
-        for (let k = 0; k < nt; k++) if (ctx.dtau[j * nt + k] !== 0) needYp = true;
-        if (needYp) {
+        if (needYp[j]) {
           traj.yPrime(tl, ypBuf, ts);
           let wy = 0;
           for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
           for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * ctx.dtau[j * nt + k]!;
         }
       }
-    }
     for (const it of integrals) {
       const inside =
         (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
@@ -126,6 +124,11 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
 
   const R = T - t0;
   const toR = (t: number) => Math.min(R, Math.max(0, T - t));
+  // T - (T - t) need not round back to t: at a stop, the right-hand side must see the forward breaking point exactly (its
+  // one-sided values, the history indicator), or a stage lands on the wrong side of a jump.
+  const exactT = new Map<number, number>();
+  for (const x of [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t), t0, T])
+    exactT.set(toR(x), x);
   const track = integrateLinearDDE({
     N,
     t0: 0,
@@ -147,6 +150,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     })),
     rtol,
     atol,
+    quadratures: nt,
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 
@@ -170,8 +174,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   return {
     gradient,
     adjoint: (t, out) => {
-      track.eval(toR(t), xs);
-      out.set(xs.subarray(0, n));
+      track.eval(toR(t), out);
       return out;
     },
     track,

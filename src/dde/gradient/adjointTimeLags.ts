@@ -131,7 +131,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
       traj.lagged(tb, yA, zA, lags, ts);
       const B = linAhead.dz(tb, yA, zA, p);
       const Bj = j * n * n;
-      const off = j * N;
+      const off = j * n;
       for (let i = 0; i < n; i++) {
         let acc = 0;
         for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * xlag[off + l]!;
@@ -250,6 +250,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     ],
     rtol,
     atol,
+    quadratures: nt,
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 

@@ -39,10 +39,8 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const tauY = new Float64Array(n);
   const pm = Float64Array.from(p);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
-  const dz = new Float64Array(n);
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
-  const hbuf = new Float64Array(NS);
   const constant = ctx.constantLags;
   const delays = problem.delays;
 
@@ -56,44 +54,46 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const x0 = new Float64Array(N);
   x0.set(ctx.s0);
 
+  // The lagged directions of every target, laid out for lin.jvp: vz[k*m*n + j*n + l].
+  const vz = new Float64Array(Math.max(1, nt * m * n));
+  const cols = targets.indices;
+  const anyYp = needYp.some((v) => v);
+
   const rhs = (t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
     traj.y(t, y, side);
     traj.lagged(t, y, z, lags, side);
-    const A = lin.dy(t, y, z, p);
-    const B = m > 0 ? lin.dz(t, y, z, p) : lin.B;
-    const Fp = lin.dp(t, y, z, p);
-    for (let j = 0; j < m; j++) {
-      if (!needYp[j]) continue;
-      traj.yPrime(t - lags[j]!, ypBuf, side);
-      yp.set(ypBuf, j * n);
-    }
-    for (let k = 0; k < nt; k++) {
-      const sk = k * n;
-      for (let i = 0; i < n; i++) {
-        let acc = Fp[i * nt + k]!;
-        for (let l = 0; l < n; l++) acc += A[i * n + l]! * x[sk + l]!;
-        out[sk + i] = acc;
+    if (anyYp)
+      for (let j = 0; j < m; j++) {
+        if (!needYp[j]) continue;
+        traj.yPrime(t - lags[j]!, ypBuf, side);
+        yp.set(ypBuf, j * n);
       }
-    }
+    // vz = s(t - tau_j) - y'(t - tau_j) (dtau_j/dtheta + tau_j,y s)
     for (let j = 0; j < m; j++) {
       const d = delays[j]!;
+      const xo = j * NS;
+      if (!needYp[j]) {
+        for (let k = 0; k < nt; k++) {
+          const vo = k * m * n + j * n;
+          const so = xo + k * n;
+          for (let l = 0; l < n; l++) vz[vo + l] = xlag[so + l]!;
+        }
+        continue;
+      }
       if (constant) for (let k = 0; k < nt; k++) dtauRow[k] = ctx.dtau[j * nt + k]!;
       else lagDp(d, t, y, pm, targets.indices, dtauRow, scratch);
       const stateDep = d.kind === "state";
       if (stateDep) lagDy(d, t, y, p, tauY);
-      const Bj = j * n * n;
       for (let k = 0; k < nt; k++) {
         let dtau = dtauRow[k]!;
         if (stateDep) for (let l = 0; l < n; l++) dtau += tauY[l]! * x[k * n + l]!;
-        for (let l = 0; l < n; l++) dz[l] = xlag[j * N + k * n + l]! - yp[j * n + l]! * dtau;
-        const sk = k * n;
-        for (let i = 0; i < n; i++) {
-          let acc = 0;
-          for (let l = 0; l < n; l++) acc += B[Bj + i * n + l]! * dz[l]!;
-          out[sk + i] = out[sk + i]! + acc;
-        }
+        const vo = k * m * n + j * n;
+        const so = xo + k * n;
+        for (let l = 0; l < n; l++) vz[vo + l] = xlag[so + l]! - yp[j * n + l]! * dtau;
       }
     }
+    // s' = f_y s + sum_j f_zj vz_j + f_theta, for every target at once.
+    lin.jvp(t, y, z, p, x, vz, cols, out);
     if (nq > 0) {
       out.fill(0, NS, N);
       for (const it of integrals) {
@@ -124,11 +124,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
       return delays[j]!.lag(t, ypBuf, p);
     },
     constantLags: constant,
-    history: (t, out) => {
-      historyDp(problem, t, p, targets.indices, hbuf, scratch);
-      out.set(hbuf);
-      if (nq > 0) out.fill(0, NS, N);
-    },
+    history: (t, out) => historyDp(problem, t, p, targets.indices, out, scratch),
     rhs,
     breakpoints: ctx.discontinuities,
     stateJumps: ctx.jumps.map((jmp) => ({
@@ -140,6 +136,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     })),
     rtol,
     atol,
+    quadratures: nq,
   });
 
   return { ...assembleForward(ctx, track, NS, nq), track };

@@ -23,11 +23,12 @@ export interface LinearDDESystem {
   lag(t: number, j: number, side: Side): number;
   /** Constant lags: discontinuities are propagated along them. */
   constantLags: boolean;
-  /** x(t) for t < t0. */
+  /** x(t) for t < t0 (the first D = N - quadratures states). */
   history(t: number, out: Float64Array): void;
   /**
-   * out = x'(t) given x(t) and xlag[j*N + i] = x_i(t - lag_j); `side` says which limit to take at a discontinuity.
-   * With `neutral`, xdlag[j*N + i] = x_i'(t - lag_j) for the neutral lags (see `neutral`).
+   * out = x'(t) (all N states) given x(t) and xlag[j*D + i] = x_i(t - lag_j) for the D = N - quadratures states that are
+   * not quadratures; `side` says which limit to take at a discontinuity. At the stages, the quadrature entries of x are
+   * not meaningful (a quadrature never feeds back).
    */
   rhs(
     t: number,
@@ -38,13 +39,13 @@ export interface LinearDDESystem {
     xdlag: Float64Array,
   ): void;
   /**
-   * Neutral lags (a linear neutral DDE): rhs also reads x'(t - lag_j) for these j. It is evaluated from rhs itself on the
-   * stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by differentiating the
-   * dense output; only beyond `neutralDepth` nested evaluations (default 64 / number of neutral lags) does it fall back to
-   * the dense output's derivative, whose error is damped by the neutral coefficients along the chain.
+   * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j. It is evaluated
+   * from rhs itself on the stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by
+   * differentiating the dense output; only beyond `neutralDepth` nested evaluations (default 64 / (neutral lags)^2)
+   * does it fall back to the dense output's derivative, whose error is damped by the neutral coefficients on the way.
    */
   neutral?: readonly boolean[];
-  /** x'(t) for t < t0 (neutral lags only); `side` at a discontinuity of the history. */
+  /** x'(t) for t < t0 (the D states; neutral lags only); `side` at a discontinuity of the history. */
   historyDerivative?(t: number, out: Float64Array, side: Side): void;
   neutralDepth?: number;
   /** Times where the forcing is discontinuous (propagated along constant lags). */
@@ -53,6 +54,12 @@ export interface LinearDDESystem {
   stateJumps?: { t: number; apply(x: Float64Array): void }[];
   rtol: number;
   atol: number;
+  /**
+   * The last `quadratures` states are integrals of the others (x_q' = rhs_q, never read back): they enter the error
+   * estimate (a cost integral over a trajectory the other states do not resolve must still be accurate) but not the
+   * lagged values nor the dense output (only `final` holds them), which saves most of their cost. Default 0.
+   */
+  quadratures?: number;
   maxSteps?: number;
 }
 
@@ -63,7 +70,10 @@ export interface DenseTrack {
   steps: number;
   rejected: number;
   rhsEvals: number;
-  /** x(t) for t in [t0, tEnd]; at a step boundary `side` picks the step on that side (state jumps). */
+  /**
+   * x(t) for t in [t0, tEnd] (the first D = N - quadratures states); at a step boundary `side` picks the step on that side
+   * (state jumps).
+   */
   eval(t: number, out: Float64Array, side?: Side): Float64Array;
   /** The final state x(tEnd+) (after any jump at tEnd). */
   final: Float64Array;
@@ -83,7 +93,7 @@ const A: number[][] = [
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
-const D = [
+const DENSE = [
   -12715105075 / 11282082432,
   0,
   87487479700 / 32700410799,
@@ -120,9 +130,16 @@ export function propagateBreakpoints(
   }
   const eps = 1e-13 * Math.max(1, Math.abs(t0), Math.abs(t1));
   const sorted = [...seen].filter((x) => x > t0 + eps).sort((a, b) => a - b);
-  // Merge points closer than eps (floating-point copies of one point).
+  // Merge points closer than eps (floating-point copies of one point), keeping a given point over a propagated copy:
+  // the caller's right-hand side compares times with the given ones (3.4 + 1.3 = 4.699999999999999 must not replace
+  // 4.7, or a stage meant to sit on a discontinuity lands on its other side).
+  const given = new Set(bases);
   const out: number[] = [];
-  for (const x of sorted) if (out.length === 0 || x - out[out.length - 1]! > eps) out.push(x);
+  for (const x of sorted) {
+    const last = out.length - 1;
+    if (last < 0 || x - out[last]! > eps) out.push(x);
+    else if (given.has(x) && !given.has(out[last]!)) out[last] = x;
+  }
   return out;
 }
 
@@ -154,27 +171,41 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   while (stops.length > 0 && stops[stops.length - 1]! > t1 - endEps) stops.pop();
   stops.push(t1);
 
-  // Stored steps: start, length, and 5 N dense coefficients each.
+  // D states with dense output and error control, then the quadratures.
+  const D = N - Math.max(0, Math.min(N, sys.quadratures ?? 0));
+  // Stored steps: start, length, and 5 D dense coefficients each (one growing buffer, no allocation per step).
   const starts: number[] = [];
   const lens: number[] = [];
-  const coefs: Float64Array[] = [];
+  let coefs = new Float64Array(5 * D * 64);
 
   const x = Float64Array.from(sys.x0);
   const xn = new Float64Array(N);
   const xs = new Float64Array(N);
-  const k = Array.from({ length: 7 }, () => new Float64Array(N));
-  const lagBuf = new Float64Array(m * N);
+  // Stage derivatives, flat: K[s*N + i]; kRows[s] views them for the right-hand side.
+  const K = new Float64Array(7 * N);
+  const kRows = Array.from({ length: 7 }, (_, s) => K.subarray(s * N, (s + 1) * N));
+  const [e0, , e2, e3, e4, e5, e6] = E as [number, number, number, number, number, number, number];
+  const [d0, , d2, d3, d4, d5, d6] = DENSE as [number, number, number, number, number, number, number];
+  const lagBuf = new Float64Array(m * D);
   let rhsEvals = 0;
   let steps = 0;
   let rejected = 0;
 
-  const evalStored = (t: number, out: Float64Array, side: Side): Float64Array => {
+  // The step holding t: step k holds [starts[k], starts[k+1]), or (starts[k], starts[k+1]] on the left side.
+  const holds = (k: number, t: number, side: Side): boolean => {
+    const st = starts[k]!;
+    if (st > t || (st === t && side === "left" && k > 0)) return false;
+    if (k === starts.length - 1) return true;
+    const next = starts[k + 1]!;
+    return t < next || (t === next && side === "left");
+  };
+  // Lags move forward with t, so the step found last time (per caller) is almost always right or next to it.
+  const locate = (t: number, side: Side, hint: number): number => {
     const s = starts.length;
-    if (s === 0 || t < starts[0]!) {
-      sys.history(t, out);
-      return out;
+    if (hint >= 0 && hint < s) {
+      if (holds(hint, t, side)) return hint;
+      if (hint + 1 < s && holds(hint + 1, t, side)) return hint + 1;
     }
-    // Binary search for the step holding t (side decides at a boundary).
     let lo = 0;
     let hi = s - 1;
     while (lo < hi) {
@@ -183,59 +214,87 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       if (st < t || (side === "right" && st === t)) lo = mid;
       else hi = mid - 1;
     }
-    const h = lens[lo]!;
-    const th = (t - starts[lo]!) / h;
-    const c = coefs[lo]!;
+    return lo;
+  };
+  const hints = new Int32Array(m + 1);
+  const evalStored = (t: number, out: Float64Array, side: Side, hintSlot = m): Float64Array => {
+    const s = starts.length;
+    if (s === 0 || t < starts[0]!) {
+      sys.history(t, out);
+      return out;
+    }
+    const k = locate(t, side, hints[hintSlot]!);
+    hints[hintSlot] = k;
+    const h = lens[k]!;
+    const th = (t - starts[k]!) / h;
+    const c = coefs;
+    const base = 5 * D * k;
     const u = 1 - th;
-    for (let i = 0; i < N; i++) {
-      const r1 = c[i]!;
-      const r2 = c[N + i]!;
-      const r3 = c[2 * N + i]!;
-      const r4 = c[3 * N + i]!;
-      const r5 = c[4 * N + i]!;
+    for (let i = 0; i < D; i++) {
+      const r1 = c[base + i]!;
+      const r2 = c[base + D + i]!;
+      const r3 = c[base + 2 * D + i]!;
+      const r4 = c[base + 3 * D + i]!;
+      const r5 = c[base + 4 * D + i]!;
       out[i] = r1 + th * (r2 + u * (r3 + th * (r4 + u * r5)));
     }
     return out;
   };
 
-  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * N, (j + 1) * N));
-  const neutral = sys.neutral?.some((x) => x) ? sys.neutral : null;
-  const dlagBuf = new Float64Array(neutral ? m * N : 0);
-  const dlagViews = Array.from({ length: m }, (_, j) => dlagBuf.subarray(j * N, (j + 1) * N));
-  const nNeutral = neutral ? neutral.filter((x) => x).length : 0;
-  const maxDepth = sys.neutralDepth ?? Math.max(1, Math.floor(64 / Math.max(1, nNeutral ** 2)));
-  // One set of buffers per nesting level of the recursive derivative evaluation.
-  const levels: { x: Float64Array; lag: Float64Array; dlag: Float64Array }[] = [];
-  const level = (d: number) =>
-    (levels[d] ??= { x: new Float64Array(N), lag: new Float64Array(m * N), dlag: new Float64Array(m * N) });
+  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * D, (j + 1) * D));
+  // Per delay, the index of the first stop at or after the last lagged time (lagged times mostly move forward).
+  const snapHints = new Int32Array(m);
+  const snapToStop = (tl: number, j: number): number => {
+    if (Math.abs(tl - t0) <= endEps) return t0;
+    let i = snapHints[j]!;
+    while (i > 0 && stops[i - 1]! >= tl) i--;
+    while (i < stops.length && stops[i]! < tl) i++;
+    snapHints[j] = i;
+    if (i < stops.length && stops[i]! - tl <= endEps) return stops[i]!;
+    if (i > 0 && tl - stops[i - 1]! <= endEps) return stops[i - 1]!;
+    return tl;
+  };
+  const constantLags = sys.constantLags;
 
-  /** The dense output's derivative at t (fallback of the recursion). */
+  const neutral = sys.neutral?.some((v) => v) ? sys.neutral : null;
+  const dlagBuf = new Float64Array(neutral ? m * D : 0);
+  const dlagViews = Array.from({ length: m }, (_, j) => dlagBuf.subarray(j * D, (j + 1) * D));
+  const nNeutral = neutral ? neutral.filter((v) => v).length : 0;
+  const maxDepth = sys.neutralDepth ?? Math.max(1, Math.floor(64 / Math.max(1, nNeutral ** 2)));
+  // One set of buffers per nesting level of the recursive derivative evaluation (rhs writes all N entries).
+  const levels: { x: Float64Array; lag: Float64Array; dlag: Float64Array; out: Float64Array }[] = [];
+  const level = (d: number) =>
+    (levels[d] ??= {
+      x: new Float64Array(N),
+      lag: new Float64Array(m * D),
+      dlag: new Float64Array(m * D),
+      out: new Float64Array(N),
+    });
+
+  /** The dense output's derivative at t (the fallback of the recursion below). */
   const derivStored = (t: number, out: Float64Array, side: Side): void => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      const st = starts[mid]!;
-      if (st < t || (side === "right" && st === t)) lo = mid;
-      else hi = mid - 1;
-    }
-    const h = lens[lo]!;
-    const th = (t - starts[lo]!) / h;
-    const c = coefs[lo]!;
-    for (let i = 0; i < N; i++)
+    const k = locate(t, side, hints[m]!);
+    const h = lens[k]!;
+    const th = (t - starts[k]!) / h;
+    const base = 5 * D * k;
+    const c = coefs;
+    for (let i = 0; i < D; i++)
       out[i] =
-        (c[N + i]! +
-          (1 - 2 * th) * c[2 * N + i]! +
-          th * (2 - 3 * th) * c[3 * N + i]! +
-          2 * th * (1 - th) * (1 - 2 * th) * c[4 * N + i]!) /
+        (c[base + D + i]! +
+          (1 - 2 * th) * c[base + 2 * D + i]! +
+          th * (2 - 3 * th) * c[base + 3 * D + i]! +
+          2 * th * (1 - th) * (1 - 2 * th) * c[base + 4 * D + i]!) /
         h;
   };
 
-  /** x'(t) at a past time t: rhs on the stored past, recursively through the neutral lags. */
+  /** x'(t) (the D states) at a past time t: rhs on the stored past, recursively through the neutral lags. */
   const derivPast = (t: number, side: Side, depth: number, out: Float64Array): void => {
-    if (t < t0 || (t === t0 && side === "left") || starts.length === 0) {
-      if (t < t0 || (t === t0 && side === "left")) sys.historyDerivative!(t, out, side);
-      else out.fill(0);
+    if (t < t0 || (t === t0 && side === "left")) {
+      sys.historyDerivative!(t, out, side);
+      return;
+    }
+    if (starts.length === 0) {
+      out.fill(0);
       return;
     }
     if (depth >= maxDepth) {
@@ -245,27 +304,29 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     const b = level(depth);
     evalStored(t, b.x, side);
     for (let j = 0; j < m; j++) {
-      const tl = t - sys.lag(t, j, side);
-      const lv = b.lag.subarray(j * N, (j + 1) * N);
+      const tl = snapToStop(t - (constantLags ? lag0[j]! : sys.lag(t, j, side)), j);
+      const lv = b.lag.subarray(j * D, (j + 1) * D);
       if (tl < t0 || (tl === t0 && side === "left")) sys.history(tl, lv);
       else evalStored(tl, lv, side);
-      if (neutral![j]) derivPast(tl, side, depth + 1, b.dlag.subarray(j * N, (j + 1) * N));
+      if (neutral![j]) derivPast(tl, side, depth + 1, b.dlag.subarray(j * D, (j + 1) * D));
     }
-    sys.rhs(t, b.x, b.lag, side, out, b.dlag);
+    sys.rhs(t, b.x, b.lag, side, b.out, b.dlag);
     rhsEvals++;
+    for (let i = 0; i < D; i++) out[i] = b.out[i]!;
   };
 
   const fillLags = (t: number, side: Side, stepStart: number, stepMid: number) => {
     for (let j = 0; j < m; j++) {
-      const lag = sys.lag(t, j, side);
-      const tl = t - lag;
+      const lag = constantLags ? lag0[j]! : sys.lag(t, j, side);
+      // t - lag a rounding away from a stop (a discontinuity or a state jump) is that stop, so that the side rule applies.
+      const tl = snapToStop(t - lag, j);
       // A lagged time exactly on a stored boundary: take the side its own step's midpoint is on.
       const lside: Side =
         tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
       const target = lagViews[j]!;
       if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
-      else evalStored(tl, target, tl > stepStart ? "left" : lside);
+      else evalStored(tl, target, tl > stepStart ? "left" : lside, j);
       if (neutral?.[j]) derivPast(tl, tl > stepStart ? "left" : lside, 0, dlagViews[j]!);
     }
   };
@@ -313,24 +374,40 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       break;
     }
     const mid = t + 0.5 * h;
-    if (!kFresh) f(t, x, "right", t, mid, k[0]!);
+    if (!kFresh) f(t, x, "right", t, mid, kRows[0]!);
     for (let s = 1; s < 7; s++) {
       const a = A[s]!;
-      for (let i = 0; i < N; i++) {
-        let acc = 0;
-        for (let q = 0; q < s; q++) acc += a[q]! * k[q]![i]!;
-        xs[i] = x[i]! + h * acc;
+      // Stage values of the D states only: the quadratures are never read at the stages.
+      for (let i = 0; i < D; i++) xs[i] = x[i]!;
+      for (let q = 0; q < s; q++) {
+        const ha = h * a[q]!;
+        if (ha === 0) continue;
+        const off = q * N;
+        for (let i = 0; i < D; i++) xs[i] = xs[i]! + ha * K[off + i]!;
       }
       const ts = s >= 5 ? t + h : t + C[s]! * h;
-      f(ts, xs, s >= 5 ? "left" : "right", t, mid, k[s]!);
-      if (s === 6) xn.set(xs);
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!);
+      if (s === 6) for (let i = 0; i < D; i++) xn[i] = xs[i]!;
+    }
+    // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).
+    const b = A[6]!;
+    for (let i = D; i < N; i++) {
+      let acc = 0;
+      for (let q = 0; q < 6; q++) acc += b[q]! * K[q * N + i]!;
+      xn[i] = x[i]! + h * acc;
     }
     // Error estimate (Hairer's norm).
     let err = 0;
+    const { atol, rtol } = sys;
     for (let i = 0; i < N; i++) {
-      let e = 0;
-      for (let s = 0; s < 7; s++) e += E[s]! * k[s]![i]!;
-      const sc = sys.atol + sys.rtol * Math.max(Math.abs(x[i]!), Math.abs(xn[i]!));
+      const e =
+        e0 * K[i]! +
+        e2 * K[2 * N + i]! +
+        e3 * K[3 * N + i]! +
+        e4 * K[4 * N + i]! +
+        e5 * K[5 * N + i]! +
+        e6 * K[6 * N + i]!;
+      const sc = atol + rtol * Math.max(Math.abs(x[i]!), Math.abs(xn[i]!));
       const r = (h * e) / sc;
       err += r * r;
     }
@@ -355,23 +432,34 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       continue;
     }
     // Accept: store dense coefficients.
-    const c = new Float64Array(5 * N);
-    for (let i = 0; i < N; i++) {
+    const idx = starts.length;
+    if (5 * D * (idx + 1) > coefs.length) {
+      const grown = new Float64Array(coefs.length * 2);
+      grown.set(coefs);
+      coefs = grown;
+    }
+    const c = coefs;
+    const cb = 5 * D * idx;
+    for (let i = 0; i < D; i++) {
       const y0 = x[i]!;
       const y1 = xn[i]!;
       const dy = y1 - y0;
-      const bspl = h * k[0]![i]! - dy;
-      c[i] = y0;
-      c[N + i] = dy;
-      c[2 * N + i] = bspl;
-      c[3 * N + i] = dy - h * k[6]![i]! - bspl;
-      let d = 0;
-      for (let s = 0; s < 7; s++) d += D[s]! * k[s]![i]!;
-      c[4 * N + i] = h * d;
+      const bspl = h * K[i]! - dy;
+      c[cb + i] = y0;
+      c[cb + D + i] = dy;
+      c[cb + 2 * D + i] = bspl;
+      c[cb + 3 * D + i] = dy - h * K[6 * N + i]! - bspl;
+      const d =
+        d0 * K[i]! +
+        d2 * K[2 * N + i]! +
+        d3 * K[3 * N + i]! +
+        d4 * K[4 * N + i]! +
+        d5 * K[5 * N + i]! +
+        d6 * K[6 * N + i]!;
+      c[cb + 4 * D + i] = h * d;
     }
     starts.push(t);
     lens.push(h);
-    coefs.push(c);
     steps++;
     t = hitStop ? stop : t + h;
     x.set(xn);
@@ -379,7 +467,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     applyJumpsAt(t);
     // FSAL, except across a discontinuity or a jump where the first stage must see the right limit.
     if (!hitStop && nJumps === jumpIdx) {
-      k[0]!.set(k[6]!);
+      K.copyWithin(0, 6 * N, 7 * N);
       kFresh = true;
     } else kFresh = false;
     const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));
@@ -399,7 +487,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     eval(tt: number, out: Float64Array, side: Side = "right"): Float64Array {
       if (tt >= tEnd && starts.length > 0 && side === "right") {
         if (tt === tEnd) {
-          out.set(x);
+          for (let i = 0; i < D; i++) out[i] = x[i]!;
           return out;
         }
       }

@@ -1,8 +1,11 @@
 /**
- * The partial derivatives of f that sensitivities and adjoints need: A = f_y (n x n), B_j = f_zj (m blocks n x n) and the
- * target columns of f_p (n x nt). They come from `problem.jac` when given; otherwise from central finite differences
- * with step h = eps^(1/3) max(1, |x|), whose error is about eps^(2/3) ~ 4e-11 relative for a smooth f (one order of
- * magnitude worse where f has large third derivatives) — the accuracy we state for plain TypeScript right-hand sides.
+ * The partial derivatives of f that sensitivities and adjoints need, as products (what the gradient equations use):
+ * tangents f_y v + sum_j f_zj v_j + f_p e_q (forward sensitivities) and vector-Jacobian products v^T f_y, v^T f_zj,
+ * v^T f_p (adjoint), and as dense matrices A = f_y (n x n), B_j = f_zj (m blocks n x n) and the target columns of f_p.
+ * Sources, best first: the matrix-free `problem.jac.jvp` / `vjp`; the dense `jac.dy` / `dz` / `dp` multiplied out;
+ * central finite differences of f with step h = eps^(1/3) max(1, |x|) (along each direction for tangents, per column
+ * otherwise), whose error is about eps^(2/3) ~ 4e-11 relative for a smooth f (one order of magnitude worse where f has
+ * large third derivatives) — the accuracy we state for plain TypeScript right-hand sides.
  */
 import type { DDEProblem } from "../types.js";
 
@@ -25,6 +28,10 @@ export class Linearizer {
   private readonly f1: Float64Array;
   private readonly f2: Float64Array;
   private readonly pw: Float64Array;
+  /** Scratch for the products (perturbed y and z), and whether tangents multiply dense matrices. */
+  private readonly yw: Float64Array;
+  private readonly zw: Float64Array;
+  private readonly denseTangents: boolean;
 
   constructor(
     readonly problem: DDEProblem,
@@ -46,6 +53,211 @@ export class Linearizer {
     this.f1 = new Float64Array(this.n);
     this.f2 = new Float64Array(this.n);
     this.pw = Float64Array.from(p);
+    this.yw = new Float64Array(this.n);
+    this.zw = new Float64Array(this.m * this.n);
+    const jac = problem.jac;
+    // Without jvp: multiply dense matrices when the user gave any (they are exact), or when finite differences by
+    // columns (2 (n + m n) evaluations of f) are cheaper than along every direction (2 nt).
+    this.denseTangents =
+      !jac?.jvp &&
+      (jac?.dy !== undefined ||
+        jac?.dz !== undefined ||
+        jac?.dp !== undefined ||
+        this.nt > this.n * (1 + this.m));
+  }
+
+  /** True when the tangents come from `jac.jvp` (no dense matrices, no finite differences). */
+  get matrixFree(): boolean {
+    return this.problem.jac?.jvp !== undefined;
+  }
+
+  /**
+   * Tangents of f for count = cols.length directions, direction-major (see RhsJacobians.jvp):
+   * out[d*n + i] = (f_y vy_d + sum_j f_zj vz_{d,j} + f_p e_{cols[d]})_i, vz_{d,j} at vz[d*m*n + j*n]; cols[d] < 0: no
+   * parameter. Overwrites out[0 .. count*n).
+   */
+  jvp(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ): void {
+    const jac = this.problem.jac;
+    if (jac?.jvp) {
+      jac.jvp(t, y, z, p, this.zd, vy, vz, cols, out);
+      return;
+    }
+    if (this.denseTangents) this.denseJvp(t, y, z, p, vy, vz, cols, out);
+    else this.fdJvp(t, y, z, p, vy, vz, cols, out);
+  }
+
+  /**
+   * Vector-Jacobian products ADDED into the outputs that are not null: outY += v^T f_y (n), outZ += v^T f_z (m*n, laid out
+   * like z), outPt += the target entries of v^T f_p (nt, in the order of the targets).
+   */
+  vjp(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    v: Float64Array,
+    outY: Float64Array | null,
+    outZ: Float64Array | null,
+    outPt: Float64Array | null,
+  ): void {
+    const { n, m, nt, targets } = this;
+    const jac = this.problem.jac;
+    if (jac?.vjp) {
+      jac.vjp(t, y, z, p, this.zd, v, outY, outZ, targets, outPt);
+      return;
+    }
+    if (outY) {
+      const A = this.dy(t, y, z, p);
+      for (let k = 0; k < n; k++) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += v[i]! * A[i * n + k]!;
+        outY[k] = outY[k]! + acc;
+      }
+    }
+    if (outZ && m > 0) {
+      const B = this.dz(t, y, z, p);
+      for (let j = 0; j < m; j++) {
+        const Bj = j * n * n;
+        for (let k = 0; k < n; k++) {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += v[i]! * B[Bj + i * n + k]!;
+          outZ[j * n + k] = outZ[j * n + k]! + acc;
+        }
+      }
+    }
+    if (outPt && nt > 0) {
+      const Fp = this.dp(t, y, z, p);
+      for (let k = 0; k < nt; k++) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += v[i]! * Fp[i * nt + k]!;
+        outPt[k] = outPt[k]! + acc;
+      }
+    }
+  }
+
+  private denseJvp(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ): void {
+    const { n, m } = this;
+    const A = this.dy(t, y, z, p);
+    const B = m > 0 ? this.dz(t, y, z, p) : this.B;
+    const count = cols.length;
+    for (let d = 0; d < count; d++) {
+      const oy = d * n;
+      const oz = d * m * n;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let k = 0; k < n; k++) acc += A[i * n + k]! * vy[oy + k]!;
+        for (let j = 0; j < m; j++) {
+          const Bj = j * n * n + i * n;
+          for (let k = 0; k < n; k++) acc += B[Bj + k]! * vz[oz + j * n + k]!;
+        }
+        out[oy + i] = acc;
+      }
+    }
+    this.addColumns(t, y, z, p, cols, out);
+  }
+
+  /** out[d*n + i] += f_p[i, cols[d]]: from jac.dp (all columns at once) or a central difference per column. */
+  private addColumns(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ): void {
+    const { n, np } = this;
+    const jac = this.problem.jac;
+    let full = false;
+    for (let d = 0; d < cols.length; d++) {
+      const q = cols[d]!;
+      if (q < 0) continue;
+      if (jac?.dp) {
+        if (!full) jac.dp(t, y, z, p, this.fullDp, this.zd);
+        full = true;
+        for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + this.fullDp[i * np + q]!;
+        continue;
+      }
+      const pw = this.pw;
+      pw.set(p);
+      const x = pw[q]!;
+      const h = FD_REL * Math.max(1, Math.abs(x));
+      pw[q] = x + h;
+      this.problem.f(t, y, z, pw, this.f1, this.zd);
+      pw[q] = x - h;
+      this.problem.f(t, y, z, pw, this.f2, this.zd);
+      for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + (this.f1[i]! - this.f2[i]!) / (2 * h);
+    }
+  }
+
+  /** Central differences of f along each direction (y, z and the parameter together): two evaluations of f each. */
+  private fdJvp(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ): void {
+    const { n, m } = this;
+    const mn = m * n;
+    const { yw, zw, pw, f1, f2 } = this;
+    pw.set(p);
+    for (let d = 0; d < cols.length; d++) {
+      const oy = d * n;
+      const oz = d * mn;
+      const q = cols[d]!;
+      // Step: eps^(1/3) of the perturbed entries' size, per unit of the direction's largest component.
+      let vmax = q >= 0 ? 1 : 0;
+      let xmax = q >= 0 ? Math.abs(p[q]!) : 0;
+      for (let i = 0; i < n; i++) {
+        const a = Math.abs(vy[oy + i]!);
+        if (a > 0) {
+          vmax = Math.max(vmax, a);
+          xmax = Math.max(xmax, Math.abs(y[i]!));
+        }
+      }
+      for (let i = 0; i < mn; i++) {
+        const a = Math.abs(vz[oz + i]!);
+        if (a > 0) {
+          vmax = Math.max(vmax, a);
+          xmax = Math.max(xmax, Math.abs(z[i]!));
+        }
+      }
+      if (vmax === 0) {
+        out.fill(0, oy, oy + n);
+        continue;
+      }
+      const h = (FD_REL * Math.max(1, xmax)) / vmax;
+      for (let sgn = 1; sgn >= -1; sgn -= 2) {
+        const hs = sgn * h;
+        for (let i = 0; i < n; i++) yw[i] = y[i]! + hs * vy[oy + i]!;
+        for (let i = 0; i < mn; i++) zw[i] = z[i]! + hs * vz[oz + i]!;
+        if (q >= 0) pw[q] = p[q]! + hs;
+        this.problem.f(t, yw, zw, pw, sgn > 0 ? f1 : f2, this.zd);
+        if (q >= 0) pw[q] = p[q]!;
+      }
+      for (let i = 0; i < n; i++) out[oy + i] = (f1[i]! - f2[i]!) / (2 * h);
+    }
   }
 
   /** f(t, y, z, p) into out. */

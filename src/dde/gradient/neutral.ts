@@ -192,14 +192,14 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
         let dtau = moving[j] ? dtauRow[k]! : 0;
         if (stateDep) for (let l = 0; l < n; l++) dtau += tauY[l]! * x[k * n + l]!;
         const sk = k * n;
-        for (let l = 0; l < n; l++) dz[l] = xlag[j * N + sk + l]! - top.yp[j * n + l]! * dtau;
+        for (let l = 0; l < n; l++) dz[l] = xlag[j * NS + sk + l]! - top.yp[j * n + l]! * dtau;
         for (let i = 0; i < n; i++) {
           let acc = 0;
           for (let l = 0; l < n; l++) acc += B[Bj + i * n + l]! * dz[l]!;
           out[sk + i] = out[sk + i]! + acc;
         }
         if (!neutral[j]) continue;
-        for (let l = 0; l < n; l++) dz[l] = xdlag[j * N + sk + l]! - ypp[j * n + l]! * dtau;
+        for (let l = 0; l < n; l++) dz[l] = xdlag[j * NS + sk + l]! - ypp[j * n + l]! * dtau;
         for (let i = 0; i < n; i++) {
           let acc = 0;
           for (let l = 0; l < n; l++) acc += C[Bj + i * n + l]! * dz[l]!;
@@ -264,6 +264,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     })),
     rtol,
     atol,
+    quadratures: nq,
   });
   return { ...assembleForward(ctx, track, NS, nq), track };
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
+import { COL2IM_MAX_PATCH, setCol2imMaxPatch } from "./Conv2DBackpropInput.js";
 import { setStockInputGradKernels } from "./input-grads.js";
 
 /** Runs a kernel by name on a backend with inputs built from plain arrays; returns the output values. */
@@ -73,10 +74,18 @@ describe("wasm Conv2DBackpropInput (transposed convolution via XNNPACK)", () => 
       };
       const ref = runOn("cpu", "Conv2DBackpropInput", { dy, filter }, attrs);
       const ours = runOn("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
+      // Both of gradopt's strategies, whichever the patch size picks by default.
+      setCol2imMaxPatch(Infinity);
+      const col2im = runOn("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
+      setCol2imMaxPatch(0);
+      const transposed = runOn("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
+      setCol2imMaxPatch(COL2IM_MAX_PATCH);
       setStockInputGradKernels(true);
       const stock = runOn("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
       setStockInputGradKernels(false);
       expect(maxAbsDiff(ours, ref)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(col2im, ref)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(transposed, ref)).toBeLessThan(1e-4);
       expect(maxAbsDiff(stock, ref)).toBeLessThan(1e-4);
       tf.dispose([dy, filter]);
     });

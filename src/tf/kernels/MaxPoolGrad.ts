@@ -34,7 +34,6 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   const x = backend.typedArrayFromHeap(input);
   const g = backend.typedArrayFromHeap(dy);
   const out = backend.typedArrayFromHeap(dx);
-  out.fill(0);
   if (
     fh === 2 &&
     fw === 2 &&
@@ -45,9 +44,12 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
     2 * oh <= ih &&
     2 * ow <= iw
   ) {
+    // Every window writes all four of its elements; only rows/columns no window covers need zeros.
+    if (2 * oh !== ih || 2 * ow !== iw) out.fill(0);
     pool2x2(x, g, out, n, ih, iw, c, oh, ow);
     return dx;
   }
+  out.fill(0);
   if (maxVal.length < c) {
     maxVal = new Float32Array(c);
     maxIdx = new Int32Array(c);
@@ -86,7 +88,10 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   return dx;
 }
 
-/** The common 2x2 / stride 2 / no-padding case: windows do not overlap, so each dx element is written at most once. */
+/**
+ * The common 2x2 / stride 2 / no-padding case: windows do not overlap, so each window writes its four dx elements
+ * (dy at the first maximum, zeros elsewhere) and no separate zeroing pass is needed.
+ */
 function pool2x2(
   x: Float32Array,
   g: Float32Array,
@@ -109,26 +114,30 @@ function pool2x2(
         const gBase = ((b * oh + yr) * ow + yc) * c;
         for (let k = 0; k < c; k++) {
           // First maximum in row-major window order (strict >), as the cpu backend.
+          const v00 = x[p00 + k]!;
+          const v01 = x[p01 + k]!;
+          const v10 = x[p10 + k]!;
+          const v11 = x[p11 + k]!;
           let m = -Infinity;
           let at = -1;
-          let v = x[p00 + k]!;
-          if (v > m) {
-            m = v;
-            at = p00 + k;
+          if (v00 > m) {
+            m = v00;
+            at = 0;
           }
-          v = x[p01 + k]!;
-          if (v > m) {
-            m = v;
-            at = p01 + k;
+          if (v01 > m) {
+            m = v01;
+            at = 1;
           }
-          v = x[p10 + k]!;
-          if (v > m) {
-            m = v;
-            at = p10 + k;
+          if (v10 > m) {
+            m = v10;
+            at = 2;
           }
-          v = x[p11 + k]!;
-          if (v > m) at = p11 + k;
-          if (at >= 0) out[at] = g[gBase + k]!;
+          if (v11 > m) at = 3;
+          const gv = g[gBase + k]!;
+          out[p00 + k] = at === 0 ? gv : 0;
+          out[p01 + k] = at === 1 ? gv : 0;
+          out[p10 + k] = at === 2 ? gv : 0;
+          out[p11 + k] = at === 3 ? gv : 0;
         }
       }
     }

@@ -5,11 +5,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { inputGradKernels } from "./input-grads.js";
+import { reluGradConfig } from "./Relu_grad.js";
 import { weightGradKernels } from "./weight-grads.js";
 
 let done = false;
 
-/** Registers gradopt's wasm kernels once, replacing tfjs's own wasm kernel of the same name where one exists. */
+/**
+ * Registers gradopt's wasm kernels once, replacing tfjs's own wasm kernel of the same name where one exists, and
+ * Relu's copy-free gradient (all backends; same values).
+ */
 export function registerWasmKernels(): void {
   if (done) return;
   done = true;
@@ -17,4 +21,5 @@ export function registerWasmKernels(): void {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel({ ...config, backendName: "wasm" });
   }
+  tf.registerGradient(reluGradConfig);
 }

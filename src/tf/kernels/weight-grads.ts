@@ -1,15 +1,17 @@
 /**
  * Weight-gradient kernels for the wasm backend (needed for training): Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
- * and BatchMatMul with explicit transposes (a dense layer's gradients).
+ * BatchMatMul with explicit transposes (a dense layer's gradients), and Sum over leading axes (bias gradients).
  * Each lives in its own file; register.ts registers this list.
  */
 import type { KernelConfig } from "@tensorflow/tfjs";
 import { batchMatMulConfig } from "./BatchMatMul.js";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter.js";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./DepthwiseConv2dNativeBackpropFilter.js";
+import { sumConfig } from "./Sum.js";
 
 export const weightGradKernels: KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   batchMatMulConfig,
+  sumConfig,
 ];

@@ -92,4 +92,23 @@ describe("ModelWorkerPool", () => {
       expect(diff / scale).toBeLessThan(1e-4);
     });
   });
+
+  it("workers pick up weights set through the shared buffer before their next request", async () => {
+    const other = buildCnn({ filters: [8, 16], dense: 32, seed: 9 });
+    const weights = other.trainableWeights.map((v) => v.read().dataSync() as Float32Array);
+    const n = 64;
+    const images = data.images.slice(0, n * 784);
+    const before = await pool.predict(images, [n, 28, 28, 1], 32);
+    await pool.setWeights(weights);
+    const after = await pool.predict(images, [n, 28, 28, 1], 32);
+    const ref = tf
+      .tidy(() => other.apply(tf.tensor4d(images, [n, 28, 28, 1]), { training: false }) as tf.Tensor)
+      .dataSync();
+    expect(Array.from(after.logits)).toEqual(Array.from(ref));
+    expect(Array.from(after.logits)).not.toEqual(Array.from(before.logits));
+    await expect(pool.setWeights(weights.slice(1))).rejects.toThrow(/arrays for/);
+    // Back to the shared model's weights for the other tests.
+    await pool.setWeights(model.trainableWeights.map((v) => v.read().dataSync() as Float32Array));
+    other.dispose();
+  });
 });

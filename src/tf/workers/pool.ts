@@ -2,6 +2,11 @@
  * A pool of worker threads, each with its own tfjs backend and a copy of one classifier: evaluation, attacks and
  * data-parallel training spread over the cores (the wasm backend is single-threaded in Node). Work is cut into
  * contiguous shards of whole batches, so predictions equal the single-threaded ones exactly.
+ *
+ * Weights and gradients move through SharedArrayBuffers, not messages: setWeights writes the shared weight buffer and
+ * bumps a version that the next request carries (no round trip of its own); each worker writes its shard's gradient
+ * into its own shared buffer, which the main thread sums. Before this, a training step structured-cloned every weight
+ * to every worker and got the gradients back as arrays that tf.tidy walked element by element (tens of ms a step).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -43,18 +48,22 @@ async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts>
 
 class Channel {
   private next = 1;
+  /** Requests sent and not yet answered. */
+  inFlight = 0;
   private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
   constructor(readonly worker: Worker) {
     worker.on("message", (r: Response) => {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
+      this.inFlight--;
       if (r.ok) p.resolve(r);
       else p.reject(new GradoptError("E_INTERNAL", `worker: ${r.error}`));
     });
     worker.on("error", (err) => {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      this.inFlight = 0;
     });
   }
   call<T extends Request["type"]>(
@@ -62,6 +71,7 @@ class Channel {
     transfer: ArrayBuffer[] = [],
   ): Promise<Extract<Response, { type: T; ok: true }>> {
     const id = this.next++;
+    this.inFlight++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: Response) => void, reject });
       this.worker.postMessage({ ...req, id }, transfer);
@@ -84,10 +94,20 @@ export function shardRanges(n: number, parts: number, quantum = 1): Array<[numbe
   return out;
 }
 
+/** Element counts of a model's trainable weights (the layout of the shared weight and gradient buffers). */
+function weightSizes(model: tf.LayersModel): number[] {
+  return model.trainableWeights.map((v) => tf.util.sizeFromShape(v.shape as number[]));
+}
+
 export class ModelWorkerPool {
+  /** Version of the shared weights; requests carry it so that workers reload when it changed. */
+  private weightsVersion = 0;
   private constructor(
     private readonly channels: Channel[],
     readonly backend: string,
+    private readonly sizes: number[],
+    private readonly sharedWeights: Float32Array,
+    private readonly sharedGrads: Float32Array[],
   ) {}
 
   get size(): number {
@@ -100,11 +120,29 @@ export class ModelWorkerPool {
     if (!(Number.isInteger(size) && size > 0))
       throw new GradoptError("E_ARG", `ModelWorkerPool: size must be a positive integer, got ${size}`);
     const artifacts = await artifactsOf(model);
+    const sizes = weightSizes(model);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const weights = new SharedArrayBuffer(4 * total);
+    const grads = Array.from({ length: size }, () => new SharedArrayBuffer(4 * total));
     const channels = Array.from({ length: size }, () => new Channel(startWorker()));
     const started = await Promise.all(
-      channels.map((ch) => ch.call<"init">({ type: "init", artifacts, backend: options.backend ?? "wasm" })),
+      channels.map((ch, i) =>
+        ch.call<"init">({
+          type: "init",
+          artifacts,
+          backend: options.backend ?? "wasm",
+          weights,
+          grads: grads[i]!,
+        }),
+      ),
     );
-    return new ModelWorkerPool(channels, started[0]!.backend);
+    return new ModelWorkerPool(
+      channels,
+      started[0]!.backend,
+      sizes,
+      new Float32Array(weights),
+      grads.map((g) => new Float32Array(g)),
+    );
   }
 
   /** Logits for every image ([n * classes]), computed in batches of `batchSize` spread over the workers. */
@@ -117,14 +155,19 @@ export class ModelWorkerPool {
     const per = h * w * c;
     const ranges = shardRanges(n, this.size, batchSize);
     const parts = await Promise.all(
-      ranges.map(([s, e], i) =>
-        this.channels[i]!.call<"predict">({
-          type: "predict",
-          images: images.slice(s * per, e * per),
-          shape: [e - s, h, w, c],
-          batchSize,
-        }),
-      ),
+      ranges.map(([s, e], i) => {
+        const shard = images.slice(s * per, e * per);
+        return this.channels[i]!.call<"predict">(
+          {
+            type: "predict",
+            images: shard,
+            shape: [e - s, h, w, c],
+            batchSize,
+            weightsVersion: this.weightsVersion,
+          },
+          [shard.buffer as ArrayBuffer],
+        );
+      }),
     );
     const classes = parts[0]?.classes ?? 0;
     const logits = new Float32Array(n * classes);
@@ -144,9 +187,28 @@ export class ModelWorkerPool {
     return out;
   }
 
-  /** Replaces the trainable weights of every worker's model (in model.trainableWeights order). */
+  /**
+   * Replaces the trainable weights of every worker's model (in model.trainableWeights order). No message is sent: the
+   * workers load the shared buffer on their next request. Waits for requests in flight, which read the old weights.
+   */
   async setWeights(weights: Float32Array[]): Promise<void> {
-    await Promise.all(this.channels.map((ch) => ch.call<"setWeights">({ type: "setWeights", weights })));
+    if (weights.length !== this.sizes.length)
+      throw new GradoptError(
+        "E_ARG",
+        `ModelWorkerPool.setWeights: ${weights.length} arrays for ${this.sizes.length} weights`,
+      );
+    while (this.channels.some((ch) => ch.inFlight > 0)) await new Promise((r) => setImmediate(r));
+    let offset = 0;
+    weights.forEach((w, k) => {
+      if (w.length !== this.sizes[k])
+        throw new GradoptError(
+          "E_ARG",
+          `ModelWorkerPool.setWeights: weight ${k} has ${w.length} values, expected ${this.sizes[k]}`,
+        );
+      this.sharedWeights.set(w, offset);
+      offset += w.length;
+    });
+    this.weightsVersion++;
   }
 
   /**
@@ -165,25 +227,35 @@ export class ModelWorkerPool {
     const per = h * w * c;
     const ranges = shardRanges(n, this.size);
     const parts = await Promise.all(
-      ranges.map(([s, e], i) =>
-        this.channels[i]!.call<"gradients">({
-          type: "gradients",
-          images: images.slice(s * per, e * per),
-          shape: [e - s, h, w, c],
-          labels: labels.slice(s, e),
-          classes,
-          lossScale: 1 / n,
-          adversarial,
-          seed: (seed * 7919 + i) >>> 0,
-        }),
-      ),
+      ranges.map(([s, e], i) => {
+        const shard = images.slice(s * per, e * per);
+        return this.channels[i]!.call<"gradients">(
+          {
+            type: "gradients",
+            images: shard,
+            shape: [e - s, h, w, c],
+            labels: labels.slice(s, e),
+            classes,
+            lossScale: 1 / n,
+            adversarial,
+            seed: (seed * 7919 + i) >>> 0,
+            weightsVersion: this.weightsVersion,
+          },
+          [shard.buffer as ArrayBuffer],
+        );
+      }),
     );
-    const grads = parts[0]!.grads;
-    for (const p of parts.slice(1))
-      p.grads.forEach((g, k) => {
-        const acc = grads[k]!;
-        for (let j = 0; j < g.length; j++) acc[j]! += g[j]!;
-      });
+    // Sum the shard gradients in worker order (deterministic for a given worker count).
+    let offset = 0;
+    const grads = this.sizes.map((size) => {
+      const acc = this.sharedGrads[0]!.slice(offset, offset + size);
+      for (let i = 1; i < parts.length; i++) {
+        const g = this.sharedGrads[i]!;
+        for (let j = 0; j < size; j++) acc[j]! += g[offset + j]!;
+      }
+      offset += size;
+      return acc;
+    });
     let lossSum = 0;
     let hits = 0;
     for (const p of parts) {
@@ -207,18 +279,23 @@ export class ModelWorkerPool {
     const per = h * w * c;
     const ranges = shardRanges(n, this.size, batchSize);
     const parts = await Promise.all(
-      ranges.map(([s, e], i) =>
-        this.channels[i]!.call<"attack">({
-          type: "attack",
-          images: images.slice(s * per, e * per),
-          shape: [e - s, h, w, c],
-          labels: labels.slice(s, e),
-          classes,
-          attack,
-          seed: (seed * 7919 + i) >>> 0,
-          batchSize,
-        }),
-      ),
+      ranges.map(([s, e], i) => {
+        const shard = images.slice(s * per, e * per);
+        return this.channels[i]!.call<"attack">(
+          {
+            type: "attack",
+            images: shard,
+            shape: [e - s, h, w, c],
+            labels: labels.slice(s, e),
+            classes,
+            attack,
+            seed: (seed * 7919 + i) >>> 0,
+            batchSize,
+            weightsVersion: this.weightsVersion,
+          },
+          [shard.buffer as ArrayBuffer],
+        );
+      }),
     );
     const adversarial = new Float32Array(n * per);
     let correct = 0;

@@ -55,10 +55,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
   const hB = new Float64Array(NS);
   const hC = new Float64Array(NS);
   const hOut = new Float64Array(NS);
-  const ybuf3 = new Float64Array(n);
   const historyJumps = historyJumpTimes(problem, ctx.t0);
-  const fJumps = (problem.jumps ?? []).filter((t) => t >= ctx.t0);
-  const ybuf = new Float64Array(n);
   const ybuf2 = new Float64Array(n);
 
   // y'(t - tau_j) and y''(t - tau_j) enter only through a lag that moves with a target (or with the state).
@@ -69,90 +66,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
       Array.from({ length: nt }, (_, k) => ctx.dtau[j * nt + k]!).some((v) => v !== 0),
   );
 
-  const levels: Level[] = [];
-  const level = (d: number): Level =>
-    (levels[d] ??= {
-      lin: new NeutralLinearizer(problem, targets.indices, p),
-      y: new Float64Array(n),
-      z: new Float64Array(m * n),
-      zd: new Float64Array(m * n),
-      lags: new Float64Array(m),
-      yp: new Float64Array(m * n),
-      ypp: new Float64Array(m * n),
-      C: new Float64Array(m * n * n),
-      rate: new Float64Array(m),
-    });
-
-  /** y, the lags, z, zd (= y'(t - tau_j) for every delay) at t into level b. */
-  const state = (t: number, side: Side, b: Level) => {
-    traj.y(t, b.y, side);
-    traj.lagged(t, b.y, b.z, b.lags, side);
-    for (let j = 0; j < m; j++) {
-      traj.yPrime(t - b.lags[j]!, ybuf, side);
-      b.yp.set(ybuf, j * n);
-      if (neutral[j]) b.zd.set(ybuf, j * n);
-    }
-  };
-
-  /** phi''(t): differences of the history's derivative (zero for a constant history), one-sided at its jumps. */
-  const historySecond = (t: number, side: Side, out: Float64Array) => {
-    if (problem.history.constant) return out.fill(0);
-    const d1 = (u: number, o: Float64Array) => traj.historyDerivative(u, o, side);
-    return sidedDifference(d1, t, side, historyJumps, out, ybuf, ybuf2, ybuf3);
-  };
-
-  /** d tau_j / dt along the solution at t (zero for a constant lag). */
-  const lagRate = (j: number, t: number, y: Float64Array, yp: Float64Array): number => {
-    const d = delays[j]!;
-    if (d.kind === "constant") return 0;
-    const h = 6e-6 * Math.max(1, Math.abs(t));
-    let r = (d.lag(t + h, y, p) - d.lag(t - h, y, p)) / (2 * h);
-    if (d.kind === "state") {
-      lagDy(d, t, y, p, tauY);
-      for (let i = 0; i < n; i++) r += tauY[i]! * yp[i]!;
-    }
-    return r;
-  };
-
-  /** y''(t) by the chain rule through f, recursively through the neutral lags. */
-  const second = (t: number, side: Side, depth: number, out: Float64Array): Float64Array => {
-    if (t < t0 || (t === t0 && side === "left")) return historySecond(t, side, out);
-    const b = level(depth);
-    state(t, side, b);
-    const lin = b.lin;
-    lin.linearize(t, b.y, b.z, b.zd, p);
-    const Ft = lin.dt(t, b.y, b.z, b.zd, p, side, fJumps);
-    const ypt = traj.yPrime(t, ybuf, side);
-    for (let i = 0; i < n; i++) {
-      let acc = Ft[i]!;
-      for (let l = 0; l < n; l++) acc += lin.A[i * n + l]! * ypt[l]!;
-      out[i] = acc;
-    }
-    for (let j = 0; j < m; j++) b.rate[j] = 1 - lagRate(j, t, b.y, ypt);
-    b.C.set(lin.C);
-    for (let j = 0; j < m; j++) {
-      const Bj = j * n * n;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let l = 0; l < n; l++) acc += lin.B[Bj + i * n + l]! * b.yp[j * n + l]!;
-        out[i] = out[i]! + b.rate[j]! * acc;
-      }
-    }
-    // The recursion overwrites this level's linearizer only below it: C was copied first.
-    for (let j = 0; j < m; j++) {
-      if (!neutral[j]) continue;
-      const w = b.ypp.subarray(j * n, (j + 1) * n);
-      if (depth + 1 >= MAX_DEPTH) w.fill(0);
-      else second(t - b.lags[j]!, side, depth + 1, w);
-      const Cj = j * n * n;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let l = 0; l < n; l++) acc += b.C[Cj + i * n + l]! * w[l]!;
-        out[i] = out[i]! + b.rate[j]! * acc;
-      }
-    }
-    return out;
-  };
+  const { level, state, second } = neutralChain(ctx);
 
   const top = level(0);
   const ypp = new Float64Array(m * n);
@@ -267,4 +181,107 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     quadratures: nq,
   });
   return { ...assembleForward(ctx, track, NS, nq), track };
+}
+
+/**
+ * y'' along the solution by the chain rule through f (recursively through the neutral lags), with the per-depth
+ * linearizations it needs; shared by the neutral forward sensitivities and the neutral adjoint.
+ */
+export function neutralChain(ctx: GradContext) {
+  const { problem, traj, n, m, p, targets } = ctx;
+  const delays = problem.delays;
+  const t0 = ctx.t0;
+  const neutral = delays.map((d) => d.neutral === true);
+  const tauY = new Float64Array(n);
+  const ybuf = new Float64Array(n);
+  const ybuf2 = new Float64Array(n);
+  const ybuf3 = new Float64Array(n);
+  const historyJumps = historyJumpTimes(problem, t0);
+  const fJumps = (problem.jumps ?? []).filter((t) => t >= t0);
+  const levels: Level[] = [];
+  const level = (d: number): Level =>
+    (levels[d] ??= {
+      lin: new NeutralLinearizer(problem, targets.indices, p),
+      y: new Float64Array(n),
+      z: new Float64Array(m * n),
+      zd: new Float64Array(m * n),
+      lags: new Float64Array(m),
+      yp: new Float64Array(m * n),
+      ypp: new Float64Array(m * n),
+      C: new Float64Array(m * n * n),
+      rate: new Float64Array(m),
+    });
+
+  /** y, the lags, z, zd (= y'(t - tau_j) for every delay) at t into level b. */
+  const state = (t: number, side: Side, b: Level) => {
+    traj.y(t, b.y, side);
+    traj.lagged(t, b.y, b.z, b.lags, side);
+    for (let j = 0; j < m; j++) {
+      traj.yPrime(t - b.lags[j]!, ybuf, side);
+      b.yp.set(ybuf, j * n);
+      if (neutral[j]) b.zd.set(ybuf, j * n);
+    }
+  };
+
+  /** phi''(t): differences of the history's derivative (zero for a constant history), one-sided at its jumps. */
+  const historySecond = (t: number, side: Side, out: Float64Array) => {
+    if (problem.history.constant) return out.fill(0);
+    const d1 = (u: number, o: Float64Array) => traj.historyDerivative(u, o, side);
+    return sidedDifference(d1, t, side, historyJumps, out, ybuf, ybuf2, ybuf3);
+  };
+
+  /** d tau_j / dt along the solution at t (zero for a constant lag). */
+  const lagRate = (j: number, t: number, y: Float64Array, yp: Float64Array): number => {
+    const d = delays[j]!;
+    if (d.kind === "constant") return 0;
+    const h = 6e-6 * Math.max(1, Math.abs(t));
+    let r = (d.lag(t + h, y, p) - d.lag(t - h, y, p)) / (2 * h);
+    if (d.kind === "state") {
+      lagDy(d, t, y, p, tauY);
+      for (let i = 0; i < n; i++) r += tauY[i]! * yp[i]!;
+    }
+    return r;
+  };
+
+  /** y''(t) by the chain rule through f, recursively through the neutral lags. */
+  const second = (t: number, side: Side, depth: number, out: Float64Array): Float64Array => {
+    if (t < t0 || (t === t0 && side === "left")) return historySecond(t, side, out);
+    const b = level(depth);
+    state(t, side, b);
+    const lin = b.lin;
+    lin.linearize(t, b.y, b.z, b.zd, p);
+    const Ft = lin.dt(t, b.y, b.z, b.zd, p, side, fJumps);
+    const ypt = traj.yPrime(t, ybuf, side);
+    for (let i = 0; i < n; i++) {
+      let acc = Ft[i]!;
+      for (let l = 0; l < n; l++) acc += lin.A[i * n + l]! * ypt[l]!;
+      out[i] = acc;
+    }
+    for (let j = 0; j < m; j++) b.rate[j] = 1 - lagRate(j, t, b.y, ypt);
+    b.C.set(lin.C);
+    for (let j = 0; j < m; j++) {
+      const Bj = j * n * n;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let l = 0; l < n; l++) acc += lin.B[Bj + i * n + l]! * b.yp[j * n + l]!;
+        out[i] = out[i]! + b.rate[j]! * acc;
+      }
+    }
+    // The recursion overwrites this level's linearizer only below it: C was copied first.
+    for (let j = 0; j < m; j++) {
+      if (!neutral[j]) continue;
+      const w = b.ypp.subarray(j * n, (j + 1) * n);
+      if (depth + 1 >= MAX_DEPTH) w.fill(0);
+      else second(t - b.lags[j]!, side, depth + 1, w);
+      const Cj = j * n * n;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let l = 0; l < n; l++) acc += b.C[Cj + i * n + l]! * w[l]!;
+        out[i] = out[i]! + b.rate[j]! * acc;
+      }
+    }
+    return out;
+  };
+
+  return { level, state, second };
 }

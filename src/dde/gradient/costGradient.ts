@@ -4,8 +4,9 @@
  */
 import { GradoptError, assertArg } from "../../errors.js";
 import type { DDEProblem, DDESolution } from "../types.js";
-import { runAdjoint } from "./adjoint.js";
+import { runAdjoint, type AdjointResult } from "./adjoint.js";
 import { runAdjointTimeLags } from "./adjointTimeLags.js";
+import { runAdjointNeutral } from "./adjointNeutral.js";
 import { GradContext } from "./context.js";
 import type { Cost } from "./cost-types.js";
 import { evaluateCompiled } from "./cost.js";
@@ -21,8 +22,8 @@ export interface CostGradientOptions {
   /** Targets: parameter indices or names (default: every parameter). */
   wrt?: readonly (number | string)[];
   /**
-   * "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant or time-dependent and
-   * none is neutral, else forward.
+   * "auto" (default): adjoint for more than `adjointAbove` targets (forward sensitivities where the adjoint does not
+   * apply: neutral terms with time- or state-dependent delays), else forward.
    */
   method?: GradientMethod;
   /** Threshold of "auto" (default 3). */
@@ -79,7 +80,8 @@ export function costGradient(
   const ctx = new GradContext(problem, solution, cost, targets);
   const J = evaluateCompiled(solution, ctx.compiled, ctx.p);
   const kinked = ctx.points.some((pt) => ctx.jumpsAt(pt.t).length > 0);
-  let method = opts.method ?? "auto";
+  const requested = opts.method ?? "auto";
+  let method = requested;
   if (method === "auto")
     method =
       targets.indices.length > (opts.adjointAbove ?? 3) && adjointCovers(problem) && !kinked
@@ -88,12 +90,16 @@ export function costGradient(
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
   const forward = () => (ctx.neutral ? runNeutralForward : runForward)(ctx, rtol, atol);
   if (method === "adjoint") {
-    if (ctx.neutral)
-      throw new GradoptError(
-        "E_ARG",
-        'the adjoint method does not support neutral delays (f reads y\'(t - tau)): its backward equation would be a neutral DDE in the adjoint with advanced derivative terms; use method "forward" (what "auto" picks)',
-      );
-    const adj = (ctx.constantLags ? runAdjoint : runAdjointTimeLags)(ctx, rtol, atol);
+    let adj: AdjointResult;
+    try {
+      adj = ctx.neutral
+        ? runAdjointNeutral(ctx, rtol, atol)
+        : (ctx.constantLags ? runAdjoint : runAdjointTimeLags)(ctx, rtol, atol);
+    } catch (err) {
+      // "auto" falls back to forward sensitivities where the adjoint declines (too many neutral shifts).
+      if (requested !== "auto" || !(err instanceof GradoptError) || err.code !== "E_ARG") throw err;
+      return costGradient(problem, cost, { ...opts, method: "forward", solution });
+    }
     const res: CostGradientResult = {
       ...base,
       gradient: adj.gradient,
@@ -123,8 +129,9 @@ export function costGradient(
   return res;
 }
 
-/** The adjoint covers constant, time- and state-dependent delays, none neutral. */
-const adjointCovers = (problem: DDEProblem) => problem.delays.every((d) => d.neutral !== true);
+/** The adjoint covers constant, time- and state-dependent delays, and neutral ones when every delay is constant. */
+const adjointCovers = (problem: DDEProblem) =>
+  problem.delays.every((d) => d.neutral !== true) || problem.delays.every((d) => d.kind === "constant");
 
 function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
   if (fwd.oneSided.length === 0) return;

@@ -81,7 +81,7 @@ describe("declared jumps inside the history and the span: jump conditions where 
     }
   });
 
-  it("a model file with jumps in the history (t = -0.4) and in f (t = 1.5) and a neutral term: every target vs FD", () => {
+  it("a model file with jumps in the history (t = -0.4) and in f (t = 1.5) and a neutral term: every target vs FD, forward and adjoint", () => {
     // Through the neutral term y' keeps jumping at -0.4 + k tau, at 1.5 + k tau and at k tau: all move with tau.
     const model = loadModel({
       file: "jumps.yaml",
@@ -100,11 +100,15 @@ describe("declared jumps inside the history and the span: jump conditions where 
       ].join("\n"),
     });
     const pr = model.problem;
-    const res = costGradient(pr, model.cost, { rtol: 1e-10 });
-    expect(res.method).toBe("forward");
+    const res = costGradient(pr, model.cost, { rtol: 1e-10, method: "forward" });
+    const adj = costGradient(pr, model.cost, { rtol: 1e-10 });
+    expect(adj.method).toBe("adjoint");
     const scale = Math.max(...Array.from(res.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++)
-      expectAgree(res.names[k]!, res.gradient[k]!, finiteDifference(pr, model.cost, k), scale);
+    for (let k = 0; k < pr.p.length; k++) {
+      const fd = finiteDifference(pr, model.cost, k);
+      expectAgree(`forward ${res.names[k]}`, res.gradient[k]!, fd, scale);
+      expectAgree(`adjoint ${res.names[k]}`, adj.gradient[k]!, fd, scale);
+    }
   });
 });
 

@@ -142,7 +142,7 @@ function attachOneSided(res: CostGradientResult, fwd: ForwardResult): void {
   }
 }
 
-/** costGradient with the adjoint method forced (constant delays). */
+/** costGradient with the adjoint method forced (every delay kind; neutral terms with constant delays only). */
 export function adjointGradient(
   problem: DDEProblem,
   cost: Cost,

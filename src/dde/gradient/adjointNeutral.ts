@@ -151,7 +151,7 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
       if (k === 0) continue;
       const u = t + nd.shift;
       chain.state(u, ts, at);
-      lin.linearize(u, at.y, at.z, at.zd, p);
+      lin.linearize(u, at.y, at.z, at.zd, p, false);
       for (let j = 0; j < m; j++) if (neutral[j]) blockT(lin.C, j, lam, k * n, W, k * m * n + j * n);
       for (let j = 0; j < m; j++) if (firstLevel[j] === k) blockT(lin.B, j, lam, k * n, BT, j * n);
     }

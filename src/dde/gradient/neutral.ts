@@ -249,7 +249,7 @@ export function neutralChain(ctx: GradContext) {
     const b = level(depth);
     state(t, side, b);
     const lin = b.lin;
-    lin.linearize(t, b.y, b.z, b.zd, p);
+    lin.linearize(t, b.y, b.z, b.zd, p, false);
     const Ft = lin.dt(t, b.y, b.z, b.zd, p, side, fJumps);
     const ypt = traj.yPrime(t, ybuf, side);
     for (let i = 0; i < n; i++) {

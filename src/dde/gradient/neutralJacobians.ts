@@ -52,8 +52,17 @@ export class NeutralLinearizer {
     this.pw = Float64Array.from(p);
   }
 
-  /** Fills A, B, C and Fp at (t, y, z, zd). y, z and zd are perturbed in place and restored. */
-  linearize(t: number, y: Float64Array, z: Float64Array, zd: Float64Array, p: Float64Array): void {
+  /**
+   * Fills A, B, C and (unless `withDp` is false) Fp at (t, y, z, zd). y, z and zd are perturbed in place and restored.
+   */
+  linearize(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    zd: Float64Array,
+    p: Float64Array,
+    withDp = true,
+  ): void {
     const { n, m, nt, np, targets } = this;
     const jac = this.problem.jac;
     if (jac?.dy) jac.dy(t, y, z, p, this.A, zd);
@@ -62,6 +71,7 @@ export class NeutralLinearizer {
     else for (let j = 0; j < m; j++) this.fd(t, y, z, zd, p, z, j * n, this.B.subarray(j * n * n));
     if (jac?.dzd) jac.dzd(t, y, z, p, this.C, zd);
     else for (let j = 0; j < m; j++) this.fd(t, y, z, zd, p, zd, j * n, this.C.subarray(j * n * n));
+    if (!withDp) return;
     if (jac?.dp) {
       jac.dp(t, y, z, p, this.fullDp, zd);
       for (let i = 0; i < n; i++)

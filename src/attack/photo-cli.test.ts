@@ -248,6 +248,7 @@ describe("gradopt attack --image: targets by name, resize record, --no-full-reso
       target: { index: number; name: string };
       criterion: string;
       image: {
+        decoder: string;
         resize: { from: number[]; crop: object; to: number[]; method: string };
         fullResolution?: unknown;
       };
@@ -260,6 +261,7 @@ describe("gradopt attack --image: targets by name, resize record, --no-full-reso
       to: [32, 32],
     });
     expect(doc.image.resize.method).toMatch(/bilinear/);
+    expect(doc.image.decoder).toMatch(/^sharp \d+\.\d+\.\d+ \(libvips /);
     expect(doc.image.fullResolution).toBeUndefined();
     expect(existsSync(join(out, "figures", "eps-0.1.png"))).toBe(true);
     expect(existsSync(join(out, "figures", "eps-0.1-full.png"))).toBe(false);

@@ -3,7 +3,7 @@
  * the bundled test subset) for several eps at once, and prints robust accuracy per eps (--json: the contract's
  * document). --out writes the adversarial images as PNGs and re-checks them after 8-bit quantisation.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -26,10 +26,11 @@ import {
   type QuantizedCheck,
 } from "../../attack/index.js";
 import {
-  decodeImage,
+  imageDecoderInfo,
   imageInputSize,
   imageToInput,
   perEpsPredictions,
+  readImage,
   photoFigures,
   writeFigureFiles,
   type Photo,
@@ -170,12 +171,18 @@ function parseInputSize(text: string): [number, number] {
   return [h, w];
 }
 
-/** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
-function loadInputs(
+/** Images and true labels from an IDX directory (default: the bundled subset) or one JPEG/PNG image. */
+async function loadInputs(
   f: AttackFlags,
   model: TfjsClassifier,
   warn: (m: string) => void = () => {},
-): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
+): Promise<{
+  x: tf.Tensor;
+  labels: Int32Array;
+  classNames?: string[];
+  labelSource: string;
+  photo?: Photo;
+}> {
   const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
   if (f.split !== "test" && f.split !== "train")
     throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
@@ -190,7 +197,7 @@ function loadInputs(
           `${size.height}x${size.width} (pass --input-size to choose)`,
       );
     const photo = imageToInput(
-      decodeImage(readFileSync(data), data),
+      await readImage(data),
       model.inputShape.map((d) => d ?? null),
       "cover",
     );
@@ -345,7 +352,7 @@ export function register(program: Command): void {
         `--targeted: expected a class index in [0, ${model.numClasses - 1}] or a class name, got ${f.targeted}`,
       );
     }
-    const inputs = loadInputs(f, model, onWarning);
+    const inputs = await loadInputs(f, model, onWarning);
     const classNames =
       model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses
         ? inputs.classNames
@@ -370,6 +377,7 @@ export function register(program: Command): void {
     const photoOut = photo
       ? {
           file: f.image ?? f.data,
+          decoder: (await imageDecoderInfo()).version,
           // How the photo became the model's input (the interpolation is part of what was attacked).
           resize: {
             from: [photo.original.width, photo.original.height],
@@ -554,7 +562,7 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
     ...(f.inputSize !== undefined ? { inputSize: parseInputSize(f.inputSize) } : {}),
     onWarning,
   });
-  const inputs = loadInputs(f, model);
+  const inputs = await loadInputs(f, model);
   const t0 = performance.now();
   const result = await runBlackBox(
     classifierAsBlackBox(model),

@@ -42,8 +42,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
   const pm = Float64Array.from(p);
-  const gY = new Float64Array(n);
-  const gP = new Float64Array(nt);
+  const quadViews = new Map<Float64Array, Float64Array>();
   const wNow = new Float64Array(m * n);
   const wAhead = new Float64Array(m * n);
   const lamAhead = new Float64Array(n);
@@ -64,11 +63,13 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
-    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t.
-    gY.fill(0);
-    gP.fill(0);
+    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t, written
+    // straight into out (the integrator hands the same seven stage rows every time: their quadrature views are kept).
+    out.fill(0, 0, N);
     if (needNow) wNow.fill(0);
-    lin.vjp(t, y, z, p, x, gY, needNow ? wNow : null, gP);
+    let quad = quadViews.get(out);
+    if (!quad) quadViews.set(out, (quad = out.subarray(n, N)));
+    lin.vjp(t, y, z, p, x, out, needNow ? wNow : null, quad);
     // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
     for (let j = 0; j < m; j++) {
       const ta = t + tau[j]!;
@@ -85,10 +86,8 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
       wAhead.fill(0);
       lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
-      for (let i = 0; i < n; i++) gY[i] = gY[i]! + wAhead[j * n + i]!;
+      for (let i = 0; i < n; i++) out[i] = out[i]! + wAhead[j * n + i]!;
     }
-    for (let i = 0; i < n; i++) out[i] = gY[i]!;
-    for (let k = 0; k < nt; k++) out[n + k] = gP[k]!;
     if (needNow)
       for (let j = 0; j < m; j++) {
         const tl = t - tau[j]!;

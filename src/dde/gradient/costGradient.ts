@@ -20,7 +20,11 @@ export interface CostGradientOptions {
   wrt?: readonly (number | string)[];
   /** "auto" (default): adjoint for more than `adjointAbove` targets when every delay is constant, else forward. */
   method?: GradientMethod;
-  /** Threshold of "auto" (default 3). */
+  /**
+   * Threshold of "auto" (default 5). Measured on the benchmark network (bench/suites/dde-gradient.ts, matrix-free
+   * products): forward costs about 1.3 + 0.55 np solves, the adjoint about 4.5 solves nearly independent of np, so they
+   * cross near np = 6.
+   */
   adjointAbove?: number;
   /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */
   rtol?: number;
@@ -77,7 +81,7 @@ export function costGradient(
   let method = opts.method ?? "auto";
   if (method === "auto")
     method =
-      targets.indices.length > (opts.adjointAbove ?? 3) && ctx.constantLags && !kinked
+      targets.indices.length > (opts.adjointAbove ?? 5) && ctx.constantLags && !kinked
         ? "adjoint"
         : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };

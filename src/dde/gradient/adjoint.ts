@@ -58,7 +58,14 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const wNowBlocks = Array.from({ length: m }, (_, j) => wNow.subarray(j * n, (j + 1) * n));
   const needNow = problem.history.dp !== undefined || needYp.some((v) => v);
 
-  const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+  const rhs = (
+    r: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    withQuad: boolean,
+  ) => {
     const t = exactT.get(r) ?? T - r;
     const ts = flip(side);
     traj.y(t, y, ts);
@@ -69,7 +76,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     if (needNow) wNow.fill(0);
     let quad = quadViews.get(out);
     if (!quad) quadViews.set(out, (quad = out.subarray(n, N)));
-    lin.vjp(t, y, z, p, x, out, needNow ? wNow : null, quad);
+    lin.vjp(t, y, z, p, x, out, needNow && withQuad ? wNow : null, withQuad ? quad : null);
     // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
     for (let j = 0; j < m; j++) {
       const ta = t + tau[j]!;
@@ -88,7 +95,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
       for (let i = 0; i < n; i++) out[i] = out[i]! + wAhead[j * n + i]!;
     }
-    if (needNow)
+    if (needNow && withQuad)
       for (let j = 0; j < m; j++) {
         const tl = t - tau[j]!;
         const w = wNowBlocks[j]!;
@@ -115,8 +122,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
         (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
       if (!inside) continue;
       pointDy(it.q, t, y, pm, qy);
-      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
       for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
+      if (!withQuad) continue;
+      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
       for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
     }
   };

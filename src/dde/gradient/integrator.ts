@@ -28,9 +28,18 @@ export interface LinearDDESystem {
   /**
    * out = x'(t) (all N states) given x(t) and xlag[j*D + i] = x_i(t - lag_j) for the D = N - quadratures states that are
    * not quadratures; `side` says which limit to take at a discontinuity. At the stages, the quadrature entries of x are
-   * not meaningful (a quadrature never feeds back).
+   * not meaningful (a quadrature never feeds back), and where `quadratures` is false their derivatives are not used
+   * (the second DOPRI5 stage has weight zero in the solution, the error estimate and the dense output) and may be left
+   * unwritten.
    */
-  rhs(t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array): void;
+  rhs(
+    t: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    quadratures: boolean,
+  ): void;
   /** Times where the forcing is discontinuous (propagated along constant lags). */
   breakpoints: number[];
   /** State jumps: x(t+) = apply(x(t-)), applied in time order. */
@@ -253,9 +262,17 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     }
   };
 
-  const f = (t: number, xx: Float64Array, side: Side, a: number, mid: number, out: Float64Array) => {
+  const f = (
+    t: number,
+    xx: Float64Array,
+    side: Side,
+    a: number,
+    mid: number,
+    out: Float64Array,
+    quad = true,
+  ) => {
     fillLags(t, side, a, mid);
-    sys.rhs(t, xx, lagBuf, side, out);
+    sys.rhs(t, xx, lagBuf, side, out, quad);
     rhsEvals++;
   };
 
@@ -309,8 +326,9 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
         const off = q * N;
         for (let i = 0; i < D; i++) xs[i] = xs[i]! + ha * K[off + i]!;
       }
-      const ts = s >= 5 ? t + h : t + C[s]! * h;
-      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!);
+      // The last stages sit exactly on the step's end (t + (stop - t) may round off the stop).
+      const ts = s >= 5 ? (hitStop ? stop : t + h) : t + C[s]! * h;
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!, s !== 1);
       if (s === 6) for (let i = 0; i < D; i++) xn[i] = xs[i]!;
     }
     // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).

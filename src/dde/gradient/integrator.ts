@@ -413,7 +413,10 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       kFresh = true;
     } else kFresh = false;
     const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));
-    const hNext = hitStop ? Math.max(hProp, h * grow) : h * grow;
+    let hNext = hitStop ? Math.max(hProp, h * grow) : h * grow;
+    // Past a state jump the solution's derivatives jumped too: the proposal from before it was rejected nearly every time
+    // (adjoint at observation times), so start the new piece at 0.7 of it.
+    if (nJumps !== jumpIdx) hNext *= 0.7;
     h = Math.max(hNext, 1e-12 * Math.max(1, span));
   }
   const tEnd = t;

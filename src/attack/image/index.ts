@@ -13,6 +13,7 @@ export {
 export { resizeImage, resampleRegion, centreCropBox, type CropBox, type ResizeFit } from "./resize.js";
 export {
   imageToInput,
+  regionToInput,
   loadPhoto,
   imageInputSize,
   DEFAULT_IMAGE_SIDE,

@@ -86,6 +86,7 @@ interface AttackFlags extends GlobalOptions {
   seed: string;
   preprocessing: string;
   inputSize?: string;
+  fit: string;
   backend?: string;
   sanity: boolean;
   queries?: string;
@@ -196,10 +197,12 @@ async function loadInputs(
         `the model's input height and width are open ([${model.inputShape.join(", ")}]): the photo is resized to ` +
           `${size.height}x${size.width} (pass --input-size to choose)`,
       );
+    if (f.fit !== "cover" && f.fit !== "fill")
+      throw new GradoptError("E_FLAG", `--fit: expected cover or fill, got '${f.fit}'`);
     const photo = imageToInput(
       await readImage(data),
       model.inputShape.map((d) => d ?? null),
-      "cover",
+      f.fit,
     );
     const x = photo.input;
     if (f.label !== undefined)
@@ -252,6 +255,11 @@ export function register(program: Command): void {
       .option(
         "--image <file>",
         "a JPEG or PNG photo of any size (centre-cropped, resized to the model's input)",
+      )
+      .option(
+        "--fit <mode>",
+        "photos: cover (centre crop to the input's aspect, then resize) or fill (stretch the whole photo, as the TF FGSM tutorial's tf.image.resize)",
+        "cover",
       )
       .option("--split <split>", "test or train (IDX directories)", "test")
       .option(
@@ -383,8 +391,10 @@ export function register(program: Command): void {
             from: [photo.original.width, photo.original.height],
             crop: photo.box,
             to: photo.input.shape.slice(1, 3),
+            fit: f.fit,
             method:
-              "centre crop to the input's aspect, then antialiased bilinear (triangle filter widened by the shrink factor)",
+              (f.fit === "cover" ? "centre crop to the input's aspect, then " : "whole photo, stretched: ") +
+              "antialiased bilinear (triangle filter widened by the shrink factor)",
           },
           trueClass: classNames[inputs.labels[0]!],
           top5: topPredictions(model, inputs.x, 5)[0],

@@ -335,7 +335,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     const b = A[6]!;
     for (let i = D; i < N; i++) {
       let acc = 0;
-      for (let q = 0; q < 6; q++) acc += b[q]! * K[q * N + i]!;
+      for (let q = 0; q < 6; q++) if (q !== 1) acc += b[q]! * K[q * N + i]!; // b[1] = 0: stage 1 may be unwritten
       xn[i] = x[i]! + h * acc;
     }
     // Error estimate (Hairer's norm).

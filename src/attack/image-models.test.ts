@@ -375,7 +375,7 @@ describe("presets, served offline through fetchFunc", () => {
       throw new TypeError("fetch failed (getaddrinfo ENOTFOUND tfhub.dev)");
     }) as unknown as typeof fetch;
     await expect(loadImageClassifier("mobilenet-v2", { fetchFunc: offline })).rejects.toThrow(
-      /--model: cannot load the model from preset mobilenet-v2 \(https:\/\/tfhub\.dev\/.*\).*ENOTFOUND.*pass the local directory instead/,
+      /--model: cannot load the model from preset mobilenet-v2 \(https:\/\/tfhub\.dev\/.*\).*ENOTFOUND.*pass the local directory instead \(this preset takes pixels on \[0, 1\] at 224x224: --preprocessing none --input-size 224\)/,
     );
   });
 });

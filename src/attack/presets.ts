@@ -178,7 +178,10 @@ export async function loadImageClassifierWithInfo(
       const model = await tf.loadGraphModel(preset.url, { fromTFHub: true, ...fetchOpt });
       loaded = { format: "graph-model", model, metadata: (model.metadata as Record<string, unknown>) ?? {} };
     } catch (err) {
-      throw unreachable(`preset ${spec} (${preset.url})`, err, flag);
+      const e = unreachable(`preset ${spec} (${preset.url})`, err, flag);
+      // The local copy loses the preset's facts: say them.
+      e.message += ` (this preset takes pixels on [${preset.inputRange.join(", ")}] at ${preset.inputSize}x${preset.inputSize}: --preprocessing ${typeof preset.preprocessing === "string" ? preset.preprocessing : "MEAN:STD"} --input-size ${preset.inputSize})`;
+      throw e;
     }
     choice = {
       preprocessing: preset.preprocessing,

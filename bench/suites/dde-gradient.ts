@@ -6,26 +6,28 @@
  * The model carries the dense Jacobians and the matrix-free products jvp / vjp a user can write by hand (tanh computed
  * once for all directions); the gradient code uses the products. The gradient times include the forward solve.
  */
-import { costGradient } from "../../src/dde/gradient/index.js";
+import { costGradient, type CostGradientResult } from "../../src/dde/gradient/index.js";
 import type { Cost } from "../../src/dde/gradient/cost-types.js";
 import { solve } from "../../src/dde/solve.js";
 import type { DDEProblem } from "../../src/dde/types.js";
 import { printTable, writeResult } from "../util.js";
 
 /**
- * Best-of-`repeats` CPU time (user + system, ms) after a warm-up: on a shared, loaded machine CPU time is far steadier
- * than wall time, and both sides of every ratio are measured the same way.
+ * Best CPU time (user + system, ms) of each function over `rounds` rounds that run them in turn: on a shared, loaded
+ * machine CPU time is far steadier than wall time, and interleaving puts the plain solve and the gradients it is compared
+ * with under the same load (timed one after the other, a ratio moved with the load by up to 2x here).
  */
-function bestCpu<T>(fn: () => T, repeats: number): { ms: number; result: T } {
-  let result = fn();
-  let best = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const c0 = process.cpuUsage();
-    result = fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, (c.user + c.system) / 1000);
-  }
-  return { ms: best, result };
+function interleavedBestCpu<T>(fns: (() => T)[], rounds: number): { ms: number; result: T }[] {
+  const out = fns.map((fn) => ({ ms: Infinity, result: fn() }));
+  for (let r = 0; r < rounds; r++)
+    fns.forEach((fn, i) => {
+      const c0 = process.cpuUsage();
+      const result = fn();
+      const c = process.cpuUsage(c0);
+      const ms = (c.user + c.system) / 1000;
+      if (ms < out[i]!.ms) out[i] = { ms, result };
+    });
+  return out;
 }
 
 const N = 10;
@@ -153,14 +155,20 @@ export default async function run(): Promise<void> {
         });
   for (const rtol of [1e-6, 1e-8]) {
     const atol = rtol / 100;
-    const plain = bestCpu(() => solve(pr, { rtol, atol }), 40);
     for (const np of [1, 10, 100]) {
       const wrt = Array.from({ length: np }, (_, k) => k);
-      const fwd = bestCpu(
-        () => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }),
-        np >= 100 ? 6 : 20,
-      );
-      const adj = bestCpu(() => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }), 20);
+      const [plain, fwd, adj] = interleavedBestCpu<unknown>(
+        [
+          () => solve(pr, { rtol, atol }),
+          () => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }),
+          () => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }),
+        ],
+        np >= 100 ? 10 : 30,
+      ) as [
+        { ms: number },
+        { ms: number; result: CostGradientResult },
+        { ms: number; result: CostGradientResult },
+      ];
       let rel = 0;
       let scale = 0;
       for (let k = 0; k < np; k++) {
@@ -183,7 +191,7 @@ export default async function run(): Promise<void> {
   }
   printTable(rows);
   writeResult("dde-gradient", {
-    timing: "best-of CPU time (user + system)",
+    timing: "best CPU time (user + system) over interleaved rounds of solve, forward, adjoint",
     model: `network of ${N} delayed states, tanh coupling, span [0, 20], tau = 1`,
     rows,
   });

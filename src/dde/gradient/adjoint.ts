@@ -66,7 +66,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     out: Float64Array,
     withQuad: boolean,
   ) => {
-    const t = exactT.get(r) ?? T - r;
+    const t = exactT(r);
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
@@ -133,9 +133,18 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const toR = (t: number) => Math.min(R, Math.max(0, T - t));
   // T - (T - t) need not round back to t: at a stop, the right-hand side must see the forward breaking point exactly (its
   // one-sided values, the history indicator), or a stage lands on the wrong side of a jump.
-  const exactT = new Map<number, number>();
+  const exact = new Map<number, number>();
   for (const x of [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t), t0, T])
-    exactT.set(toR(x), x);
+    exact.set(toR(x), x);
+  const stopR = Float64Array.from(exact.keys()).sort();
+  const stopT = Float64Array.from(stopR, (r) => exact.get(r)!);
+  // Stage times mostly move forward: a moving index finds the stop r may sit on without a search.
+  let at = 0;
+  const exactT = (r: number): number => {
+    while (at > 0 && stopR[at - 1]! >= r) at--;
+    while (at < stopR.length && stopR[at]! < r) at++;
+    return at < stopR.length && stopR[at] === r ? stopT[at]! : T - r;
+  };
   const track = integrateLinearDDE({
     N,
     t0: 0,

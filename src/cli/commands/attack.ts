@@ -286,7 +286,7 @@ export function register(program: Command): void {
       .option("--seed <n>", "seed of random starts", "0")
       .option(
         "--preprocessing <p>",
-        "inside the model: auto (preset's; Keras MobileNet V1/V2 by name: [-1, 1]; a leading Rescaling layer: [0, 255]; else [0, 1]), none, mobilenet ([-1, 1]) or MEAN:STD",
+        "inside the model: auto (preset's; a leading Rescaling layer: [0, 255]; Keras MobileNet V1/V2/V3 by name: [-1, 1]; else [0, 1]), none, mobilenet ([-1, 1]) or MEAN:STD",
         "auto",
       )
       .option(

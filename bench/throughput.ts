@@ -13,7 +13,7 @@ import { createInterface, type Interface } from "node:readline";
 /** Something that can time a task: a gradopt configuration in this process or a peer process. */
 export interface Side {
   name: string;
-  /** Runs `task` for about `seconds` (after `warmup` untimed calls); wall milliseconds of each call. */
+  /** Runs `task` for about `seconds`, at least twice (after `warmup` untimed calls); wall milliseconds of each call. */
   time(task: string, seconds: number, warmup: number): Promise<number[]>;
   close?(): Promise<void>;
 }
@@ -28,7 +28,7 @@ export function localSide(name: string, tasks: Record<string, () => unknown>): S
       for (let i = 0; i < warmup; i++) await fn();
       const ms: number[] = [];
       const start = performance.now();
-      while (ms.length < 3 || performance.now() - start < seconds * 1000) {
+      while (ms.length < 2 || performance.now() - start < seconds * 1000) {
         const t0 = performance.now();
         await fn();
         ms.push(performance.now() - t0);
@@ -79,7 +79,7 @@ export async function peerSide(
   const side: Side = {
     name,
     async time(task, seconds, warmup) {
-      child.stdin.write(JSON.stringify({ task, seconds, warmup }) + "\n");
+      child.stdin.write(JSON.stringify({ task, seconds, warmup, minCalls: 2 }) + "\n");
       const line = await nextLine();
       if (line === null)
         throw new Error(`${name} exited: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
@@ -113,6 +113,8 @@ export interface InterleavedResult {
   /** 1-minute load average before each round, and after the last. */
   load: number[];
   seconds: number;
+  /** Rounds completed (fewer than asked when the time budget ran out). */
+  rounds: number;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -134,9 +136,13 @@ export async function interleave(
     seconds: number;
     warmup: number;
     imagesPerCall: number;
+    /** No new round starts after this many seconds (at least one round runs). */
+    budgetSeconds?: number;
     onRound?: (r: number) => void;
   },
 ): Promise<InterleavedResult> {
+  const started = performance.now();
+  let done = 0;
   const calls = new Map<string, number[][]>();
   const load: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
@@ -150,6 +156,8 @@ export async function interleave(
       }
     }
     options.onRound?.(round);
+    done = round + 1;
+    if (performance.now() - started > (options.budgetSeconds ?? Infinity) * 1000) break;
   }
   load.push(loadavg()[0]!);
   const rate = (ms: number) => options.imagesPerCall / (ms / 1000);
@@ -176,7 +184,7 @@ export async function interleave(
       };
     }
   }
-  return { figures, load, seconds: options.seconds };
+  return { figures, load, seconds: options.seconds, rounds: done };
 }
 
 /** "median (p25-p75)" images/s, rounded. */

@@ -7,9 +7,11 @@
  * what each piece contributes: tfjs-wasm's stock kernels and tfjs-layers' own gradient path; gradopt's kernels
  * (Conv2DBackpropInput via XNNPACK, MaxPoolGrad in JS); and the kernels plus the gradient fast path for Conv2D /
  * BatchNorm layers (the default).
- * ATTACK_BENCH_SECONDS (default 1): each side's time slice per task and round; ATTACK_BENCH_ROUNDS (default 5).
+ * ATTACK_BENCH_SECONDS (default 1): each side's time slice per task and round; ATTACK_BENCH_ROUNDS (default 5);
+ * ATTACK_BENCH_BUDGET (600 s): no new round after that.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { emptyStats } from "../../src/attack/base.js";
@@ -29,6 +31,7 @@ import { benchDir, printTable, python, writeResult } from "../util.js";
 const BATCH = 128;
 const EPS = 0.1;
 const PGD_STEPS = 10;
+const BUDGET = Number(process.env.ATTACK_BENCH_BUDGET ?? 600);
 
 /** The peer's architecture read from a Sequential model.json: filters per stage, convs per stage, batch norm, dense. */
 function architectureOf(modelJson: string): {
@@ -121,6 +124,8 @@ export default async function (): Promise<void> {
     seconds,
     warmup: 2,
     imagesPerCall: BATCH,
+    budgetSeconds: BUDGET,
+    onRound: (r) => console.log(`round ${r + 1} done, load average ${loadavg()[0]!.toFixed(1)}`),
   });
   for (const s of sides) await s.close?.();
   setStockInputGradKernels(false);
@@ -143,7 +148,7 @@ export default async function (): Promise<void> {
     `model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"} (${JSON.stringify(arch)}), batch ${BATCH}, eps ${EPS}`,
   );
   console.log(
-    `images/s, median (interquartile range) over ${rounds} interleaved rounds of ${seconds} s per side and task; load average ${loadRange(result.load)}`,
+    `images/s, median (interquartile range) over ${result.rounds} interleaved rounds of ${seconds} s per side and task; load average ${loadRange(result.load)}`,
   );
   printTable(rows);
   const stock = f[sides[0]!.name]!;
@@ -158,7 +163,7 @@ export default async function (): Promise<void> {
     batch: BATCH,
     eps: EPS,
     pgdSteps: PGD_STEPS,
-    rounds,
+    rounds: result.rounds,
     secondsPerSlice: seconds,
     loadAverage: result.load,
     torch: torchInfo,

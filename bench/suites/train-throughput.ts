@@ -5,9 +5,10 @@
  * PGD-10 plus scoring, images per second. gradopt runs in this thread (one core) and over a worker pool (one wasm
  * backend per core; the training step is the data-parallel step of `gradopt train --workers`: shard gradients in the
  * workers, Adam here, weights back through shared memory). Figures are medians with the interquartile range.
- * BENCH_BATCH (128), BENCH_ROUNDS (5), BENCH_SECONDS (1 per slice), BENCH_WORKERS (cores).
+ * BENCH_BATCH (128), BENCH_ROUNDS (5), BENCH_SECONDS (1 per slice), BENCH_WORKERS (cores), BENCH_BUDGET (600 s:
+ * no new round after that).
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { TfjsClassifier } from "../../src/attack/model.js";
@@ -23,6 +24,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 128);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+const BUDGET = Number(process.env.BENCH_BUDGET ?? 600);
 const PGD_STEPS = 10;
 const EPS = 0.1;
 const TASKS = ["infer", "train", "fgsm", "pgd"] as const;
@@ -119,6 +121,8 @@ export default async function trainThroughput(): Promise<void> {
     seconds: SECONDS,
     warmup: 2,
     imagesPerCall: BATCH,
+    budgetSeconds: BUDGET,
+    onRound: (r) => console.log(`round ${r + 1} done, load average ${loadavg()[0]!.toFixed(1)}`),
   });
   for (const s of sides) await s.close?.();
   await pool.close();
@@ -148,7 +152,7 @@ export default async function trainThroughput(): Promise<void> {
     };
   });
   console.log(
-    `images/s, median (interquartile range) over ${ROUNDS} interleaved rounds of ${SECONDS} s per side and task; ` +
+    `images/s, median (interquartile range) over ${result.rounds} interleaved rounds of ${SECONDS} s per side and task; ` +
       `batch ${BATCH}, backend ${backend}, load average ${loadRange(result.load)}`,
   );
   printTable(rows);
@@ -157,7 +161,7 @@ export default async function trainThroughput(): Promise<void> {
     backend,
     workers: WORKERS,
     architecture: ARCH,
-    rounds: ROUNDS,
+    rounds: result.rounds,
     secondsPerSlice: SECONDS,
     loadAverage: result.load,
     torch: torchInfo,

@@ -248,7 +248,7 @@ describe("choosing the preprocessing of a model from disk", () => {
     net.dispose();
   });
 
-  it("recognises Keras's MobileNet V1 and V2 names only", () => {
+  it("recognises Keras's MobileNet V1, V2 and V3 names only", () => {
     const verdict = (name?: string) => {
       const net = tinyConvNet(3, name);
       const v = inferPreprocessing({ format: "layers-model", model: net, metadata: {} });
@@ -257,6 +257,7 @@ describe("choosing the preprocessing of a model from disk", () => {
     };
     expect(verdict("mobilenet_1.00_224")).toEqual(["keras-mobilenet", "mobilenet"]);
     expect(verdict("mobilenetv2_0.35_96")).toEqual(["keras-mobilenet", "mobilenet"]);
+    expect(verdict("MobilenetV3small")).toEqual(["keras-mobilenet", "mobilenet"]); // include_preprocessing=False
     expect(verdict("my_mobilenet_finetuned")).toEqual(["default", "none"]);
     expect(verdict()).toEqual(["default", "none"]);
   });
@@ -375,7 +376,7 @@ describe("presets, served offline through fetchFunc", () => {
       throw new TypeError("fetch failed (getaddrinfo ENOTFOUND tfhub.dev)");
     }) as unknown as typeof fetch;
     await expect(loadImageClassifier("mobilenet-v2", { fetchFunc: offline })).rejects.toThrow(
-      /--model: cannot load the model from preset mobilenet-v2 \(https:\/\/tfhub\.dev\/.*\).*ENOTFOUND.*pass the local directory instead/,
+      /--model: cannot load the model from preset mobilenet-v2 \(https:\/\/tfhub\.dev\/.*\).*ENOTFOUND.*pass the local directory instead \(this preset takes pixels on \[0, 1\] at 224x224: --preprocessing none --input-size 224\)/,
     );
   });
 });

@@ -248,6 +248,7 @@ describe("gradopt attack --image: targets by name, resize record, --no-full-reso
       target: { index: number; name: string };
       criterion: string;
       image: {
+        decoder: string;
         resize: { from: number[]; crop: object; to: number[]; method: string };
         fullResolution?: unknown;
       };
@@ -260,6 +261,41 @@ describe("gradopt attack --image: targets by name, resize record, --no-full-reso
       to: [32, 32],
     });
     expect(doc.image.resize.method).toMatch(/bilinear/);
+    expect(doc.image.decoder).toMatch(/^sharp \d+\.\d+\.\d+ \(libvips /);
+    // --fit fill takes the whole photo, stretched (the TF tutorial's tf.image.resize); a bad mode names the flag.
+    const fill = await runCli(
+      ...[
+        "attack",
+        "--image",
+        PHOTO,
+        "--model",
+        keras,
+        "--fit",
+        "fill",
+        "--eps",
+        "0",
+        "--out",
+        join(root, "fill"),
+      ],
+      "--json",
+    );
+    const fillDoc = fill.json<{
+      image: {
+        resize: { fit: string; crop: object };
+        perEps: Array<{ confidence: number }>;
+        fullResolution: Array<{ confidence: number }>;
+      };
+    }>();
+    expect(fillDoc.image.resize).toMatchObject({
+      fit: "fill",
+      crop: { x: 0, y: 0, width: 240, height: 160 },
+    });
+    // The re-check goes back in through the same (whole-photo) region: at eps 0 it is the clean input again.
+    expect(fillDoc.image.fullResolution[0]!.confidence).toBeCloseTo(fillDoc.image.perEps[0]!.confidence, 4);
+    const badFit = await runCli(
+      ...["attack", "--image", PHOTO, "--model", keras, "--fit", "crop", "--eps", "0"],
+    );
+    expect(badFit.stderr).toMatch(/--fit: expected cover or fill, got 'crop'/);
     expect(doc.image.fullResolution).toBeUndefined();
     expect(existsSync(join(out, "figures", "eps-0.1.png"))).toBe(true);
     expect(existsSync(join(out, "figures", "eps-0.1-full.png"))).toBe(false);

@@ -123,12 +123,14 @@ const TFHUB_URL = /^https?:\/\/(www\.)?tfhub\.dev\//;
 
 /** Keras names its application models "mobilenet_<alpha>_<rows>" (V1) and "mobilenetv2_<alpha>_<rows>". */
 const KERAS_MOBILENET = /^mobilenet(v2)?_\d+(\.\d+)?_\d+$/i;
+/** Keras's MobileNetV3: "MobilenetV3large" / "MobilenetV3small". */
+const KERAS_MOBILENET_V3 = /^mobilenetv3(large|small)$/i;
 
 /**
  * The preprocessing a converted Layers model needs when the caller gave none. Keras MobileNet V1/V2 expect their
  * `preprocess_input` (x / 127.5 - 1 on 0..255 pixels, i.e. [-1, 1]) done outside the model; Keras models that begin with
  * a Rescaling layer of scale 1/255 or 1/127.5 (MobileNetV3 and EfficientNet with include_preprocessing) take raw
- * 0..255 pixels. Anything else is assumed to take [0, 1].
+ * 0..255 pixels; a Keras MobileNetV3 built without it takes [-1, 1]. Anything else is assumed to take [0, 1].
  */
 export function inferPreprocessing(loaded: LoadedModel): PreprocessingChoice {
   if (loaded.format === "layers-model") {
@@ -150,6 +152,12 @@ export function inferPreprocessing(loaded: LoadedModel): PreprocessingChoice {
           reason: `the model's first layer rescales by ${scale}: it takes pixels on [0, 255]`,
         };
     }
+    if (KERAS_MOBILENET_V3.test(name))
+      return {
+        preprocessing: "mobilenet",
+        source: "keras-mobilenet",
+        reason: `Keras MobileNetV3 without its Rescaling layer (model name ${name}): it takes pixels on [-1, 1]`,
+      };
   }
   return {
     preprocessing: "none",
@@ -178,7 +186,10 @@ export async function loadImageClassifierWithInfo(
       const model = await tf.loadGraphModel(preset.url, { fromTFHub: true, ...fetchOpt });
       loaded = { format: "graph-model", model, metadata: (model.metadata as Record<string, unknown>) ?? {} };
     } catch (err) {
-      throw unreachable(`preset ${spec} (${preset.url})`, err, flag);
+      const e = unreachable(`preset ${spec} (${preset.url})`, err, flag);
+      // The local copy loses the preset's facts: say them.
+      e.message += ` (this preset takes pixels on [${preset.inputRange.join(", ")}] at ${preset.inputSize}x${preset.inputSize}: --preprocessing ${typeof preset.preprocessing === "string" ? preset.preprocessing : "MEAN:STD"} --input-size ${preset.inputSize})`;
+      throw e;
     }
     choice = {
       preprocessing: preset.preprocessing,

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TfjsClassifier } from "../model.js";
 import type { AttackResult } from "../run.js";
 import type { RgbImage } from "./decode.js";
-import { encodePng, imageToInput, perturbationOnOriginal, type Photo } from "./photo.js";
+import { encodePng, perturbationOnOriginal, regionToInput, type Photo } from "./photo.js";
 import { signedGradientImage } from "./signed-gradient.js";
 
 export interface EpsPrediction {
@@ -67,7 +67,7 @@ export interface FullResolutionCheck {
 }
 
 /**
- * Classifies a full-resolution image the way the photo was: the same centre crop and resize to the model's input. The
+ * Classifies a full-resolution image the way the photo was: the same region (crop box) resized to the model's input. The
  * resampled perturbation is smoother than the one found at the model's resolution, so its effect can differ.
  */
 export function recheckFullResolution(
@@ -76,7 +76,7 @@ export function recheckFullResolution(
   full: RgbImage,
   label: number,
 ): FullResolutionCheck {
-  const again = imageToInput(full, photo.input.shape.slice(1));
+  const again = regionToInput(full, photo.box, photo.input.shape.slice(1));
   const [top, conf, trueConf] = tf.tidy(() => {
     const p = tf.softmax(model.logits(again.input));
     return [tf.argMax(p, 1), tf.max(p, 1), tf.slice(p, [0, label], [1, 1])];

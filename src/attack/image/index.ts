@@ -1,8 +1,19 @@
 /** gradopt/attack/image: photos (JPEG, PNG) in and out of image classifiers. */
-export { decodeImage, readImage, sniffImageFormat, type RgbImage, type ImageFormat } from "./decode.js";
+export {
+  decodeImage,
+  decodeImageAsync,
+  imageDecoderInfo,
+  readImage,
+  sniffImageFormat,
+  type DecodeOptions,
+  type ImageDecoder,
+  type RgbImage,
+  type ImageFormat,
+} from "./decode.js";
 export { resizeImage, resampleRegion, centreCropBox, type CropBox, type ResizeFit } from "./resize.js";
 export {
   imageToInput,
+  regionToInput,
   loadPhoto,
   imageInputSize,
   DEFAULT_IMAGE_SIDE,

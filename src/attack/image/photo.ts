@@ -64,11 +64,21 @@ export function imageToInput(
   inputShape: readonly (number | null)[],
   fit: ResizeFit = "cover",
 ): Photo {
-  const { height, width, channels } = imageInputSize(inputShape);
+  const { height, width } = imageInputSize(inputShape);
   const box =
     fit === "cover"
       ? centreCropBox(original.width, original.height, width, height)
       : { x: 0, y: 0, width: original.width, height: original.height };
+  return regionToInput(original, box, inputShape);
+}
+
+/** The `box` region of an image resized to the model's input (the way back in: same box, same resampling). */
+export function regionToInput(
+  original: RgbImage,
+  box: CropBox,
+  inputShape: readonly (number | null)[],
+): Photo {
+  const { height, width, channels } = imageInputSize(inputShape);
   const resized = resampleRegion(original, box, width, height);
   return { original, box, input: tf.tensor4d(toChannels(resized, channels), [1, height, width, channels]) };
 }

@@ -3,7 +3,7 @@
  * the bundled test subset) for several eps at once, and prints robust accuracy per eps (--json: the contract's
  * document). --out writes the adversarial images as PNGs and re-checks them after 8-bit quantisation.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -26,10 +26,11 @@ import {
   type QuantizedCheck,
 } from "../../attack/index.js";
 import {
-  decodeImage,
+  imageDecoderInfo,
   imageInputSize,
   imageToInput,
   perEpsPredictions,
+  readImage,
   photoFigures,
   writeFigureFiles,
   type Photo,
@@ -85,6 +86,7 @@ interface AttackFlags extends GlobalOptions {
   seed: string;
   preprocessing: string;
   inputSize?: string;
+  fit: string;
   backend?: string;
   sanity: boolean;
   queries?: string;
@@ -170,12 +172,18 @@ function parseInputSize(text: string): [number, number] {
   return [h, w];
 }
 
-/** Images and true labels from an IDX directory (default: the bundled subset) or one PNG image. */
-function loadInputs(
+/** Images and true labels from an IDX directory (default: the bundled subset) or one JPEG/PNG image. */
+async function loadInputs(
   f: AttackFlags,
   model: TfjsClassifier,
   warn: (m: string) => void = () => {},
-): { x: tf.Tensor; labels: Int32Array; classNames?: string[]; labelSource: string; photo?: Photo } {
+): Promise<{
+  x: tf.Tensor;
+  labels: Int32Array;
+  classNames?: string[];
+  labelSource: string;
+  photo?: Photo;
+}> {
   const limit = f.limit === undefined ? undefined : parsePositiveInt("--limit", f.limit);
   if (f.split !== "test" && f.split !== "train")
     throw new GradoptError("E_FLAG", `--split: expected test or train, got '${f.split}'`);
@@ -189,10 +197,12 @@ function loadInputs(
         `the model's input height and width are open ([${model.inputShape.join(", ")}]): the photo is resized to ` +
           `${size.height}x${size.width} (pass --input-size to choose)`,
       );
+    if (f.fit !== "cover" && f.fit !== "fill")
+      throw new GradoptError("E_FLAG", `--fit: expected cover or fill, got '${f.fit}'`);
     const photo = imageToInput(
-      decodeImage(readFileSync(data), data),
+      await readImage(data),
       model.inputShape.map((d) => d ?? null),
-      "cover",
+      f.fit,
     );
     const x = photo.input;
     if (f.label !== undefined)
@@ -246,6 +256,11 @@ export function register(program: Command): void {
         "--image <file>",
         "a JPEG or PNG photo of any size (centre-cropped, resized to the model's input)",
       )
+      .option(
+        "--fit <mode>",
+        "photos: cover (centre crop to the input's aspect, then resize) or fill (stretch the whole photo, as the TF FGSM tutorial's tf.image.resize)",
+        "cover",
+      )
       .option("--split <split>", "test or train (IDX directories)", "test")
       .option(
         "--attack <name>",
@@ -271,7 +286,7 @@ export function register(program: Command): void {
       .option("--seed <n>", "seed of random starts", "0")
       .option(
         "--preprocessing <p>",
-        "inside the model: auto (preset's; Keras MobileNet V1/V2 by name: [-1, 1]; a leading Rescaling layer: [0, 255]; else [0, 1]), none, mobilenet ([-1, 1]) or MEAN:STD",
+        "inside the model: auto (preset's; a leading Rescaling layer: [0, 255]; Keras MobileNet V1/V2/V3 by name: [-1, 1]; else [0, 1]), none, mobilenet ([-1, 1]) or MEAN:STD",
         "auto",
       )
       .option(
@@ -345,7 +360,7 @@ export function register(program: Command): void {
         `--targeted: expected a class index in [0, ${model.numClasses - 1}] or a class name, got ${f.targeted}`,
       );
     }
-    const inputs = loadInputs(f, model, onWarning);
+    const inputs = await loadInputs(f, model, onWarning);
     const classNames =
       model.classNames.every((c, i) => c === String(i)) && inputs.classNames?.length === model.numClasses
         ? inputs.classNames
@@ -370,13 +385,16 @@ export function register(program: Command): void {
     const photoOut = photo
       ? {
           file: f.image ?? f.data,
+          decoder: (await imageDecoderInfo()).version,
           // How the photo became the model's input (the interpolation is part of what was attacked).
           resize: {
             from: [photo.original.width, photo.original.height],
             crop: photo.box,
             to: photo.input.shape.slice(1, 3),
+            fit: f.fit,
             method:
-              "centre crop to the input's aspect, then antialiased bilinear (triangle filter widened by the shrink factor)",
+              (f.fit === "cover" ? "centre crop to the input's aspect, then " : "whole photo, stretched: ") +
+              "antialiased bilinear (triangle filter widened by the shrink factor)",
           },
           trueClass: classNames[inputs.labels[0]!],
           top5: topPredictions(model, inputs.x, 5)[0],
@@ -554,7 +572,7 @@ async function blackBoxAction(f: AttackFlags): Promise<void> {
     ...(f.inputSize !== undefined ? { inputSize: parseInputSize(f.inputSize) } : {}),
     onWarning,
   });
-  const inputs = loadInputs(f, model);
+  const inputs = await loadInputs(f, model);
   const t0 = performance.now();
   const result = await runBlackBox(
     classifierAsBlackBox(model),

@@ -35,7 +35,7 @@ export function register(program: Command): void {
       )
       .option(
         "--method <m>",
-        "forward | adjoint | auto (default auto: adjoint for more than 3 targets where it applies)",
+        "forward | adjoint | auto (default auto: adjoint for more than 5 targets where it applies)",
       )
       .option("--check", "compare the model's `gradient:` formulas with the exact gradient")
       .option("--tolerance <rel>", "relative error a --check accepts (default max(1e-5, 100 rtol))")

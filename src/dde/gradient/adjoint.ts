@@ -42,8 +42,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
   const pm = Float64Array.from(p);
-  const gY = new Float64Array(n);
-  const gP = new Float64Array(nt);
+  const quadViews = new Map<Float64Array, Float64Array>();
   const wNow = new Float64Array(m * n);
   const wAhead = new Float64Array(m * n);
   const lamAhead = new Float64Array(n);
@@ -59,16 +58,25 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const wNowBlocks = Array.from({ length: m }, (_, j) => wNow.subarray(j * n, (j + 1) * n));
   const needNow = problem.history.dp !== undefined || needYp.some((v) => v);
 
-  const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
-    const t = exactT.get(r) ?? T - r;
+  const rhs = (
+    r: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    withQuad: boolean,
+  ) => {
+    const t = exactT(r);
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
-    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t.
-    gY.fill(0);
-    gP.fill(0);
+    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t, written
+    // straight into out (the integrator hands the same seven stage rows every time: their quadrature views are kept).
+    out.fill(0, 0, N);
     if (needNow) wNow.fill(0);
-    lin.vjp(t, y, z, p, x, gY, needNow ? wNow : null, gP);
+    let quad = quadViews.get(out);
+    if (!quad) quadViews.set(out, (quad = out.subarray(n, N)));
+    lin.vjp(t, y, z, p, x, out, needNow && withQuad ? wNow : null, withQuad ? quad : null);
     // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
     for (let j = 0; j < m; j++) {
       const ta = t + tau[j]!;
@@ -85,11 +93,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
       wAhead.fill(0);
       lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
-      for (let i = 0; i < n; i++) gY[i] = gY[i]! + wAhead[j * n + i]!;
+      for (let i = 0; i < n; i++) out[i] = out[i]! + wAhead[j * n + i]!;
     }
-    for (let i = 0; i < n; i++) out[i] = gY[i]!;
-    for (let k = 0; k < nt; k++) out[n + k] = gP[k]!;
-    if (needNow)
+    if (needNow && withQuad)
       for (let j = 0; j < m; j++) {
         const tl = t - tau[j]!;
         const w = wNowBlocks[j]!;
@@ -116,8 +122,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
         (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
       if (!inside) continue;
       pointDy(it.q, t, y, pm, qy);
-      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
       for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
+      if (!withQuad) continue;
+      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
       for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
     }
   };
@@ -126,9 +133,18 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const toR = (t: number) => Math.min(R, Math.max(0, T - t));
   // T - (T - t) need not round back to t: at a stop, the right-hand side must see the forward breaking point exactly (its
   // one-sided values, the history indicator), or a stage lands on the wrong side of a jump.
-  const exactT = new Map<number, number>();
+  const exact = new Map<number, number>();
   for (const x of [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t), t0, T])
-    exactT.set(toR(x), x);
+    exact.set(toR(x), x);
+  const stopR = Float64Array.from(exact.keys()).sort();
+  const stopT = Float64Array.from(stopR, (r) => exact.get(r)!);
+  // Stage times mostly move forward: a moving index finds the stop r may sit on without a search.
+  let at = 0;
+  const exactT = (r: number): number => {
+    while (at > 0 && stopR[at - 1]! >= r) at--;
+    while (at < stopR.length && stopR[at]! < r) at++;
+    return at < stopR.length && stopR[at] === r ? stopT[at]! : T - r;
+  };
   const track = integrateLinearDDE({
     N,
     t0: 0,

@@ -26,7 +26,11 @@ export interface CostGradientOptions {
    * apply: neutral terms with time- or state-dependent delays), else forward.
    */
   method?: GradientMethod;
-  /** Threshold of "auto" (default 3). */
+  /**
+   * Threshold of "auto" (default 5). Measured on the benchmark network (bench/suites/dde-gradient.ts, matrix-free
+   * products): forward costs about 1.3 + 0.55 np solves, the adjoint about 4.5 solves nearly independent of np, so they
+   * cross near np = 6.
+   */
   adjointAbove?: number;
   /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */
   rtol?: number;
@@ -84,7 +88,7 @@ export function costGradient(
   let method = requested;
   if (method === "auto")
     method =
-      targets.indices.length > (opts.adjointAbove ?? 3) && adjointCovers(problem) && !kinked
+      targets.indices.length > (opts.adjointAbove ?? 5) && adjointCovers(problem) && !kinked
         ? "adjoint"
         : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };

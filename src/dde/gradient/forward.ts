@@ -59,7 +59,14 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
   const cols = targets.indices;
   const anyYp = needYp.some((v) => v);
 
-  const rhs = (t: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+  const rhs = (
+    t: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    withQuad: boolean,
+  ) => {
     traj.y(t, y, side);
     traj.lagged(t, y, z, lags, side);
     if (anyYp)
@@ -94,7 +101,7 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     }
     // s' = f_y s + sum_j f_zj vz_j + f_theta, for every target at once.
     lin.jvp(t, y, z, p, x, vz, cols, out);
-    if (nq > 0) {
+    if (nq > 0 && withQuad) {
       out.fill(0, NS, N);
       for (const it of integrals) {
         const inside =

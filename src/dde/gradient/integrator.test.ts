@@ -83,4 +83,39 @@ describe("integrateLinearDDE (DOPRI5 with dense output, breaking points, state j
   it("propagates breaking points along lags", () => {
     expect(propagateBreakpoints([0], [1 / 3, 1 / 5], 0, 1, 5).length).toBeGreaterThanOrEqual(8);
   });
+
+  it("keeps a given breaking point over a propagated copy a rounding away (0.1 + 0.7 = 0.7999999999999999 vs 0.8)", () => {
+    const stops = propagateBreakpoints([0.1, 0.8], [0.7], 0, 2, 2);
+    expect(stops).toContain(0.8);
+    expect(stops).not.toContain(0.1 + 0.7);
+  });
+
+  it("integrates quadrature states on the other states' steps (x' = -x, q' = x^2: q(2) = (1 - e^-4) / 2)", () => {
+    const tr = integrateLinearDDE({
+      N: 2,
+      t0: 0,
+      t1: 2,
+      x0: Float64Array.of(1, 0),
+      m: 1,
+      lag: () => 0.5,
+      constantLags: true,
+      history: (_t, o) => o.fill(1),
+      rhs: (_t, x, xlag, _s, o, quad) => {
+        // A quadrature never feeds back: the lagged buffer holds only the D = 1 dynamic state.
+        expect(xlag).toHaveLength(1);
+        o[0] = -x[0]!;
+        o[1] = quad ? x[0]! * x[0]! : NaN;
+      },
+      breakpoints: [],
+      quadratures: 1,
+      rtol: 1e-11,
+      atol: 1e-13,
+    });
+    expect(tr.ok).toBe(true);
+    expect(tr.final[1]!).toBeCloseTo((1 - Math.exp(-4)) / 2, 10);
+    const o = Float64Array.of(NaN, 7);
+    tr.eval(1, o);
+    expect(o[0]!).toBeCloseTo(Math.exp(-1), 10);
+    expect(o[1]).toBe(7); // no dense output of quadratures
+  });
 });

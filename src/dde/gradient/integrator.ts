@@ -28,7 +28,9 @@ export interface LinearDDESystem {
   /**
    * out = x'(t) (all N states) given x(t) and xlag[j*D + i] = x_i(t - lag_j) for the D = N - quadratures states that are
    * not quadratures; `side` says which limit to take at a discontinuity. At the stages, the quadrature entries of x are
-   * not meaningful (a quadrature never feeds back).
+   * not meaningful (a quadrature never feeds back), and where `quadratures` is false their derivatives are not used
+   * (the second DOPRI5 stage has weight zero in the solution, the error estimate and the dense output) and may be left
+   * unwritten.
    */
   rhs(
     t: number,
@@ -36,10 +38,11 @@ export interface LinearDDESystem {
     xlag: Float64Array,
     side: Side,
     out: Float64Array,
+    quadratures: boolean,
     xdlag: Float64Array,
   ): void;
   /**
-   * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j. It is evaluated
+   * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j (its last argument). It is evaluated
    * from rhs itself on the stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by
    * differentiating the dense output; only beyond `neutralDepth` nested evaluations (default 64 / (neutral lags)^2)
    * does it fall back to the dense output's derivative, whose error is damped by the neutral coefficients on the way.
@@ -310,7 +313,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       else evalStored(tl, lv, side);
       if (neutral![j]) derivPast(tl, side, depth + 1, b.dlag.subarray(j * D, (j + 1) * D));
     }
-    sys.rhs(t, b.x, b.lag, side, b.out, b.dlag);
+    sys.rhs(t, b.x, b.lag, side, b.out, false, b.dlag);
     rhsEvals++;
     for (let i = 0; i < D; i++) out[i] = b.out[i]!;
   };
@@ -331,9 +334,17 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     }
   };
 
-  const f = (t: number, xx: Float64Array, side: Side, a: number, mid: number, out: Float64Array) => {
+  const f = (
+    t: number,
+    xx: Float64Array,
+    side: Side,
+    a: number,
+    mid: number,
+    out: Float64Array,
+    quad = true,
+  ) => {
     fillLags(t, side, a, mid);
-    sys.rhs(t, xx, lagBuf, side, out, dlagBuf);
+    sys.rhs(t, xx, lagBuf, side, out, quad, dlagBuf);
     rhsEvals++;
   };
 
@@ -359,10 +370,12 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     h = Math.min(h, lagCap);
     const hProp = h;
     let hitStop = false;
-    if (t + h >= stop - 1e-12 * Math.max(1, Math.abs(stop))) {
+    // Land on a stop up to 10% beyond the proposed step (one step instead of two); split the rest into two halves
+    // rather than leave a sliver step before the stop.
+    if (t + 1.1 * h >= stop - 1e-12 * Math.max(1, Math.abs(stop))) {
       h = stop - t;
       hitStop = true;
-    } else if (t + 2 * h > stop) h = 0.5 * (stop - t); // avoid a sliver step before the stop
+    } else if (t + 2 * h > stop) h = 0.5 * (stop - t);
     if (steps + rejected >= maxSteps) {
       ok = false;
       message = `maximum number of steps (${maxSteps}) reached at t = ${t}`;
@@ -385,15 +398,16 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
         const off = q * N;
         for (let i = 0; i < D; i++) xs[i] = xs[i]! + ha * K[off + i]!;
       }
-      const ts = s >= 5 ? t + h : t + C[s]! * h;
-      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!);
+      // The last stages sit exactly on the step's end (t + (stop - t) may round off the stop).
+      const ts = s >= 5 ? (hitStop ? stop : t + h) : t + C[s]! * h;
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!, s !== 1);
       if (s === 6) for (let i = 0; i < D; i++) xn[i] = xs[i]!;
     }
     // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).
     const b = A[6]!;
     for (let i = D; i < N; i++) {
       let acc = 0;
-      for (let q = 0; q < 6; q++) acc += b[q]! * K[q * N + i]!;
+      for (let q = 0; q < 6; q++) if (q !== 1) acc += b[q]! * K[q * N + i]!; // b[1] = 0: stage 1 may be unwritten
       xn[i] = x[i]! + h * acc;
     }
     // Error estimate (Hairer's norm).
@@ -471,7 +485,10 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       kFresh = true;
     } else kFresh = false;
     const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));
-    const hNext = hitStop ? Math.max(hProp, h * grow) : h * grow;
+    let hNext = hitStop ? Math.max(hProp, h * grow) : h * grow;
+    // Past a state jump the solution's derivatives jumped too: the proposal from before it was rejected nearly every time
+    // (adjoint at observation times), so start the new piece at 0.7 of it.
+    if (nJumps !== jumpIdx) hNext *= 0.7;
     h = Math.max(hNext, 1e-12 * Math.max(1, span));
   }
   const tEnd = t;

@@ -76,6 +76,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     xlag: Float64Array,
     side: Side,
     out: Float64Array,
+    _quadratures: boolean,
     xdlag: Float64Array,
   ) => {
     state(t, side, top);

@@ -99,7 +99,10 @@ describe("ModelWorkerPool", () => {
     const n = 64;
     const images = data.images.slice(0, n * 784);
     const before = await pool.predict(images, [n, 28, 28, 1], 32);
+    // A request in flight keeps the weights it started with: setWeights waits for it.
+    const inFlight = pool.predict(images, [n, 28, 28, 1], 32);
     await pool.setWeights(weights);
+    expect(Array.from((await inFlight).logits)).toEqual(Array.from(before.logits));
     const after = await pool.predict(images, [n, 28, 28, 1], 32);
     const ref = tf
       .tidy(() => other.apply(tf.tensor4d(images, [n, 28, 28, 1]), { training: false }) as tf.Tensor)

@@ -48,22 +48,20 @@ async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts>
 
 class Channel {
   private next = 1;
-  /** Requests sent and not yet answered. */
-  inFlight = 0;
+  /** Requests sent and not yet answered (settled, never rejected, so that waiting on them cannot throw). */
+  readonly inFlight = new Set<Promise<unknown>>();
   private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
   constructor(readonly worker: Worker) {
     worker.on("message", (r: Response) => {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
-      this.inFlight--;
       if (r.ok) p.resolve(r);
       else p.reject(new GradoptError("E_INTERNAL", `worker: ${r.error}`));
     });
     worker.on("error", (err) => {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.inFlight = 0;
     });
   }
   call<T extends Request["type"]>(
@@ -71,11 +69,17 @@ class Channel {
     transfer: ArrayBuffer[] = [],
   ): Promise<Extract<Response, { type: T; ok: true }>> {
     const id = this.next++;
-    this.inFlight++;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<Extract<Response, { type: T; ok: true }>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: Response) => void, reject });
       this.worker.postMessage({ ...req, id }, transfer);
     });
+    const settled = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return answer;
   }
 }
 
@@ -197,7 +201,7 @@ export class ModelWorkerPool {
         "E_ARG",
         `ModelWorkerPool.setWeights: ${weights.length} arrays for ${this.sizes.length} weights`,
       );
-    while (this.channels.some((ch) => ch.inFlight > 0)) await new Promise((r) => setImmediate(r));
+    await Promise.all(this.channels.flatMap((ch) => [...ch.inFlight]));
     let offset = 0;
     weights.forEach((w, k) => {
       if (w.length !== this.sizes[k])

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { solveModel } from "../../src/index.js";
@@ -71,4 +73,43 @@ describe("gradopt gradient / fit on a neutral model (examples/neutral.yaml)", ()
     expect(Math.abs(j.params.a! - 1)).toBeLessThan(1e-6);
     expect(j.cost).toBeLessThan(1e-12);
   });
+});
+
+describe("gradopt gradient --method adjoint on time- and state-dependent lags (model file)", () => {
+  const model = (lag: string) =>
+    [
+      "name: lags",
+      "states: [x, v]",
+      "params: {a: 0.9, b: 0.8, c: 0.3, k: 0.5}",
+      "equations:",
+      `  x: -a * x(${lag}) + v`,
+      `  v: -x - 0.3 * v + k * v(${lag}) * x(${lag})`,
+      "history: {x: 0.5, v: -0.2}",
+      "initial: {x: 0.9, v: 0.1}",
+      "tspan: [0, 5]",
+      "cost:",
+      '  - {sum: "x^2 + v", at: [1.3, 2.7, 4.1]}',
+      '  - {integral: "v^2"}',
+    ].join("\n");
+  for (const [kind, lag] of [
+    ["time-dependent", "t - b - c * sin(t)"],
+    ["state-dependent", "t - b - c * x^2"],
+  ] as const)
+    it(`${kind} lag: adjoint = forward, every target incl. history and initial values`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "gradopt-lags-"));
+      const path = join(dir, "lags.yaml");
+      writeFileSync(path, model(lag));
+      const wrt = "a,b,c,k,history.x,history.v,initial.x,initial.v";
+      const args = ["gradient", path, "--wrt", wrt, "--rtol", "1e-10", "--json"];
+      const fwd = (await runCli(...args, "--method", "forward")).json<GradientJson>();
+      const adj = await runCli(...args);
+      expect(adj.code, adj.stderr).toBe(0);
+      const a = adj.json<GradientJson>();
+      expect(a.method).toBe("adjoint"); // auto: 8 targets
+      const scale = Math.max(...Object.values(fwd.gradient).map(Math.abs));
+      for (const name of wrt.split(","))
+        expect(Math.abs(a.gradient[name]! - fwd.gradient[name]!), name).toBeLessThan(
+          1e-7 * Math.max(Math.abs(fwd.gradient[name]!), 1e-3 * scale),
+        );
+    });
 });

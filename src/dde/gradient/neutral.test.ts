@@ -3,7 +3,7 @@ import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
 import type { Cost } from "./cost-types.js";
 import { costGradient, evaluateCost, forwardSensitivities } from "./index.js";
-import { paramDelay, paramInitial, withParams } from "./testModels.js";
+import { paramDelay, paramHistory, paramInitial, withParams } from "./testModels.js";
 
 /**
  * y' = -a y + b y(t - tau) + c y'(t - tau), phi = h cos t, optionally y(0) = y0 (a jump at t0). y' jumps at t0 either
@@ -132,6 +132,46 @@ describe("forward sensitivities through neutral delays against finite difference
       }
     });
   }
+});
+
+describe("two neutral delays (the adjoint's advanced shifts are sums of both)", () => {
+  it("x' = -a x + 0.3 x'(t - tau1) + b v'(t - tau2), v' = -v + x(t - tau1) + 0.2 v'(t - tau1) cos x: forward and adjoint vs FD", () => {
+    const pr: DDEProblem = {
+      n: 2,
+      f: (_t, y, z, p, dy, zd) => {
+        dy[0] = -p[0]! * y[0]! + 0.3 * zd[0]! + p[1]! * zd[3]!;
+        dy[1] = -y[1]! + z[0]! + 0.2 * zd[1]! * Math.cos(y[0]!);
+      },
+      delays: [
+        { ...paramDelay(2), neutral: true },
+        { ...paramDelay(3), neutral: true },
+      ],
+      history: paramHistory([4, 5]),
+      initial: paramInitial([6, 7]),
+      tspan: [0, 3.3],
+      p: Float64Array.of(0.8, 0.5, 0.7, 1.1, 0.3, -0.2, 1.0, 0.4),
+      paramNames: ["a", "b", "tau1", "tau2", "h1", "h2", "y01", "y02"],
+    };
+    // Observation times off every combination k tau1 + l tau2 (2.5 = 2 tau1 + tau2 would be a kink in both delays).
+    const c: Cost = [
+      { kind: "sum", times: [1.3, 2.45, 3.05], g: { value: (_t, y) => y[0]! * y[0]! + y[1]! } },
+      { kind: "integral", q: { value: (_t, y) => y[1]! * y[1]! }, from: 0.2, to: 3.25 },
+    ];
+    const fwd = costGradient(pr, c, { method: "forward", rtol: 1e-10 });
+    const adj = costGradient(pr, c, { rtol: 1e-10 });
+    expect(adj.method).toBe("adjoint");
+    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
+    for (let k = 0; k < pr.p.length; k++) {
+      const fd = finiteDifference(pr, c, k);
+      const floor = 1e-3 * scale;
+      expect(Math.abs(fwd.gradient[k]! - fd), `forward ${fwd.names[k]}`).toBeLessThan(
+        3e-7 * Math.max(Math.abs(fd), floor),
+      );
+      expect(Math.abs(adj.gradient[k]! - fd), `adjoint ${fwd.names[k]}`).toBeLessThan(
+        3e-7 * Math.max(Math.abs(fd), floor),
+      );
+    }
+  });
 });
 
 describe("known solution: y' = c y'(t - tau), phi = h t, y(0) = y0", () => {

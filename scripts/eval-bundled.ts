@@ -1,7 +1,9 @@
 /**
  * Measures a bundled classifier and records the numbers in its model.json metadata (userDefinedMetadata.gradopt.eval):
  * clean accuracy on the full Fashion-MNIST test set (10,000 images) and on the bundled subset, and accuracy under
- * PGD-40 (L-inf, eps 0.1, step 0.01, uniform random start, true labels) on the first N test images.
+ * PGD-40 (L-inf, eps 0.1, step 0.01, uniform random start, true labels) on the first N test images, built from
+ * src/attack's PGD steps (src/train/adversarial.ts) and scored on the last iterate. Random starts are seeded per
+ * worker, so the figure depends on the worker count (default: one per core), which is recorded with it.
  * Run: `npx tsx scripts/eval-bundled.ts models/fashion-cnn [N=2000] [WORKERS]`
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -49,6 +51,8 @@ json.userDefinedMetadata.gradopt.eval = {
     stepSize: attack.stepSize,
     steps: attack.steps,
     randomStart: true,
+    scored: "last iterate",
+    workers: pool.size,
     data: `first ${few.shape[0]} Fashion-MNIST test images`,
   },
 };

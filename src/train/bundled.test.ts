@@ -37,7 +37,7 @@ describe("bundled models", () => {
     expect(Array.from(sums).some((s) => Math.abs(s - 1) > 0.1)).toBe(true);
   });
 
-  it("fashion-cnn-robust resists PGD at eps 0.1 far better than fashion-cnn", async () => {
+  it("fashion-cnn-robust keeps >= 70% under PGD at eps 0.1, far more than fashion-cnn", async () => {
     const few = subsetDataset(
       data,
       Int32Array.from({ length: 100 }, (_, i) => i),
@@ -53,6 +53,8 @@ describe("bundled models", () => {
       few,
       attack,
     );
-    expect(robust).toBeGreaterThan(standard + 0.3);
+    // Measured on these 100 images: 0.79 and 0.05 (PGD-40 on 2000 test images: 0.741 and 0.0125, see the READMEs).
+    expect(robust).toBeGreaterThanOrEqual(0.7);
+    expect(robust).toBeGreaterThan(standard + 0.5);
   });
 });

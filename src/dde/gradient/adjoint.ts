@@ -5,8 +5,9 @@
  * and then, with b_k = f_theta_k + sum_j f_zj [ dphi/dtheta_k(t - tau_j) 1[t - tau_j < t0] - y'(t - tau_j) dtau_j/dtheta_k ],
  *   dJ/dtheta_k = sum_i g_i,p + integral (lambda^T b_k + q_p) dt + lambda(t0-)^T dy0/dtheta_k + sum_xi lambda(xi)^T v_k(xi).
  * In reversed time r = T - t this is a retarded DDE with zero history, solved by the same integrator as the forward
- * sensitivities (on the same dense forward solution); the integrals ride along as quadrature states. Its cost does not
- * grow with the number of parameters beyond the n x np products lambda^T f_p.
+ * sensitivities (on the same dense forward solution); the integrals ride along as quadrature states. Each right-hand
+ * side is two vector-Jacobian products (lambda^T f_y and lambda^T f_theta for the targets at t, lambda(t + tau)^T f_z at
+ * t + tau), so the cost grows with the number of targets only through those entries of lambda^T f_theta.
  */
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";

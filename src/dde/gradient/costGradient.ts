@@ -28,8 +28,9 @@ export interface CostGradientOptions {
   method?: GradientMethod;
   /**
    * Threshold of "auto" (default 5). Measured on the benchmark network (bench/suites/dde-gradient.ts, matrix-free
-   * products): forward costs about 1.3 + 0.55 np solves, the adjoint about 4.5 solves nearly independent of np, so they
-   * cross near np = 6. With time- (state-) dependent delays the threshold is doubled (quadrupled): see lagCostFactor.
+   * products, rtol 1e-8): forward costs about 2 + 0.45 (np - 1) solves, the adjoint about 4 to 5 solves nearly
+   * independent of np, so they cross near np = 5. With time- (state-) dependent delays the threshold is doubled
+   * (quadrupled): see lagCostFactor.
    */
   adjointAbove?: number;
   /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */

@@ -7,7 +7,8 @@
  * needs the left limit, the first stage of the next one the right limit. This integrator steps onto every discontinuity
  * (propagated along the lags), never lets a step cross one, and tells the right-hand side which side each stage is on.
  * Steps are at most the smallest lag, so lagged values always come from finished steps (no implicit iteration).
- * Dense output: Hairer's 4th-order continuous extension of DOPRI5.
+ * Dense output: Hairer's 4th-order continuous extension of DOPRI5. Quadrature states (cost integrals) are stepped along
+ * without lagged values or dense output, and the right-hand side is told where their derivatives are not needed.
  */
 
 export type Side = "left" | "right";

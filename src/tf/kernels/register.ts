@@ -4,6 +4,7 @@
  * weight gradients (training) and input gradients (attacks). This is the only file with registration side effects.
  */
 import * as tf from "@tensorflow/tfjs";
+import { identityConfig } from "./Identity.js";
 import { inputGradKernels } from "./input-grads.js";
 import { reluGradConfig } from "./Relu_grad.js";
 import { weightGradKernels } from "./weight-grads.js";
@@ -11,13 +12,13 @@ import { weightGradKernels } from "./weight-grads.js";
 let done = false;
 
 /**
- * Registers gradopt's wasm kernels once, replacing tfjs's own wasm kernel of the same name where one exists, and
- * Relu's copy-free gradient (all backends; same values).
+ * Registers gradopt's wasm kernels once, replacing tfjs's own wasm kernel of the same name where one exists (the
+ * gradient lists, and a copy-free Identity), and Relu's cast-free gradient (all backends; same values).
  */
 export function registerWasmKernels(): void {
   if (done) return;
   done = true;
-  for (const config of [...weightGradKernels, ...inputGradKernels]) {
+  for (const config of [...weightGradKernels, ...inputGradKernels, identityConfig]) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel({ ...config, backendName: "wasm" });
   }

@@ -45,7 +45,8 @@ export interface LinearDDESystem {
   /**
    * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j (its last argument). It is evaluated
    * from rhs itself on the stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by
-   * differentiating the dense output; only beyond `neutralDepth` nested evaluations (default 64 / (neutral lags)^2)
+   * differentiating the dense output; only beyond `neutralDepth` nested evaluations (default: 64 for one neutral lag,
+   * else a call tree of about 256 evaluations)
    * does it fall back to the dense output's derivative, whose error is damped by the neutral coefficients on the way.
    */
   neutral?: readonly boolean[];
@@ -264,7 +265,9 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const dlagBuf = new Float64Array(neutral ? m * D : 0);
   const dlagViews = Array.from({ length: m }, (_, j) => dlagBuf.subarray(j * D, (j + 1) * D));
   const nNeutral = neutral ? neutral.filter((v) => v).length : 0;
-  const maxDepth = sys.neutralDepth ?? Math.max(1, Math.floor(64 / Math.max(1, nNeutral ** 2)));
+  // The recursion branches once per neutral lag: keep its call tree under about 256 evaluations.
+  const maxDepth =
+    sys.neutralDepth ?? (nNeutral <= 1 ? 64 : Math.max(2, Math.floor(Math.log(256) / Math.log(nNeutral))));
   // One set of buffers per nesting level of the recursive derivative evaluation (rhs writes all N entries).
   const levels: { x: Float64Array; lag: Float64Array; dlag: Float64Array; out: Float64Array }[] = [];
   const level = (d: number) =>

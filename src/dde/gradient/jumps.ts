@@ -16,6 +16,14 @@ import type { Trajectory } from "./trajectory.js";
 
 type Side = "left" | "right";
 
+/**
+ * How deep a recursion through the neutral lags may go: it branches once per neutral lag, so the call tree is kept
+ * under about 256 evaluations (depth 64 with a single neutral lag, 8 with two, 5 with three).
+ */
+export function neutralRecursionDepth(nNeutral: number): number {
+  return nNeutral <= 1 ? 64 : Math.max(2, Math.floor(Math.log(256) / Math.log(nNeutral)));
+}
+
 /** y'(t) from f with one-sided lagged values at breaking points (see the module comment). */
 export class SidedDerivative {
   private readonly n: number;
@@ -32,7 +40,7 @@ export class SidedDerivative {
     private readonly solution: DDESolution,
     private readonly traj: Trajectory,
     private readonly p: Float64Array,
-    private readonly maxDepth = 64,
+    private readonly maxDepth = neutralRecursionDepth(problem.delays.filter((d) => d.neutral).length),
   ) {
     this.n = problem.n;
     this.m = problem.delays.length;

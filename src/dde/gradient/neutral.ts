@@ -16,10 +16,8 @@ import { assembleForward } from "./assemble.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
 import { pointDp, pointDy } from "./jacobians.js";
 import { NeutralLinearizer } from "./neutralJacobians.js";
-import { historyJumpTimes, sidedDifference } from "./jumps.js";
+import { historyJumpTimes, neutralRecursionDepth, sidedDifference } from "./jumps.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
-
-const MAX_DEPTH = 64;
 
 interface Level {
   lin: NeutralLinearizer;
@@ -199,6 +197,7 @@ export function neutralChain(ctx: GradContext) {
   const ybuf3 = new Float64Array(n);
   const historyJumps = historyJumpTimes(problem, t0);
   const fJumps = (problem.jumps ?? []).filter((t) => t >= t0);
+  const maxDepth = neutralRecursionDepth(neutral.filter((x) => x).length);
   const levels: Level[] = [];
   const level = (d: number): Level =>
     (levels[d] ??= {
@@ -272,8 +271,10 @@ export function neutralChain(ctx: GradContext) {
     for (let j = 0; j < m; j++) {
       if (!neutral[j]) continue;
       const w = b.ypp.subarray(j * n, (j + 1) * n);
-      if (depth + 1 >= MAX_DEPTH) w.fill(0);
-      else second(t - b.lags[j]!, side, depth + 1, w);
+      const tl = t - b.lags[j]!;
+      if (depth + 1 < maxDepth || tl < t0) second(tl, side, depth + 1, w);
+      // Beyond the depth cap: a one-sided difference of y' (from f), damped by the neutral factors above it.
+      else sidedDifference((u, o) => traj.yPrime(u, o, side), tl, side, [tl], w, ybuf, ybuf2, ybuf3);
       const Cj = j * n * n;
       for (let i = 0; i < n; i++) {
         let acc = 0;

@@ -294,8 +294,29 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
         h;
   };
 
-  /** x'(t) (the D states) at a past time t: rhs on the stored past, recursively through the neutral lags. */
+  // x' at a time inside the stored steps never changes: remembered by (time to 1e-12 of the span, side), so nested
+  // evaluations reaching the same lagged time by different paths (several neutral lags) share it.
+  const derivMemo = new Map<number, Float64Array>();
+  const quantum = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1), span);
   const derivPast = (t: number, side: Side, depth: number, out: Float64Array): void => {
+    const storedEnd = starts.length > 0 ? starts[starts.length - 1]! + lens[lens.length - 1]! : -Infinity;
+    if (t >= t0 && t < storedEnd) {
+      const key = Math.round((t - t0) / quantum) * 2 + (side === "left" ? 1 : 0);
+      const known = derivMemo.get(key);
+      if (known) {
+        for (let i = 0; i < D; i++) out[i] = known[i]!;
+        return;
+      }
+      if (derivMemo.size > 50000) derivMemo.clear();
+      derivPastUncached(t, side, depth, out);
+      derivMemo.set(key, Float64Array.from(out.subarray(0, D)));
+      return;
+    }
+    derivPastUncached(t, side, depth, out);
+  };
+
+  /** x'(t) (the D states) at a past time t: rhs on the stored past, recursively through the neutral lags. */
+  const derivPastUncached = (t: number, side: Side, depth: number, out: Float64Array): void => {
     if (t < t0 || (t === t0 && side === "left")) {
       sys.historyDerivative!(t, out, side);
       return;

@@ -174,6 +174,19 @@ describe("two neutral delays (the adjoint's advanced shifts are sums of both)", 
   });
 });
 
+describe("the neutral adjoint declines a short neutral delay over a long span", () => {
+  it("more than 40 advanced shifts: --method adjoint says why, auto falls back to forward", () => {
+    const pr = withParams(scalarNeutral(false), [0.7, 0.4, 0.5, 0.09, 1.0, 0.6]);
+    const c: Cost = [{ kind: "terminal", g: { value: (_t, y) => y[0]! } }];
+    expect(() => costGradient(pr, c, { method: "adjoint", rtol: 1e-6 })).toThrow(
+      /more than 40 advanced shifts/,
+    );
+    const res = costGradient(pr, c, { rtol: 1e-6 });
+    expect(res.method).toBe("forward");
+    expect(res.gradient.every(Number.isFinite)).toBe(true);
+  });
+});
+
 describe("known solution: y' = c y'(t - tau), phi = h t, y(0) = y0", () => {
   // y' = h c^(k+1) on [k tau, (k+1) tau): y = y0 + h tau sum_{i<k} c^(i+1) + h c^(k+1) (t - k tau). Every target moves
   // the solution; tau moves the breaking points k tau where y' jumps (s jumps by -[y'] k there).

@@ -243,9 +243,28 @@ export function neutralChain(ctx: GradContext) {
     return r;
   };
 
+  // y'' at a past time is a property of the forward solution alone: remembered by (time to 1e-12 of the span, side),
+  // so the recursions of nested evaluations (which meet the same lagged times by different paths) share it.
+  const memo = new Map<number, Float64Array>();
+  const quantum = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(ctx.T), ctx.T - t0);
+  const keyOf = (t: number, side: Side) => Math.round((t - t0) / quantum) * 2 + (side === "left" ? 1 : 0);
+
   /** y''(t) by the chain rule through f, recursively through the neutral lags. */
   const second = (t: number, side: Side, depth: number, out: Float64Array): Float64Array => {
     if (t < t0 || (t === t0 && side === "left")) return historySecond(t, side, out);
+    const key = keyOf(t, side);
+    const known = memo.get(key);
+    if (known) {
+      out.set(known);
+      return out;
+    }
+    if (memo.size > 50000) memo.clear();
+    secondUncached(t, side, depth, out);
+    memo.set(key, Float64Array.from(out));
+    return out;
+  };
+
+  const secondUncached = (t: number, side: Side, depth: number, out: Float64Array): Float64Array => {
     const b = level(depth);
     state(t, side, b);
     const lin = b.lin;

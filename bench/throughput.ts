@@ -13,8 +13,11 @@ import { createInterface, type Interface } from "node:readline";
 /** Something that can time a task: a gradopt configuration in this process or a peer process. */
 export interface Side {
   name: string;
-  /** Runs `task` for about `seconds`, at least twice (after `warmup` untimed calls); wall milliseconds of each call. */
-  time(task: string, seconds: number, warmup: number): Promise<number[]>;
+  /**
+   * Runs `task` for about `seconds`, at least twice (after `warmup` untimed calls): wall milliseconds of each call and
+   * the CPU milliseconds the side's process spent in it (all its threads: workers, OpenMP threads).
+   */
+  time(task: string, seconds: number, warmup: number): Promise<{ ms: number[]; cpuMs: number[] }>;
   close?(): Promise<void>;
 }
 
@@ -27,13 +30,17 @@ export function localSide(name: string, tasks: Record<string, () => unknown>): S
       if (!fn) throw new Error(`${name}: no task ${task}`);
       for (let i = 0; i < warmup; i++) await fn();
       const ms: number[] = [];
+      const cpuMs: number[] = [];
       const start = performance.now();
       while (ms.length < 2 || performance.now() - start < seconds * 1000) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await fn();
         ms.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpuMs.push((c.user + c.system) / 1000);
       }
-      return ms;
+      return { ms, cpuMs };
     },
   };
 }
@@ -83,7 +90,8 @@ export async function peerSide(
       const line = await nextLine();
       if (line === null)
         throw new Error(`${name} exited: ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
-      return (JSON.parse(line) as { ms: number[] }).ms;
+      const r = JSON.parse(line) as { ms: number[]; cpuMs: number[] };
+      return { ms: r.ms, cpuMs: r.cpuMs };
     },
     async close() {
       child.stdin.end();
@@ -105,6 +113,8 @@ export interface TaskFigures {
   roundLow: number;
   roundHigh: number;
   calls: number;
+  /** Median CPU milliseconds per image (all the side's threads): the work, less sensitive to load than wall time. */
+  cpuMsPerImage: number;
 }
 
 export interface InterleavedResult {
@@ -144,6 +154,7 @@ export async function interleave(
   const started = performance.now();
   let done = 0;
   const calls = new Map<string, number[][]>();
+  const cpu = new Map<string, number[]>();
   const load: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
     load.push(loadavg()[0]!);
@@ -151,8 +162,9 @@ export async function interleave(
       for (let k = 0; k < sides.length; k++) {
         const side = sides[(k + round) % sides.length]!;
         const key = `${side.name}\u0000${task}`;
-        const ms = await side.time(task, options.seconds, round === 0 ? options.warmup : 0);
+        const { ms, cpuMs } = await side.time(task, options.seconds, round === 0 ? options.warmup : 0);
         (calls.get(key) ?? calls.set(key, []).get(key)!).push(ms);
+        (cpu.get(key) ?? cpu.set(key, []).get(key)!).push(...cpuMs);
       }
     }
     options.onRound?.(round);
@@ -181,6 +193,11 @@ export async function interleave(
         roundLow: rate(Math.max(...roundMedians)),
         roundHigh: rate(Math.min(...roundMedians)),
         calls: all.length,
+        cpuMsPerImage:
+          quantile(
+            [...cpu.get(`${side.name}\u0000${task}`)!].sort((a, b) => a - b),
+            0.5,
+          ) / options.imagesPerCall,
       };
     }
   }

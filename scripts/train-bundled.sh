@@ -3,7 +3,10 @@
 # dataset-fashion-mnist (/usr/share/datasets/fashion-mnist) and measures them (clean accuracy on the 10,000 test
 # images, PGD-40 accuracy at eps 0.1 on the first 2000). Deterministic for given seeds on the wasm backend.
 # The standard model was trained in stages (each continues the previous one with a fresh Adam and a new cosine
-# schedule) because the CPUs were shared by many jobs; the stages are exactly what was run. Needs git (the robust
+# schedule) because the CPUs were shared by many jobs; the stages are exactly what was run (on the code of commits
+# 254b753..acdd79f). Later wasm kernel work (bias gradients as one matrix product, unfused first convolution) changes
+# float rounding, so on current code these commands give a model of the same quality, not bitwise the same weights.
+# Needs git (the robust
 # model's run is pinned to the commit it ran on, see below).
 set -eu
 cd "$(dirname "$0")/.."

@@ -1,13 +1,20 @@
 """Shared by the PyTorch peers (torch_train.py, torch_attack.py): explicit thread settings, the CNN both frameworks
 run, per-call timing, and a serve mode that lets the TypeScript bench interleave its rounds with gradopt's.
 
-Why the earlier figures swung by up to 7x: each task was timed once, best-of-N inside a 2-3 s budget, minutes apart
-from gradopt's measurements, on two cores that other jobs were using. Two OpenMP threads need both cores at the same
-moment: when another process holds one core, every parallel region waits at its barrier for the preempted thread, so
-a call takes 1x-10x its quiet time depending on what else runs at that instant. Here the thread counts are pinned
-(OMP/MKL env before torch loads, set_num_threads, one inter-op thread), denormals are flushed, each task gets warm-up
-calls, and every call's wall and CPU time is reported so the bench can give medians and spreads, interleaved with
-gradopt's rounds.
+Why the earlier figures swung by up to 7x, in order of size:
+1. glibc malloc: every large tensor (a batch's activations) was a fresh mmap and went back with munmap, so each call
+   paid page faults and zeroing, and how much depended on the VM's memory management (kdamond runs here). Measured
+   with one thread, per-call CPU time of a training step 84-204 ms in three fresh processes, 22-32 ms with the
+   thresholds below; FGSM 45-173 vs 39-50 ms. setup() re-executes the peer with malloc's mmap and trim thresholds
+   raised so freed memory is reused (GRADOPT_PEER_MALLOC=default keeps glibc's defaults).
+2. Each task was timed once, best-of-N inside a 2-3 s budget, minutes apart from gradopt's measurements, on two cores
+   that other jobs were using. Two OpenMP threads need both cores at the same moment: when another process holds one
+   core, every parallel region waits at its barrier for the preempted thread.
+3. Linux autogroup scheduling is on here: a process gets one share of the machine however many threads it runs, so
+   under contention two torch threads get no more CPU than one and lose more at every barrier.
+Here the thread counts are pinned (OMP/MKL env before torch loads, set_num_threads, one inter-op thread), denormals
+are flushed, each task gets warm-up calls, and every call's wall and CPU time is reported so the bench can give
+medians and spreads, interleaved with gradopt's rounds.
 
 Modes: `python3 peer.py '<json config>'` prints one JSON line of medians (images/s); with `--serve` it prints a ready
 line, then answers one JSON request per stdin line, {"task": name, "seconds": s, "warmup": k}, with
@@ -19,8 +26,27 @@ import sys
 import time
 
 
+MALLOC_TUNING = {
+    "MALLOC_MMAP_THRESHOLD_": str(2_000_000_000),
+    "MALLOC_TRIM_THRESHOLD_": str(2_000_000_000),
+    "MALLOC_TOP_PAD_": str(256 << 20),
+}
+
+
+def tune_malloc():
+    """Re-executes this process with MALLOC_TUNING in its environment (glibc reads it at start-up), once."""
+    if os.environ.get("GRADOPT_PEER_MALLOC") == "default":
+        return
+    if all(os.environ.get(k) == v for k, v in MALLOC_TUNING.items()):
+        return
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, **MALLOC_TUNING})
+
+
 def setup(threads):
-    """Imports torch with exactly `threads` intra-op threads (OpenMP/MKL read their env at load) and flushed denormals."""
+    """Imports torch with exactly `threads` intra-op threads (OpenMP/MKL read their env at load) and flushed denormals,
+    in a process whose malloc reuses freed memory (see tune_malloc)."""
+    tune_malloc()
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     import torch

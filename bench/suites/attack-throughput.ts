@@ -143,6 +143,8 @@ export default async function (): Promise<void> {
     "PGD vs torch 2": torch2 ? f[side.name]!.pgd!.median / torch2.pgd!.median : "n/a",
     "FGSM vs torch 1": torch1 ? f[side.name]!.fgsm!.median / torch1.fgsm!.median : "n/a",
     "PGD vs torch 1": torch1 ? f[side.name]!.pgd!.median / torch1.pgd!.median : "n/a",
+    "FGSM CPU ms/1000 img": 1000 * f[side.name]!.fgsm!.cpuMsPerImage,
+    "PGD CPU ms/1000 img": 1000 * f[side.name]!.pgd!.cpuMsPerImage,
   }));
   console.log(
     `model: ${useBundled ? "models/fashion-cnn" : "buildCnn() architecture, random weights (models/fashion-cnn not found)"} (${JSON.stringify(arch)}), batch ${BATCH}, eps ${EPS}`,

@@ -156,6 +156,23 @@ export default async function trainThroughput(): Promise<void> {
       `batch ${BATCH}, backend ${backend}, load average ${loadRange(result.load)}`,
   );
   printTable(rows);
+  // CPU time per image over all of a side's threads: the work each framework does, nearly load-independent for the
+  // one-thread sides (two OpenMP threads also count their spin-waits).
+  const cpuRows = TASKS.map((k) => {
+    const cpu = (side: string) => (f[side] ? 1000 * f[side]![k]!.cpuMsPerImage : "n/a");
+    return {
+      task: label[k],
+      [single.name]: cpu(single.name),
+      [parallel.name]: cpu(parallel.name),
+      "PyTorch 1 thread": cpu("PyTorch, 1 thread"),
+      "PyTorch 2 threads": cpu("PyTorch, 2 threads"),
+      "torch 1 / gradopt 1 core": torch1
+        ? torch1[k]!.cpuMsPerImage / f[single.name]![k]!.cpuMsPerImage
+        : "n/a",
+    };
+  });
+  console.log("CPU ms per 1000 images (median call; all threads of the side's process)");
+  printTable(cpuRows);
   writeResult("train-throughput", {
     batch: BATCH,
     backend,

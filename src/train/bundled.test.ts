@@ -53,7 +53,7 @@ describe("bundled models", () => {
       few,
       attack,
     );
-    // Measured on these 100 images: 0.79 and 0.05 (PGD-40 on 2000 test images: 0.741 and 0.0125, see the READMEs).
+    // Measured on these 100 images: 0.79 and 0.05 (PGD-40 on 2000 test images: 0.742 and 0.006, see the READMEs).
     expect(robust).toBeGreaterThanOrEqual(0.7);
     expect(robust).toBeGreaterThan(standard + 0.5);
   });

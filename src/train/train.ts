@@ -13,6 +13,7 @@ import { evaluateLoss } from "./evaluate.js";
 import { fileIOHandler } from "./file-io.js";
 import { buildCnn, type CnnOptions } from "./model.js";
 import { ModelWorkerPool } from "../tf/workers/index.js";
+import { applyForWeightGradients } from "../tf/weight-grad-forward.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
 
 export type Augmentation = "none" | "flip";
@@ -239,7 +240,8 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
             const xTrain = adv ? adversarialBatch(attackModel, x, labelBuf.subarray(0, n), adv, rng) : x;
             let hits: tf.Scalar | undefined;
             const l = optimizer.minimize(() => {
-              const z = model.apply(xTrain, { training: true }) as tf.Tensor2D;
+              // Weight gradients only: the first conv's input gradient is pruned (see weight-grad-forward.ts).
+              const z = applyForWeightGradients(model, xTrain) as tf.Tensor2D;
               hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), "float32")) as tf.Scalar);
               return tf.losses.softmaxCrossEntropy(y, z) as tf.Scalar;
             }, true)!;

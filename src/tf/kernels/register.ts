@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { identityConfig } from "./Identity.js";
 import { inputGradKernels } from "./input-grads.js";
 import { reluGradConfig } from "./Relu_grad.js";
+import { signConfig } from "./Sign.js";
 import { weightGradKernels } from "./weight-grads.js";
 
 let done = false;
@@ -18,7 +19,7 @@ let done = false;
 export function registerWasmKernels(): void {
   if (done) return;
   done = true;
-  for (const config of [...weightGradKernels, ...inputGradKernels, identityConfig]) {
+  for (const config of [...weightGradKernels, ...inputGradKernels, identityConfig, signConfig]) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel({ ...config, backendName: "wasm" });
   }

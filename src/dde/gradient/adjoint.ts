@@ -9,6 +9,7 @@
  * side is two vector-Jacobian products (lambda^T f_y and lambda^T f_theta for the targets at t, lambda(t + tau)^T f_z at
  * t + tau), so the cost grows with the number of targets only through those entries of lambda^T f_theta.
  */
+import { adjointGradient, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type DenseTrack, type Side } from "./integrator.js";
@@ -156,38 +157,15 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     constantLags: true,
     history: (_r, out) => out.fill(0),
     rhs,
-    breakpoints: [...ctx.discontinuities.map(toR), ...ctx.compiled.points.map((pt) => toR(pt.t))].filter(
-      (r) => r > 0 && r < R,
-    ),
-    stateJumps: ctx.points.map((pt) => ({
-      t: toR(pt.t),
-      apply: (x: Float64Array) => {
-        for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
-      },
-    })),
+    breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
+    stateJumps: observationJumps(ctx),
     rtol,
     atol,
     quadratures: nt,
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 
-  const fin = track.final;
-  const gradient = new Float64Array(nt);
-  for (let k = 0; k < nt; k++) {
-    let g = fin[n + k]!;
-    for (let i = 0; i < n; i++) g += fin[i]! * ctx.s0[k * n + i]!;
-    gradient[k] = g;
-  }
-  for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
-  const xs = new Float64Array(N);
-  for (const jmp of ctx.jumps) {
-    track.eval(toR(jmp.t), xs);
-    for (let k = 0; k < nt; k++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += xs[i]! * jmp.v[k * n + i]!;
-      gradient[k] = gradient[k]! + acc;
-    }
-  }
+  const gradient = adjointGradient(ctx, track);
   return {
     gradient,
     adjoint: (t, out) => {

@@ -11,6 +11,7 @@
  * The integrator solves eta backwards as a retarded DDE whose lags are every shift the recursion reaches
  * (sums of neutral delays, and each retarded delay plus such sums, up to T - t0).
  */
+import { adjointGradient, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -233,38 +234,16 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
     constantLags: true,
     history: (_r, out) => out.fill(0),
     rhs,
-    breakpoints: [...ctx.discontinuities.map(toR), ...ctx.compiled.points.map((pt) => toR(pt.t))].filter(
-      (r) => r > 0 && r < R,
-    ),
-    stateJumps: ctx.points.map((pt) => ({
-      t: toR(pt.t),
-      apply: (x: Float64Array) => {
-        for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
-      },
-    })),
+    breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
+    stateJumps: observationJumps(ctx),
     rtol,
     atol,
     quadratures: nt,
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 
-  const fin = track.final;
-  const gradient = new Float64Array(nt);
-  for (let k = 0; k < nt; k++) {
-    let g = fin[n + k]!;
-    for (let i = 0; i < n; i++) g += fin[i]! * ctx.s0[k * n + i]!;
-    gradient[k] = g;
-  }
-  for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
+  const gradient = adjointGradient(ctx, track);
   const xs = new Float64Array(N);
-  for (const jmp of ctx.jumps) {
-    track.eval(toR(jmp.t), xs);
-    for (let k = 0; k < nt; k++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += xs[i]! * jmp.v[k * n + i]!;
-      gradient[k] = gradient[k]! + acc;
-    }
-  }
   return {
     gradient,
     // eta, the integrated adjoint state (lambda differs from it by the neutral recursion).

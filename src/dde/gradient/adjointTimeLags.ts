@@ -11,6 +11,7 @@
  *               - y'(alpha_j) tau_j,theta(t)) ] + q_theta dt + lambda(t0)^T dy0/dtheta + sum_xi lambda(xi)^T v(xi).
  * State-dependent delays are not covered (tau_y adds terms in lambda along the solution and beta depends on y).
  */
+import { adjointGradient, observationJumps } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -223,12 +224,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     rhs,
     breakpoints: [...bases].map(toR).filter((r) => r > 0 && r < R),
     stateJumps: [
-      ...ctx.points.map((pt) => ({
-        t: toR(pt.t),
-        apply: (x: Float64Array) => {
-          for (let i = 0; i < n; i++) x[i] = x[i]! + pt.gy[i]!;
-        },
-      })),
+      ...observationJumps(ctx),
       // s(xi+) = s(xi-) - dy (base + tauY . s(xi-)) / rate, transposed: lambda(xi-) = lambda(xi+) - tauY (dy . lambda) / rate,
       // and the constant part lands in the parameter quadratures.
       ...ctx.jumps.flatMap((jmp) => {
@@ -254,24 +250,8 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
   });
   if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
 
-  const fin = track.final;
-  const gradient = new Float64Array(nt);
-  for (let k = 0; k < nt; k++) {
-    let g = fin[n + k]!;
-    for (let i = 0; i < n; i++) g += fin[i]! * ctx.s0[k * n + i]!;
-    gradient[k] = g;
-  }
-  for (const pt of ctx.points) for (let k = 0; k < nt; k++) gradient[k] = gradient[k]! + pt.gp[k]!;
+  const gradient = adjointGradient(ctx, track, true);
   const xs = new Float64Array(N);
-  for (const jmp of ctx.jumps) {
-    if (jmp.linear) continue; // transposed during the backward solve
-    track.eval(toR(jmp.t), xs);
-    for (let k = 0; k < nt; k++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += xs[i]! * jmp.v[k * n + i]!;
-      gradient[k] = gradient[k]! + acc;
-    }
-  }
   return {
     gradient,
     adjoint: (t, out) => {

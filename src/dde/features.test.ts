@@ -24,6 +24,28 @@ describe("declared jumps, tstops, tolerances", () => {
     expect(undeclared.stats.rejected).toBeGreaterThan(sol.stats.rejected);
   });
 
+  it("ends on tEnd when a propagated breaking point falls a rounding short of it (0.7 + 0.7 + ... + 1.1 = 9.299999999999999)", () => {
+    const problem: DDEProblem = {
+      n: 1,
+      f: (t, y, _z, _p, dy, zd) => {
+        dy[0] = -y[0]! + 0.3 * zd[0]! + 0.2 * zd[1]! + Math.sin(t);
+      },
+      delays: [
+        { kind: "constant", neutral: true, lag: () => 0.7 },
+        { kind: "constant", neutral: true, lag: () => 1.1 },
+      ],
+      history: {
+        value: (t, _p, out) => out.fill(0.8 * Math.sin(t)),
+        derivative: (t, _p, out) => out.fill(0.8 * Math.cos(t)),
+      },
+      tspan: [0, 9.3],
+      p: new Float64Array(0),
+    };
+    const sol = solve(problem, { rtol: 1e-8, atol: 1e-10 });
+    expect(sol.status).toBe("success");
+    expect(sol.t[sol.t.length - 1]).toBe(9.3);
+  });
+
   it("steps onto tstops exactly", () => {
     const sol = solve(lagOne(3), { tstops: [0.3, 2.7] });
     expect(Array.from(sol.t)).toEqual(expect.arrayContaining([0.3, 2.7]));

@@ -147,7 +147,9 @@ export function integrate(
     }
     const nextIdx = list.nextAfter(t);
     const bp = list.items[nextIdx];
-    const target = bp && bp.t < tEnd ? bp.t : tEnd;
+    // a breaking point a rounding short of tEnd (sums of lags: 0.7 + ... + 1.1 = 9.299999999999999 for 9.3) is tEnd,
+    // or the step after it would be a sliver below hmin
+    const target = bp && bp.t < tEnd - hmin(tEnd) ? bp.t : tEnd;
     let hh = Math.min(h, hmax);
     // a step just longer than the smallest lag costs (sweeps + 1) stage sets; below (sweeps + 1) lags it is cheaper to
     // step at the lag (no sweeps) -- much longer steps still iterate

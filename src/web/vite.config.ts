@@ -3,7 +3,7 @@
  * Relative base './' so the folder works on any static host. Besides the bundle it emits what the app fetches at run
  * time: the tfjs wasm binaries (wasm/), the bundled classifier (models/fashion-cnn/) and a sample of the bundled
  * Fashion-MNIST subset (data/samples.bin + data/samples.json). Node built-ins (and pngjs) that library modules import
- * for their file helpers are aliased to shims that throw a clear error if a browser code path ever calls them.
+ * for their file helpers (and sharp, the optional native photo decoder) are aliased to shims that throw a clear error if a browser code path ever calls them.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -132,6 +132,7 @@ export default defineConfig({
       { find: /^(node:)?child_process$/, replacement: shim("child_process") },
       { find: /^(node:)?worker_threads$/, replacement: shim("worker_threads") },
       { find: /^pngjs$/, replacement: shim("pngjs") },
+      { find: /^sharp$/, replacement: shim("sharp") },
     ],
   },
   define: {

@@ -9,7 +9,7 @@
  * side is two vector-Jacobian products (lambda^T f_y and lambda^T f_theta for the targets at t, lambda(t + tau)^T f_z at
  * t + tau), so the cost grows with the number of targets only through those entries of lambda^T f_theta.
  */
-import { adjointGradient, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
+import { adjointResult, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type DenseTrack, type Side } from "./integrator.js";
@@ -163,15 +163,5 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     atol,
     quadratures: nt,
   });
-  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
-
-  const gradient = adjointGradient(ctx, track);
-  return {
-    gradient,
-    adjoint: (t, out) => {
-      track.eval(toR(t), out);
-      return out;
-    },
-    track,
-  };
+  return adjointResult(ctx, track);
 }

@@ -3,6 +3,8 @@
  * reversed time r = T - t: the observation jumps lambda += g_y, the reversed breaking points, and the final sum
  *   dJ/dtheta_k = Q_k(t0) + lambda(t0-)^T dy0/dtheta_k + sum_i g_i,p + sum_xi lambda(xi)^T v_k(xi).
  */
+import { GradoptError } from "../../errors.js";
+import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
 import type { DenseTrack } from "./integrator.js";
 
@@ -58,4 +60,21 @@ export function adjointGradient(ctx: GradContext, track: DenseTrack, skipLinearJ
     }
   }
   return gradient;
+}
+
+/** The result of a finished backward solve: dJ/dtheta and lambda(t) (the first n states) read from its track. */
+export function adjointResult(ctx: GradContext, track: DenseTrack, skipLinearJumps = false): AdjointResult {
+  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
+  const gradient = adjointGradient(ctx, track, skipLinearJumps);
+  const toR = reversedTime(ctx);
+  const xs = new Float64Array(track.final.length);
+  return {
+    gradient,
+    adjoint: (t, out) => {
+      track.eval(toR(t), xs);
+      out.set(xs.subarray(0, ctx.n));
+      return out;
+    },
+    track,
+  };
 }

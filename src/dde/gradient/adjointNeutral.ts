@@ -11,7 +11,7 @@
  * The integrator solves eta backwards as a retarded DDE whose lags are every shift the recursion reaches
  * (sums of neutral delays, and each retarded delay plus such sums, up to T - t0).
  */
-import { adjointGradient, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
+import { adjointResult, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -222,7 +222,6 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
     }
   };
 
-  const toR = (t: number) => Math.min(R, Math.max(0, T - t));
   const shifts = nodes.slice(1).map((nd) => nd.shift);
   const track = integrateLinearDDE({
     N,
@@ -240,18 +239,6 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
     atol,
     quadratures: nt,
   });
-  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
-
-  const gradient = adjointGradient(ctx, track);
-  const xs = new Float64Array(N);
-  return {
-    gradient,
-    // eta, the integrated adjoint state (lambda differs from it by the neutral recursion).
-    adjoint: (t, out) => {
-      track.eval(toR(t), xs);
-      out.set(xs.subarray(0, n));
-      return out;
-    },
-    track,
-  };
+  // lambda(t) here is eta, the integrated adjoint state (lambda differs from it by the neutral recursion).
+  return adjointResult(ctx, track);
 }

@@ -11,7 +11,7 @@
  *               - y'(alpha_j) tau_j,theta(t)) ] + q_theta dt + lambda(t0)^T dy0/dtheta + sum_xi lambda(xi)^T v(xi).
  * State-dependent delays are not covered (tau_y adds terms in lambda along the solution and beta depends on y).
  */
-import { adjointGradient, observationJumps } from "./adjointAssembly.js";
+import { adjointResult, observationJumps } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -248,17 +248,5 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     atol,
     quadratures: nt,
   });
-  if (!track.ok) throw new GradoptError("E_SOLVER", `the adjoint solve failed: ${track.message}`);
-
-  const gradient = adjointGradient(ctx, track, true);
-  const xs = new Float64Array(N);
-  return {
-    gradient,
-    adjoint: (t, out) => {
-      track.eval(toR(t), xs);
-      out.set(xs.subarray(0, n));
-      return out;
-    },
-    track,
-  };
+  return adjointResult(ctx, track, true);
 }

@@ -1,10 +1,35 @@
 /**
- * From a solved sensitivity track to dJ/dtheta (shared by the retarded and the neutral forward sensitivities): the
+ * What the retarded and the neutral forward sensitivities share: the lags and jumps of their solve, and from the solved
+ * track to dJ/dtheta: the
  * quadrature states carry the integral terms, the point terms read s at their times, and an observation on a breaking
  * point that moves with a target gets both one-sided derivatives instead of a wrong number.
  */
 import type { GradContext } from "./context.js";
 import type { DenseTrack, Side } from "./integrator.js";
+
+/** tau_j at t for the sensitivity solve: state-dependent lags read y(t) off the solved trajectory. */
+export function trajectoryLag(ctx: GradContext): (t: number, j: number, side: Side) => number {
+  const { problem, traj, p } = ctx;
+  const y = new Float64Array(ctx.n);
+  return (t, j, side) => {
+    if (!ctx.constantLags) traj.y(t, y, side);
+    return problem.delays[j]!.lag(t, y, p);
+  };
+}
+
+/** s(xi+) = update(s(xi-)) + v at every breaking point that moves with a target (the first NS states are s). */
+export function sensitivityJumps(
+  ctx: GradContext,
+  NS: number,
+): { t: number; apply: (x: Float64Array) => void }[] {
+  return ctx.jumps.map((jmp) => ({
+    t: jmp.t,
+    apply: (x: Float64Array) => {
+      jmp.update?.(x);
+      for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
+    },
+  }));
+}
 
 export interface AssembledForward {
   gradient: Float64Array;

@@ -8,7 +8,7 @@
 import type { Side } from "./integrator.js";
 import { integrateLinearDDE, type DenseTrack } from "./integrator.js";
 import { Linearizer, pointDp, pointDy } from "./jacobians.js";
-import { assembleForward } from "./assemble.js";
+import { assembleForward, sensitivityJumps, trajectoryLag } from "./assemble.js";
 import type { GradContext } from "./context.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
 
@@ -125,22 +125,12 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     t1: ctx.T,
     x0,
     m,
-    lag: (t, j, side) => {
-      if (constant) return delays[j]!.lag(t, y, p);
-      traj.y(t, ypBuf, side);
-      return delays[j]!.lag(t, ypBuf, p);
-    },
+    lag: trajectoryLag(ctx),
     constantLags: constant,
     history: (t, out) => historyDp(problem, t, p, targets.indices, out, scratch),
     rhs,
     breakpoints: ctx.discontinuities,
-    stateJumps: ctx.jumps.map((jmp) => ({
-      t: jmp.t,
-      apply: (x: Float64Array) => {
-        jmp.update?.(x);
-        for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
-      },
-    })),
+    stateJumps: sensitivityJumps(ctx, NS),
     rtol,
     atol,
     quadratures: nq,

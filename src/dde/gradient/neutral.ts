@@ -12,7 +12,7 @@
  */
 import type { GradContext } from "./context.js";
 import type { ForwardResult } from "./forward.js";
-import { assembleForward } from "./assemble.js";
+import { assembleForward, sensitivityJumps, trajectoryLag } from "./assemble.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
 import { pointDp, pointDy } from "./jacobians.js";
 import { NeutralLinearizer } from "./neutralJacobians.js";
@@ -32,7 +32,7 @@ interface Level {
 }
 
 export function runNeutralForward(ctx: GradContext, rtol: number, atol: number): ForwardResult {
-  const { problem, traj, n, m, nt, p, targets } = ctx;
+  const { problem, n, m, nt, p, targets } = ctx;
   const np = p.length;
   const integrals = ctx.compiled.integrals;
   const nq = integrals.length > 0 ? nt : 0;
@@ -54,7 +54,6 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
   const hC = new Float64Array(NS);
   const hOut = new Float64Array(NS);
   const historyJumps = historyJumpTimes(problem, ctx.t0);
-  const ybuf2 = new Float64Array(n);
 
   // y'(t - tau_j) and y''(t - tau_j) enter only through a lag that moves with a target (or with the state).
   const moving = delays.map(
@@ -146,11 +145,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     t1: ctx.T,
     x0,
     m,
-    lag: (t, j, side) => {
-      if (constant) return delays[j]!.lag(t, ybuf2, p);
-      traj.y(t, ybuf2, side);
-      return delays[j]!.lag(t, ybuf2, p);
-    },
+    lag: trajectoryLag(ctx),
     constantLags: constant,
     history: (t, out) => {
       historyDp(problem, t, p, targets.indices, hA, scratch);
@@ -168,13 +163,7 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     },
     rhs,
     breakpoints: ctx.discontinuities,
-    stateJumps: ctx.jumps.map((jmp) => ({
-      t: jmp.t,
-      apply: (x: Float64Array) => {
-        jmp.update?.(x);
-        for (let q = 0; q < NS; q++) x[q] = x[q]! + jmp.v[q]!;
-      },
-    })),
+    stateJumps: sensitivityJumps(ctx, NS),
     rtol,
     atol,
     quadratures: nq,

@@ -26,6 +26,25 @@ export interface AttackStats {
   gradientEvaluations: number;
 }
 
+/** One epsilon's row of a sweep summary (the contract's --json), shared by white- and black-box runs. */
+export interface EpsilonSummaryRow {
+  eps: number;
+  /** Robust accuracy: the fraction still classified correctly. */
+  accuracy: number;
+  attackSuccessRate: number;
+  meanConfidence: number;
+  maxLinf: number;
+  maxL2: number;
+}
+
+/** What every sweep summary starts with: the sample count, clean figures and the attack's name. */
+export interface SweepSummaryBase<Row extends EpsilonSummaryRow> {
+  n: number;
+  clean: { accuracy: number; meanConfidence: number };
+  results: Row[];
+  attack: string;
+}
+
 export function emptyStats(): AttackStats {
   return {
     gradientEntries: 0,

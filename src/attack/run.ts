@@ -6,7 +6,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertArg } from "../errors.js";
-import { checkEpsilons, emptyStats, type Attack, type AttackStats } from "./base.js";
+import {
+  checkEpsilons,
+  emptyStats,
+  type Attack,
+  type AttackStats,
+  type EpsilonSummaryRow,
+  type SweepSummaryBase,
+} from "./base.js";
 import {
   misclassification,
   targetedMisclassification,
@@ -68,19 +75,7 @@ export interface EpsilonResult {
   meanL2: number;
 }
 
-export interface AttackSummary {
-  n: number;
-  clean: { accuracy: number; meanConfidence: number };
-  results: Array<{
-    eps: number;
-    accuracy: number;
-    attackSuccessRate: number;
-    meanConfidence: number;
-    maxLinf: number;
-    maxL2: number;
-    meanTrueConfidence: number;
-  }>;
-  attack: string;
+export interface AttackSummary extends SweepSummaryBase<EpsilonSummaryRow & { meanTrueConfidence: number }> {
   distance: Distance;
   criterion: string;
   warnings: string[];

@@ -4,6 +4,8 @@
  * tensor types), so any command can use them with `--report`.
  */
 import { lineChart, type Series, type VegaLiteSpec } from "./chart.js";
+import { formatPercent } from "./format.js";
+import type { Cell, TableOptions } from "./report.js";
 
 /** y_i(t) for every state, one line each. */
 export function trajectoryChart(
@@ -76,4 +78,35 @@ export function accuracyChart(
     ...(opts.width !== undefined ? { width: opts.width } : {}),
     ...(opts.height !== undefined ? { height: opts.height } : {}),
   });
+}
+
+/** One eps of an attack sweep, as the attack summaries (white- and black-box) give it. */
+export interface RobustnessRow {
+  eps: number;
+  accuracy: number;
+  attackSuccessRate: number;
+  meanConfidence: number;
+  maxLinf: number;
+  maxL2: number;
+}
+
+/** The per-eps table of an attack sweep; `extra` appends columns (e.g. queries, accuracy after quantisation). */
+export function robustnessTable<R extends RobustnessRow>(
+  rows: readonly R[],
+  caption: string,
+  extra: { columns: string[]; cells(row: R, index: number): Cell[] } = { columns: [], cells: () => [] },
+): TableOptions {
+  return {
+    columns: ["eps", "accuracy", "attack success", "mean confidence", "max L∞", "max L2", ...extra.columns],
+    rows: rows.map((p, i): Cell[] => [
+      p.eps,
+      formatPercent(p.accuracy),
+      formatPercent(p.attackSuccessRate),
+      formatPercent(p.meanConfidence),
+      p.maxLinf,
+      p.maxL2,
+      ...extra.cells(p, i),
+    ]),
+    caption,
+  };
 }

@@ -6,6 +6,7 @@
  * is in the counts: total = n (clean) + the attack's queries over all eps.
  */
 import { assertArg } from "../../errors.js";
+import type { EpsilonSummaryRow, SweepSummaryBase } from "../base.js";
 import type { BlackBoxAttack, BlackBoxBatch } from "./base.js";
 import { topLabels, type BlackBoxModel } from "./model.js";
 
@@ -40,19 +41,9 @@ export interface BlackBoxEpsilonResult {
   queries: QueryStats;
 }
 
-export interface BlackBoxSummary {
-  n: number;
-  clean: { accuracy: number; meanConfidence: number };
-  results: Array<{
-    eps: number;
-    accuracy: number;
-    attackSuccessRate: number;
-    meanConfidence: number;
-    maxLinf: number;
-    maxL2: number;
-    queries: { mean: number; median: number };
-  }>;
-  attack: string;
+export interface BlackBoxSummary extends SweepSummaryBase<
+  EpsilonSummaryRow & { queries: { mean: number; median: number } }
+> {
   distance: "linf" | "l2";
   access: "score" | "decision";
   criterion: "misclassification";

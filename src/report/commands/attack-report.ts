@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { AttackResult } from "../../attack/index.js";
-import { accuracyChart } from "../sections.js";
+import { accuracyChart, robustnessTable } from "../sections.js";
 import { formatPercent } from "../format.js";
 import { rasterImage, signedImage, type RasterImage } from "../image.js";
 import { Report, type Cell, type ImageCell } from "../report.js";
@@ -92,27 +92,19 @@ export async function writeAttackReport(file: string, input: AttackReportInput):
       { title: `${summary.attack}: accuracy against eps` },
     ),
   );
-  r.table({
-    columns: [
-      "eps",
-      "accuracy",
-      "attack success",
-      "mean confidence",
-      "max L∞",
-      "max L2",
-      ...(input.quantized ? ["accuracy after uint8 PNG"] : []),
-    ],
-    rows: summary.results.map((p, i): Cell[] => [
-      p.eps,
-      formatPercent(p.accuracy),
-      formatPercent(p.attackSuccessRate),
-      formatPercent(p.meanConfidence),
-      p.maxLinf,
-      p.maxL2,
-      ...(input.quantized ? [formatPercent(input.quantized[i]!.accuracy)] : []),
-    ]),
-    caption: `Clean accuracy ${formatPercent(summary.clean.accuracy)}.`,
-  });
+  const quantized = input.quantized;
+  r.table(
+    robustnessTable(
+      summary.results,
+      `Clean accuracy ${formatPercent(summary.clean.accuracy)}.`,
+      quantized
+        ? {
+            columns: ["accuracy after uint8 PNG"],
+            cells: (_p, i) => [formatPercent(quantized[i]!.accuracy)],
+          }
+        : undefined,
+    ),
+  );
   for (const w of summary.warnings) r.note(`Sanity check: ${w}`, "warning");
 
   if (input.photo) {

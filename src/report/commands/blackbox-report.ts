@@ -6,7 +6,7 @@
 import type { BlackBoxSummary, BlackWhiteComparison } from "../../attack/index.js";
 import { formatPercent } from "../format.js";
 import { lineChart } from "../chart.js";
-import { accuracyChart } from "../sections.js";
+import { accuracyChart, robustnessTable } from "../sections.js";
 import { Report, type Cell } from "../report.js";
 
 export interface BlackBoxReportInput {
@@ -34,27 +34,12 @@ export async function writeBlackBoxReport(file: string, input: BlackBoxReportInp
   };
   if (input.whiteBox) curves[input.whiteBox.name] = input.whiteBox.results;
   r.chart(accuracyChart(curves, { title: `${s.attack}: accuracy against eps` }));
-  r.table({
-    columns: [
-      "eps",
-      "accuracy",
-      "attack success",
-      "mean confidence",
-      "max L∞",
-      "max L2",
-      "queries (mean / median)",
-    ],
-    rows: s.results.map((p): Cell[] => [
-      p.eps,
-      formatPercent(p.accuracy),
-      formatPercent(p.attackSuccessRate),
-      formatPercent(p.meanConfidence),
-      p.maxLinf,
-      p.maxL2,
-      `${p.queries.mean.toFixed(1)} / ${p.queries.median}`,
-    ]),
-    caption: `Clean accuracy ${formatPercent(s.clean.accuracy)}.`,
-  });
+  r.table(
+    robustnessTable(s.results, `Clean accuracy ${formatPercent(s.clean.accuracy)}.`, {
+      columns: ["queries (mean / median)"],
+      cells: (p) => [`${p.queries.mean.toFixed(1)} / ${p.queries.median}`],
+    }),
+  );
   if (input.comparison) {
     r.heading("White-box against black-box");
     r.note(input.comparison.message, input.comparison.verdict === "consistent" ? "success" : "warning");

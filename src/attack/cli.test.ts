@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TINY_CNN_DIR } from "./testing.js";
 import { runCli } from "../../test/cli/run-cli.js";
+import type { AttackSummary } from "./run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gradopt-attack-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,17 +16,7 @@ describe("gradopt attack", () => {
       ...["attack", "--model", TINY_CNN_DIR, "--limit", "40", "--eps", "0,0.05,0.2", "--json"],
     );
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as {
-      n: number;
-      clean: { accuracy: number };
-      results: Array<{
-        eps: number;
-        accuracy: number;
-        attackSuccessRate: number;
-        meanConfidence: number;
-        maxLinf: number;
-      }>;
-    };
+    const doc = JSON.parse(r.stdout) as AttackSummary;
     expect(doc.n).toBe(40);
     expect(doc.results.map((e) => e.eps)).toEqual([0, 0.05, 0.2]);
     expect(doc.results[0]!.accuracy).toBe(doc.clean.accuracy);

@@ -4,22 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../test/cli/run-cli.js";
+import type { BlackBoxSummary } from "./run.js";
 
-interface Doc {
-  n: number;
-  clean: { accuracy: number };
-  results: Array<{
-    eps: number;
-    accuracy: number;
-    attackSuccessRate: number;
-    meanConfidence: number;
-    maxLinf: number;
-    queries: { mean: number; median: number };
-  }>;
-  queries: { mean: number; median: number; total: number };
-  comparison?: { verdict: string; message: string };
-  l2History?: number[];
-}
+/** The --json document: the summary plus what the CLI adds (the white-box comparison). */
+type Doc = BlackBoxSummary & { comparison?: { verdict: string; message: string } };
 
 describe("gradopt attack (black-box)", () => {
   it("--attack square --json: the contract's document plus queries, and the white-box comparison (also in --report)", async () => {

@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerWasmKernels } from "./register.js";
-import { setIm2colMaxPatch, IM2COL_MAX_PATCH } from "./Conv2DBackpropFilter.js";
+import { simdModule } from "../simd/train-module.js";
+import { trainWasm } from "../simd/train.wasm.js";
+import { setIm2colMaxPatch, setSimdFilterGrad, IM2COL_MAX_PATCH } from "./Conv2DBackpropFilter.js";
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, "float32", seed);
@@ -34,19 +36,33 @@ const conv2dCases: Case[] = [
   { x: [2, 10, 10, 1], f: [3, 3, 1, 4], stride: 3, pad: "valid" },
   { x: [2, 11, 7, 2], f: [5, 2, 2, 3], stride: 2, pad: "valid" },
   { x: [1, 7, 7, 2], f: [3, 3, 2, 2], stride: 1, pad: 2 },
+  // Output channels a multiple of 4: the SIMD kernel's geometry (blocks of 8 and 4 channels, 4 (kw, ci) entries
+  // with a partial last block), incl. the bundled CNN's two layers and leftover rows under VALID.
+  { x: [3, 9, 9, 2], f: [3, 3, 2, 12], stride: 1, pad: "same" },
+  { x: [2, 9, 8, 3], f: [3, 3, 3, 8], stride: 2, pad: "same" },
+  { x: [2, 11, 7, 5], f: [5, 2, 5, 4], stride: 2, pad: "valid" },
+  { x: [2, 10, 9, 3], f: [3, 3, 3, 20], stride: 3, pad: 1 },
+  { x: [4, 28, 28, 1], f: [3, 3, 1, 16], stride: 1, pad: "same" },
+  { x: [4, 14, 14, 16], f: [3, 3, 16, 32], stride: 1, pad: "same" },
 ];
 
 const strategies = [
-  { strategy: "auto", patch: IM2COL_MAX_PATCH },
-  { strategy: "transposed conv", patch: 0 },
-  { strategy: "im2col", patch: Infinity },
+  { strategy: "auto", patch: IM2COL_MAX_PATCH, simd: true },
+  { strategy: "transposed conv", patch: 0, simd: false },
+  { strategy: "im2col", patch: Infinity, simd: false },
 ];
 
 describe("Conv2DBackpropFilter (wasm)", () => {
+  it("has its SIMD kernel on this runtime (else 'auto' would test a fallback)", async () => {
+    await tf.setBackend("wasm");
+    expect(simdModule(tf.backend(), "train", trainWasm)).not.toBeNull();
+  });
+
   it.each(strategies.flatMap((s) => conv2dCases.map((c) => ({ ...s, ...c }))))(
     "$strategy matches cpu for x=$x f=$f stride=$stride pad=$pad",
     async (c) => {
       setIm2colMaxPatch(c.patch);
+      setSimdFilterGrad(c.simd);
       const grad = () => {
         const x = rand(c.x, 1);
         const f = rand(c.f, 2);
@@ -60,15 +76,20 @@ describe("Conv2DBackpropFilter (wasm)", () => {
       const cpu = await onBackend("cpu", grad);
       const wasm = await onBackend("wasm", grad);
       setIm2colMaxPatch(IM2COL_MAX_PATCH);
+      setSimdFilterGrad(true);
       expect(wasm.length).toBe(cpu.length);
       expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
     },
   );
 
-  it.each([2, 16])("leaks no tensors or heap data (%i input channels)", async (channels) => {
+  it.each([
+    [2, 3],
+    [16, 3],
+    [3, 8],
+  ])("leaks no tensors or heap data (%i input, %i output channels)", async (channels, out) => {
     await tf.setBackend("wasm");
     const x = rand([2, 6, 6, channels], 3) as tf.Tensor4D;
-    const dy = rand([2, 6, 6, 3], 4) as tf.Tensor4D;
+    const dy = rand([2, 6, 6, out], 4) as tf.Tensor4D;
     const run = () =>
       (
         tf
@@ -76,7 +97,7 @@ describe("Conv2DBackpropFilter (wasm)", () => {
           .runKernel(
             "Conv2DBackpropFilter",
             { x, dy },
-            { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, channels, 3] },
+            { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, channels, out] },
           ) as tf.Tensor
       ).dispose();
     run();

@@ -19,6 +19,8 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs";
+import { heapOffset, simdModule } from "../simd/train-module.js";
+import { trainWasm } from "../simd/train.wasm.js";
 
 /** The part of tfjs-backend-wasm's BackendWasm that composed kernels use. */
 export interface WasmBackendLike {
@@ -121,6 +123,95 @@ function im2colFilterGrad(
   return { ...out, shape: [kh, kw, ci, co] };
 }
 
+interface TrainSimd {
+  pad_nhwc(
+    x: number,
+    b: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    hp: number,
+    wp: number,
+    pt: number,
+    pl: number,
+  ): void;
+  conv_filter_grad(
+    xp: number,
+    b: number,
+    hp: number,
+    wp: number,
+    c: number,
+    dy: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dw: number,
+  ): void;
+}
+
+/**
+ * The direct SIMD128 kernel (src/tf/simd/train.c): x zero-padded into a scratch window, then every (kh, 4 (kw, ci)
+ * entries, 8 output channels) block summed over the output pixels image by image in registers — no transposes, no
+ * im2col matrix. Null where the SIMD module cannot run or the geometry is not covered (output channels not a multiple
+ * of 4); the caller then takes an XNNPACK formulation.
+ */
+function simdFilterGrad(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  if (info.outChannels % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (x.dtype !== "float32" || dy.dtype !== "float32") return null;
+  const simd = simdModule(backend, "train", trainWasm) as unknown as TrainSimd | null;
+  if (!simd) return null;
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outChannels: co } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
+  const hp = (oh - 1) * sh + kh;
+  const wp = (ow - 1) * sw + kw;
+  // 4 floats of slack: the last block of 4 (kw, ci) entries may read past the window's end.
+  const xp = backend.makeOutput([b * hp * wp * c + 4], "float32");
+  const out = backend.makeOutput([kh, kw, c, co], "float32");
+  const xpAt = heapOffset(backend, xp);
+  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, xpAt, hp, wp, info.padInfo.top, info.padInfo.left);
+  simd.conv_filter_grad(
+    xpAt,
+    b,
+    hp,
+    wp,
+    c,
+    heapOffset(backend, dy),
+    oh,
+    ow,
+    co,
+    kh,
+    kw,
+    sh,
+    sw,
+    heapOffset(backend, out),
+  );
+  backend.disposeData(xp.dataId);
+  return out;
+}
+
+let simdFilter = true;
+/** Tests and benchmarks: use the SIMD kernel where it applies (default) or always an XNNPACK formulation. */
+export function setSimdFilterGrad(on: boolean): void {
+  simdFilter = on;
+}
+
 /** Patch sizes (KH*KW*CI) up to which im2colFilterGrad is used; above, the transposed convolution wins. */
 export const IM2COL_MAX_PATCH = 27;
 let im2colMaxPatch = IM2COL_MAX_PATCH;
@@ -138,6 +229,8 @@ function conv2DBackpropFilter(args: {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = inputs;
   const info = filterGradInfo(x.shape, attrs);
+  const direct = simdFilter ? simdFilterGrad(backend, x, dy, info) : null;
+  if (direct) return direct;
   if (info.filterHeight * info.filterWidth * info.inChannels <= im2colMaxPatch)
     return im2colFilterGrad(backend, x, dy, info);
   const {

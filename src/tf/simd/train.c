@@ -1,0 +1,148 @@
+// Weight-gradient kernels for the wasm backend, compiled to wasm SIMD128 (scripts/build-simd.sh). They run on
+// tfjs-wasm's own linear memory (imported), on tensor byte offsets; no stack, no static data, no allocation.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// xp[b, r, c, :] = x[b, r - pt, c - pl, :] inside x, 0 outside: the zero-padded input window of a convolution
+// (Hp x Wp rows/columns). Padding turns every tap of the filter gradient into a loop without bounds checks.
+EXPORT(pad_nhwc)
+void pad_nhwc(const float *x, int batch, int h, int w, int c, float *xp, int hp, int wp, int pt, int pl) {
+  for (int b = 0; b < batch; b++) {
+    for (int r = 0; r < hp; r++) {
+      float *dst = xp + ((long)(b * hp + r) * wp) * c;
+      int ir = r - pt;
+      if (ir < 0 || ir >= h) {
+        for (int k = 0; k < wp * c; k++) dst[k] = 0.0f;
+        continue;
+      }
+      const float *src = x + ((long)(b * h + ir) * w) * c;
+      for (int col = 0; col < wp; col++) {
+        int ic = col - pl;
+        float *d = dst + col * c;
+        if (ic < 0 || ic >= w) {
+          for (int k = 0; k < c; k++) d[k] = 0.0f;
+        } else {
+          const float *s = src + ic * c;
+          for (int k = 0; k < c; k++) d[k] = s[k];
+        }
+      }
+    }
+  }
+}
+
+// One block of the filter gradient: 4 consecutive (kw, ci) entries j0..j0+3 of filter row kh times 8 (or 4) output
+// channels from c0, summed over every output pixel of image b, added to dw. In the padded input the KW*C values a
+// tap row reads for output column ow are contiguous (dilation 1): xp[b, oh*sh + kh, ow*sw*C + j]. Accumulators are
+// named variables, not arrays: an array would live on the linear-memory stack, which this module must not use.
+#define MAC(acc, a, g) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, g))
+#define STORE_ROW(r, acc, off)                                                                                   \
+  if (r < jn) {                                                                                                  \
+    float *o = dw + ((long)(kh * jt + j0 + r)) * co + c0 + off;                                                  \
+    wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc));                                                  \
+  }
+
+static void filter_block_8(const float *xp, int hp, int wp, int c, const float *dy, int oh_n, int ow_n, int co,
+                           int b, int kh, int j0, int jn, int c0, int sh, int sw, float *dw, int jt) {
+  v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  for (int oh = 0; oh < oh_n; oh++) {
+    const float *xo = xp + ((long)(b * hp + oh * sh + kh) * wp) * c + j0;
+    const float *d = dy + ((long)(b * oh_n + oh) * ow_n) * co + c0;
+    for (int ow = 0; ow < ow_n; ow++, xo += sw * c, d += co) {
+      v128_t g0 = wasm_v128_load(d), g1 = wasm_v128_load(d + 4);
+      v128_t x0 = wasm_v128_load32_splat(xo), x1 = wasm_v128_load32_splat(xo + 1);
+      v128_t x2 = wasm_v128_load32_splat(xo + 2), x3 = wasm_v128_load32_splat(xo + 3);
+      MAC(a00, x0, g0);
+      MAC(a01, x0, g1);
+      MAC(a10, x1, g0);
+      MAC(a11, x1, g1);
+      MAC(a20, x2, g0);
+      MAC(a21, x2, g1);
+      MAC(a30, x3, g0);
+      MAC(a31, x3, g1);
+    }
+  }
+  STORE_ROW(0, a00, 0) STORE_ROW(0, a01, 4) STORE_ROW(1, a10, 0) STORE_ROW(1, a11, 4)
+  STORE_ROW(2, a20, 0) STORE_ROW(2, a21, 4) STORE_ROW(3, a30, 0) STORE_ROW(3, a31, 4)
+}
+
+static void filter_block_4(const float *xp, int hp, int wp, int c, const float *dy, int oh_n, int ow_n, int co,
+                           int b, int kh, int j0, int jn, int c0, int sh, int sw, float *dw, int jt) {
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  for (int oh = 0; oh < oh_n; oh++) {
+    const float *xo = xp + ((long)(b * hp + oh * sh + kh) * wp) * c + j0;
+    const float *d = dy + ((long)(b * oh_n + oh) * ow_n) * co + c0;
+    for (int ow = 0; ow < ow_n; ow++, xo += sw * c, d += co) {
+      v128_t g = wasm_v128_load(d);
+      MAC(a0, wasm_v128_load32_splat(xo), g);
+      MAC(a1, wasm_v128_load32_splat(xo + 1), g);
+      MAC(a2, wasm_v128_load32_splat(xo + 2), g);
+      MAC(a3, wasm_v128_load32_splat(xo + 3), g);
+    }
+  }
+  STORE_ROW(0, a0, 0) STORE_ROW(1, a1, 0) STORE_ROW(2, a2, 0) STORE_ROW(3, a3, 0)
+}
+
+// dw[kh, kw, ci, co] = sum_{b, oh, ow} xp[b, oh*sh + kh, ow*sw + kw, ci] * dy[b, oh, ow, co] (xp from pad_nhwc;
+// co a multiple of 4). Image by image, so that one image's input window and dy stay in cache across all blocks.
+// xp must have 3 readable floats after its end (the last block of 4 may read past KW*C).
+EXPORT(conv_filter_grad)
+void conv_filter_grad(const float *xp, int batch, int hp, int wp, int c, const float *dy, int oh_n, int ow_n,
+                      int co, int kh_n, int kw_n, int sh, int sw, float *dw) {
+  int jt = kw_n * c;
+  for (long k = 0; k < (long)kh_n * jt * co; k++) dw[k] = 0.0f;
+  for (int b = 0; b < batch; b++) {
+    for (int kh = 0; kh < kh_n; kh++) {
+      for (int j0 = 0; j0 < jt; j0 += 4) {
+        int jn = jt - j0 < 4 ? jt - j0 : 4;
+        int c0 = 0;
+        for (; c0 + 8 <= co; c0 += 8)
+          filter_block_8(xp, hp, wp, c, dy, oh_n, ow_n, co, b, kh, j0, jn, c0, sh, sw, dw, jt);
+        for (; c0 < co; c0 += 4)
+          filter_block_4(xp, hp, wp, c, dy, oh_n, ow_n, co, b, kh, j0, jn, c0, sh, sw, dw, jt);
+      }
+    }
+  }
+}
+
+// out[j] = sum_i x[i * cols + j]: a bias gradient (dy summed over batch and pixels). Blocks of 16 columns in
+// registers; rows summed in chunks of 256 into the output, so a long column is not one long float32 chain.
+EXPORT(column_sums)
+void column_sums(const float *x, int rows, int cols, float *out) {
+  for (int j = 0; j < cols; j++) out[j] = 0.0f;
+  int j0 = 0;
+  for (; j0 + 16 <= cols; j0 += 16) {
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+      for (int r = r0; r < r1; r++) {
+        const float *p = x + (long)r * cols + j0;
+        a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
+        a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
+        a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
+        a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+      }
+      float *o = out + j0;
+      wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), a0));
+      wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), a1));
+      wasm_v128_store(o + 8, wasm_f32x4_add(wasm_v128_load(o + 8), a2));
+      wasm_v128_store(o + 12, wasm_f32x4_add(wasm_v128_load(o + 12), a3));
+    }
+  }
+  for (; j0 + 4 <= cols; j0 += 4) {
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      v128_t a = wasm_f32x4_splat(0.0f);
+      for (int r = r0; r < r1; r++) a = wasm_f32x4_add(a, wasm_v128_load(x + (long)r * cols + j0));
+      wasm_v128_store(out + j0, wasm_f32x4_add(wasm_v128_load(out + j0), a));
+    }
+  }
+  for (; j0 < cols; j0++) {
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      float a = 0.0f;
+      for (int r = r0; r < r1; r++) a += x[(long)r * cols + j0];
+      out[j0] += a;
+    }
+  }
+}

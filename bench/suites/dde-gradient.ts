@@ -54,6 +54,33 @@ export function network(): DDEProblem {
       slope[i] = 1 - u[i]! * u[i]!;
     }
   };
+  // Tangents along every direction after pre() (slope = tanh' at the pre-activation).
+  const tangents = (
+    y: Float64Array,
+    z: Float64Array,
+    pp: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+  ) => {
+    const d = pp[N * N]!;
+    for (let k = 0; k < cols.length; k++) {
+      const o = k * N;
+      for (let i = 0; i < N; i++) {
+        let acc = 0;
+        for (let j = 0; j < N; j++) acc += pp[i * N + j]! * vz[o + j]!;
+        out[o + i] = -d * vy[o + i]! + slope[i]! * acc;
+      }
+      const q = cols[k]!;
+      if (q < 0) continue;
+      if (q < N * N) {
+        const i = (q / N) | 0;
+        out[o + i] = out[o + i]! + slope[i]! * z[q - i * N]!;
+      } else if (q === N * N) for (let i = 0; i < N; i++) out[o + i] = out[o + i]! - y[i]!;
+      else out[o + q - N * N - 1] = out[o + q - N * N - 1]! + 1;
+    }
+  };
   return {
     n: N,
     f: (_t, y, z, pp, dy) => {
@@ -87,25 +114,17 @@ export function network(): DDEProblem {
           out[i * NP + N * N + 1 + i] = 1;
         }
       },
-      // The matrix-free products a user writes by hand: tanh is computed once for every direction.
+      // The matrix-free products a user writes by hand: tanh is computed once for every direction, and once for f and
+      // its tangents together (fjvp: forward sensitivities on the solver's own stages).
       jvp: (_t, y, z, pp, _zd, vy, vz, cols, out) => {
         pre(z, pp);
+        tangents(y, z, pp, vy, vz, cols, out);
+      },
+      fjvp: (_t, y, z, pp, _zd, vy, vz, cols, out, dy) => {
+        pre(z, pp);
         const d = pp[N * N]!;
-        for (let k = 0; k < cols.length; k++) {
-          const o = k * N;
-          for (let i = 0; i < N; i++) {
-            let acc = 0;
-            for (let j = 0; j < N; j++) acc += pp[i * N + j]! * vz[o + j]!;
-            out[o + i] = -d * vy[o + i]! + slope[i]! * acc;
-          }
-          const q = cols[k]!;
-          if (q < 0) continue;
-          if (q < N * N) {
-            const i = (q / N) | 0;
-            out[o + i] = out[o + i]! + slope[i]! * z[q - i * N]!;
-          } else if (q === N * N) for (let i = 0; i < N; i++) out[o + i] = out[o + i]! - y[i]!;
-          else out[o + q - N * N - 1] = out[o + q - N * N - 1]! + 1;
-        }
+        for (let i = 0; i < N; i++) dy[i] = -d * y[i]! + u[i]! + pp[N * N + 1 + i]!;
+        tangents(y, z, pp, vy, vz, cols, out);
       },
       vjp: (_t, y, z, pp, _zd, v, outY, outZ, cols, outP) => {
         const d = pp[N * N]!;

@@ -263,6 +263,7 @@ export function integrate(
 
     // accept
     store.push(t, tnew, y, stepper.coef);
+    stepper.companion?.accept(t, tnew);
     stats.steps++;
     nonFinite = 0;
     const last = store.end - 1;
@@ -291,8 +292,10 @@ export function integrate(
     t = tnew;
     y.set(stepper.ynew);
     if (!saveat && cfg.everyStep) emit(t, y);
-    if (tab.fsal && !fJumps) for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
-    else {
+    if (tab.fsal && !fJumps) {
+      for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
+      stepper.companion?.fsal();
+    } else {
       lag.curMode = CurrentMode.Linear;
       if (!stepper.evalRhs(userJump ? nextDouble(t, 1) : t, y, 0, false)) {
         fail(lagStatus(), lagMessage());

@@ -16,6 +16,16 @@ export const enum CurrentMode {
   Own = 2,
 }
 
+/** lagStep codes other than a stored step index (>= 0). */
+export const enum LagSource {
+  /** the history phi (before t0, or at t0 from the left) */
+  History = -1,
+  /** the step being computed (see curMode) */
+  Current = -2,
+  /** y(t0+) before any step was stored */
+  Initial = -3,
+}
+
 export type LagFailure = { kind: "future-lag" | "window"; t: number; delay: number; lag: number };
 
 export class LagEvaluator {
@@ -41,6 +51,12 @@ export class LagEvaluator {
   /** Set when some lag fell inside the current step (the step then needs fixed-point sweeps). */
   inStep = false;
   failure: LagFailure | null = null;
+  /**
+   * Where the last fill() read each delay's value (for a companion integrated on the same stages, src/dde/stepper.ts):
+   * the lagged time, and the stored step it came from, or LagSource.History / Initial / Current.
+   */
+  readonly lagTime: Float64Array;
+  readonly lagStep: Int32Array;
   /** Most negative lag seen since the last reset (clamped to 0 when used), with where it was. */
   minLag = 0;
   minLagT = NaN;
@@ -54,6 +70,8 @@ export class LagEvaluator {
     this.y0 = y0;
     const n = problem.n;
     this.hints = new Int32Array(problem.delays.length);
+    this.lagTime = new Float64Array(problem.delays.length);
+    this.lagStep = new Int32Array(problem.delays.length);
     this.tmp = new Float64Array(n);
     this.tmp2 = new Float64Array(n);
     this.neutral = problem.delays.map((d) => d.neutral === true);
@@ -121,7 +139,9 @@ export class LagEvaluator {
     const t0 = this.t0;
     const n = this.problem.n;
     const neutral = this.neutral[j]!;
+    this.lagTime[j] = s;
     if (s < t0 || (left && s === t0)) {
+      this.lagStep[j] = LagSource.History;
       this.historyAt(s, z, off, neutral ? zd : null);
       return true;
     }
@@ -131,17 +151,20 @@ export class LagEvaluator {
       const k = store.locate(s, this.hints[j]!, left);
       if (k < 0) return false;
       this.hints[j] = k;
+      this.lagStep[j] = k;
       store.eval(k, s, z, off);
       if (neutral) store.deriv(k, s, zd, off);
       return true;
     }
     if (tLast === -Infinity && s <= t0) {
       // s === t0 before any step: y(t0+), slope of the first step
+      this.lagStep[j] = LagSource.Initial;
       for (let i = 0; i < n; i++) z[off + i] = this.y0[i]!;
       if (neutral) for (let i = 0; i < n; i++) zd[off + i] = this.curK1[i]!;
       return true;
     }
     this.inStep = true;
+    this.lagStep[j] = LagSource.Current;
     this.currentAt(s, z, zd, off, neutral);
     return true;
   }

@@ -11,7 +11,8 @@ import { LagEvaluator } from "./lagged.js";
 import { dp5 } from "./methods.js";
 import type { SolveOptions } from "./options.js";
 import { Solution } from "./solution.js";
-import { RKStepper } from "./stepper.js";
+import { RKStepper, type StageCompanion } from "./stepper.js";
+import type { ButcherTableau } from "./tableaus/types.js";
 import { DiscontinuityTracker } from "./track.js";
 import type { DDEProblem } from "./types.js";
 
@@ -23,6 +24,36 @@ import type { DDEProblem } from "./types.js";
  * a Solution with a status other than "success" and the solution up to where it stopped.
  */
 export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution {
+  return solveWith(problem, options, null);
+}
+
+/** What a StageCompanion is built from: the method, the lagged-value reader and the step store of this solve. */
+export interface CompanionParts {
+  tableau: ButcherTableau;
+  lag: LagEvaluator;
+  store: StepStore;
+  /** The parameter copy f is called with. */
+  p: Float64Array;
+  t0: number;
+}
+
+/**
+ * solve() with a companion system integrated on the same steps and stages (forward sensitivities, see StageCompanion);
+ * the solution is the same as solve()'s up to the rounding of f where the companion evaluates it.
+ */
+export function solveWithCompanion(
+  problem: DDEProblem,
+  options: SolveOptions,
+  makeCompanion: (parts: CompanionParts) => StageCompanion,
+): Solution {
+  return solveWith(problem, options, makeCompanion);
+}
+
+function solveWith(
+  problem: DDEProblem,
+  options: SolveOptions,
+  makeCompanion: ((parts: CompanionParts) => StageCompanion) | null,
+): Solution {
   validate(problem);
   const n = problem.n;
   const [t0, tEnd] = problem.tspan;
@@ -97,6 +128,7 @@ export function solve(problem: DDEProblem, options: SolveOptions = {}): Solution
   const store = new StepStore(n, method.tableau.dense[0]!.length);
   const lag = new LagEvaluator(problem, store, p, t0, y0);
   const stepper = new RKStepper(method.tableau, n, problem.delays, problem.f, p, lag);
+  if (makeCompanion) stepper.companion = makeCompanion({ tableau: method.tableau, lag, store, p, t0 });
   const tracker = new DiscontinuityTracker(problem.delays, p, list, maxOrder, n);
   const events = new EventWatcher(options.events ?? [], p, n);
   const res = integrate(

@@ -6,6 +6,35 @@ import type { LagEvaluator } from "./lagged.js";
 import type { ButcherTableau } from "./tableaus/types.js";
 import type { Delay, RhsFunction } from "./types.js";
 
+/**
+ * A system integrated on the solver's own steps and stages alongside y (forward sensitivities): it evaluates f at every
+ * stage itself (so that f and the companion's own stage derivative can share their work), and follows each step's
+ * advance, continuous extension, acceptance and first-same-as-last reuse. Error control and step sizes stay y's.
+ */
+export interface StageCompanion {
+  /**
+   * Stage `row` of a step of length h: write f(t, y, z, p, zd) into dy, and the companion's stage derivative. The lags'
+   * sources are in the LagEvaluator (lagTime / lagStep) of this very fill.
+   */
+  stage(
+    row: number,
+    h: number,
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    zd: Float64Array,
+    dy: Float64Array,
+  ): void;
+  /** The step's end value (after the stages). */
+  advance(h: number): void;
+  /** The step's continuous extension (after the dense-output stages). */
+  buildCoef(h: number): void;
+  /** The step [t, tEnd] was accepted (and stored). */
+  accept(t: number, tEnd: number): void;
+  /** The last stage of the accepted step is the next step's first. */
+  fsal(): void;
+}
+
 export class RKStepper {
   readonly tab: ButcherTableau;
   readonly n: number;
@@ -28,6 +57,10 @@ export class RKStepper {
   private readonly denseFlat: Float64Array;
   private readonly rows: Float64Array[];
   rhsEvals = 0;
+  /** Integrated alongside y on the same stages (see StageCompanion), or null. */
+  companion: StageCompanion | null = null;
+  /** Step length of the stages being computed (for the companion's stage values). */
+  private stageH = 0;
   /**
    * Time at which stages with c = 1 are evaluated, when it must differ from t + h: just below a declared jump of f in t,
    * so that the step sees f's left-hand value there (NaN: use t + h).
@@ -69,7 +102,9 @@ export class RKStepper {
   /** f at (t, y) with lags read from the `left` or right side; writes into K row `row`. */
   evalRhs(t: number, y: Float64Array, row: number, left: boolean): boolean {
     if (!this.lag.fillCached(t, y, this.z, this.zd, left)) return false;
-    this.f(t, y, this.z, this.p, this.rows[row]!, this.zd);
+    const companion = this.companion;
+    if (companion !== null) companion.stage(row, this.stageH, t, y, this.z, this.zd, this.rows[row]!);
+    else this.f(t, y, this.z, this.p, this.rows[row]!, this.zd);
     this.rhsEvals++;
     return true;
   }
@@ -79,6 +114,7 @@ export class RKStepper {
     const n = this.n;
     const K = this.K;
     const ytmp = this.ytmp;
+    this.stageH = h;
     this.lag.invalidate();
     for (let i = first; i < last; i++) {
       const ai = this.aAll[i]!;
@@ -108,6 +144,7 @@ export class RKStepper {
       if (hb === 0) continue;
       for (let j = 0; j < n; j++) ynew[j] += hb * this.K[i * n + j]!;
     }
+    this.companion?.advance(h);
   }
 
   /** Weighted RMS error of the embedded estimate (Hairer's combined estimate for DOP853). NaN if non-finite. */
@@ -147,6 +184,7 @@ export class RKStepper {
         for (let j = 0; j < n; j++) coef[p * n + j] += w * this.K[off + j]!;
       }
     }
+    this.companion?.buildCoef(h);
   }
 
   /** True when every stage value and y_{n+1} is finite. */

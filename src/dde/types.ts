@@ -99,6 +99,23 @@ export interface RhsJacobians {
     out: Float64Array,
   ): void;
   /**
+   * f and its tangents in one call: writes dy = f(t, y, z, p, zd) and `out` exactly as `jvp` does. Forward sensitivities
+   * integrated on the solver's own stages need both at every stage; forward-mode differentiation computes them together,
+   * so the work they share (tanh of a pre-activation, say) is done once. Optional: f and `jvp` are called otherwise.
+   */
+  fjvp?(
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    p: Float64Array,
+    zd: Float64Array,
+    vy: Float64Array,
+    vz: Float64Array,
+    cols: Int32Array,
+    out: Float64Array,
+    dy: Float64Array,
+  ): void;
+  /**
    * Matrix-free vector-Jacobian products (adjoints), ADDED into the outputs that are not null:
    *   outY[k] += sum_i v_i f_y[i,k] (length n), outZ[j*n + k] += sum_i v_i f_zj[i,k] (m*n, laid out like z),
    *   outP[d] += sum_i v_i f_p[i, cols[d]] for d < cols.length (only the parameters asked for).

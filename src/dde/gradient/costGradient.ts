@@ -13,6 +13,7 @@ import { evaluateCompiled } from "./cost.js";
 import { runForward, type ForwardResult } from "./forward.js";
 import { runNeutralForward } from "./neutral.js";
 import { defaultSolve, type SolveFn } from "./solver.js";
+import { solveWithSensitivities, stagedForwardApplies, stagedForwardResult } from "./stagedForward.js";
 import { resolveTargets } from "./targets.js";
 import type { SolveOptions } from "../options.js";
 
@@ -80,20 +81,27 @@ export function costGradient(
     () => `costGradient: tolerances must be positive (rtol ${rtol}, atol ${atol})`,
   );
   const targets = resolveTargets(problem, opts.wrt);
+  const requested = opts.method ?? "auto";
+  const manyTargets = targets.indices.length > (opts.adjointAbove ?? 5) * lagCostFactor(problem);
+  // Forward sensitivities on the solver's own stages where they apply (one integration instead of two).
+  if (
+    (requested === "forward" || (requested === "auto" && !manyTargets)) &&
+    !opts.solution &&
+    !opts.solver &&
+    stagedForwardApplies(problem, targets, opts.solverOptions)
+  ) {
+    const run = solveWithSensitivities(problem, targets, { ...opts.solverOptions, rtol, atol });
+    const ctx = new GradContext(problem, run.solution, cost, targets);
+    const fwd = stagedForwardResult(ctx, run) ?? runForward(ctx, rtol, atol);
+    return forwardResult(ctx, evaluateCompiled(run.solution, ctx.compiled, ctx.p), fwd);
+  }
   const solve = opts.solver ?? defaultSolve;
   const solution = opts.solution ?? solve(problem, { ...opts.solverOptions, rtol, atol });
   const ctx = new GradContext(problem, solution, cost, targets);
   const J = evaluateCompiled(solution, ctx.compiled, ctx.p);
   const kinked = ctx.points.some((pt) => ctx.jumpsAt(pt.t).length > 0);
-  const requested = opts.method ?? "auto";
   let method = requested;
-  if (method === "auto")
-    method =
-      targets.indices.length > (opts.adjointAbove ?? 5) * lagCostFactor(problem) &&
-      adjointCovers(problem) &&
-      !kinked
-        ? "adjoint"
-        : "forward";
+  if (method === "auto") method = manyTargets && adjointCovers(problem) && !kinked ? "adjoint" : "forward";
   const base = { cost: J, names: targets.names, indices: targets.indices, solution };
   const forward = () => (ctx.neutral ? runNeutralForward : runForward)(ctx, rtol, atol);
   if (method === "adjoint") {
@@ -120,9 +128,16 @@ export function costGradient(
     if (kinked) attachOneSided(res, forward());
     return res;
   }
-  const fwd = forward();
+  return forwardResult(ctx, J, forward());
+}
+
+function forwardResult(ctx: GradContext, J: number, fwd: ForwardResult): CostGradientResult {
+  const { solution, targets } = ctx;
   const res: CostGradientResult = {
-    ...base,
+    cost: J,
+    names: targets.names,
+    indices: targets.indices,
+    solution,
     gradient: fwd.gradient,
     method: "forward",
     sensitivity: fwd.sensitivity,

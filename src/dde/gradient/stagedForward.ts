@@ -1,0 +1,418 @@
+/**
+ * Forward sensitivities integrated on the solver's own steps and stages (the "simultaneous corrector" of CVODES with
+ * errconS off): at every stage of the state's Runge-Kutta step the sensitivities take the same stage, with the stage's
+ * y and lagged z at hand (no re-interpolation of the solution) and s(t - tau) read with the very interpolation step and
+ * side the state's lagged value came from. The stage derivative is
+ *   S_i' = f_y S_i + sum_j f_zj s(t_i - tau_j) + f_theta,
+ * computed together with f by `jac.fjvp` when the problem has it (f and its tangent share their work), else by f and
+ * the tangent (jvp, dense matrices or finite differences) one after the other. Error control and step sizes stay the
+ * state's; the sensitivities follow with the same order (the tangent of the RK step is the RK step of the tangent).
+ *
+ * It covers retarded problems with constant lags whose lags are not targets (no forcing by y'(t - tau), no breaking
+ * point that moves with a target, so no jump conditions); history and initial-value targets are covered. Everything
+ * else takes the general path (src/dde/gradient/forward.ts), which integrates the sensitivities after the solve.
+ * Integral cost terms are integrated afterwards by Gauss-Legendre quadrature on the steps, from the dense y and s.
+ */
+import { CurrentMode, LagSource, type LagEvaluator } from "../lagged.js";
+import { StepStore } from "../history.js";
+import type { SolveOptions } from "../options.js";
+import { solveWithCompanion, type CompanionParts } from "../solve.js";
+import type { StageCompanion } from "../stepper.js";
+import type { ButcherTableau } from "../tableaus/types.js";
+import type { DDEProblem, DDESolution } from "../types.js";
+import { assembleForward } from "./assemble.js";
+import type { GradContext } from "./context.js";
+import type { ForwardResult } from "./forward.js";
+import type { DenseTrack, Side } from "./integrator.js";
+import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { historyDp, initialDp, lagDp, type Targets } from "./targets.js";
+
+/**
+ * True when the staged path applies: constant, non-neutral lags that do not move with any target, and a plain solve
+ * (no events; the caller brings no solution or solver of its own).
+ */
+export function stagedForwardApplies(
+  problem: DDEProblem,
+  targets: Targets,
+  solverOptions: Omit<SolveOptions, "rtol" | "atol" | "dense"> | undefined,
+): boolean {
+  if ((solverOptions?.events?.length ?? 0) > 0) return false;
+  if (!problem.delays.every((d) => d.kind === "constant" && d.neutral !== true)) return false;
+  const nt = targets.indices.length;
+  const pm = Float64Array.from(problem.p);
+  const y = new Float64Array(problem.n);
+  problem.history.value(problem.tspan[0], pm, y);
+  const row = new Float64Array(nt);
+  const scratch = new Float64Array(Math.max(1, pm.length));
+  for (const d of problem.delays) {
+    lagDp(d, problem.tspan[0], y, pm, targets.indices, row, scratch);
+    if (row.some((v) => v !== 0)) return false;
+  }
+  return true;
+}
+
+/** The solve with its sensitivities: the solution, and s(t) on its steps. */
+export interface StagedRun {
+  solution: DDESolution;
+  sens: SensitivityStages;
+}
+
+/** Solves the problem with the sensitivities of every target on the same stages (stagedForwardApplies must hold). */
+export function solveWithSensitivities(
+  problem: DDEProblem,
+  targets: Targets,
+  options: SolveOptions,
+): StagedRun {
+  let sens: SensitivityStages | null = null;
+  const solution = solveWithCompanion(
+    problem,
+    { ...options, dense: "full" },
+    (parts) => (sens = new SensitivityStages(problem, targets, parts)),
+  );
+  return { solution, sens: sens! };
+}
+
+/**
+ * dJ/dtheta from a staged run, or null when the context found a jump condition the staged path does not carry (the
+ * caller then takes the general path).
+ */
+export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardResult | null {
+  if (ctx.jumps.length > 0) return null;
+  const { n, nt } = ctx;
+  const NS = n * nt;
+  const nq = ctx.compiled.integrals.length > 0 ? nt : 0;
+  const track = run.sens.track(ctx.T, nq);
+  if (nq > 0) integrateQuadratures(ctx, run.sens, track.final.subarray(NS));
+  return { ...assembleForward(ctx, track, NS, nq), track };
+}
+
+/** The StageCompanion of the sensitivities (target-major s[k*n + i] = dy_i/dtheta_k). */
+export class SensitivityStages implements StageCompanion {
+  private readonly n: number;
+  private readonly m: number;
+  private readonly nt: number;
+  private readonly NS: number;
+  private readonly f: DDEProblem["f"];
+  private readonly fjvp: NonNullable<DDEProblem["jac"]>["fjvp"];
+  private readonly lin: Linearizer;
+  private readonly cols: Int32Array;
+  private readonly p: Float64Array;
+  private readonly pm: Float64Array;
+  private readonly lag: LagEvaluator;
+  private readonly aAll: (readonly number[])[];
+  private readonly b: readonly number[];
+  private readonly q: number;
+  private readonly denseFlat: Float64Array;
+  private readonly sAll: number;
+  /** Main stages (the last one is the next step's first in an FSAL pair). */
+  private readonly sMain: number;
+  /** Stage derivatives KS[row*NS + ...]; rows view them. */
+  private readonly KS: Float64Array;
+  private readonly rows: Float64Array[];
+  private readonly S: Float64Array;
+  private readonly sCur: Float64Array;
+  private readonly sNew: Float64Array;
+  private readonly coef: Float64Array;
+  private readonly s0: Float64Array;
+  /** Lagged sensitivities laid out for jvp: vz[k*m*n + j*n + i]. */
+  private readonly vz: Float64Array;
+  private readonly lagBuf: Float64Array;
+  private readonly scratch: Float64Array;
+  /** d phi / d theta when it does not depend on t (a constant history, or one without parameters), else null. */
+  private readonly histConst: Float64Array | null;
+  private readonly problem: DDEProblem;
+  /** Stages whose dense-output row is not zero. */
+  private readonly denseRows: number[] = [];
+  /** The tableau's last main stage is evaluated at the step's end value (a[s-1] = b, b[s-1] = 0). */
+  private readonly endIsLastStage: boolean;
+  private lastRow = -1;
+  private lastH = NaN;
+  /** The lag sources vz was filled from (and the store size then). */
+  private readonly lastStep: Int32Array;
+  private readonly lastTime: Float64Array;
+  private lagStoreEnd = -1;
+  readonly store: StepStore;
+  /** Accepted step boundaries (starts, then the end). */
+  readonly times: number[] = [];
+  readonly t0: number;
+  evals = 0;
+
+  constructor(problem: DDEProblem, targets: Targets, parts: CompanionParts) {
+    const n = problem.n;
+    const m = problem.delays.length;
+    const nt = targets.indices.length;
+    const NS = n * nt;
+    const tab: ButcherTableau = parts.tableau;
+    this.problem = problem;
+    this.n = n;
+    this.m = m;
+    this.nt = nt;
+    this.NS = NS;
+    this.f = problem.f;
+    this.fjvp = problem.jac?.fjvp;
+    this.cols = targets.indices;
+    this.p = parts.p;
+    this.pm = Float64Array.from(parts.p);
+    this.lin = new Linearizer(problem, targets.indices, this.pm);
+    this.lag = parts.lag;
+    this.t0 = parts.t0;
+    this.aAll = [...tab.a, ...(tab.extra?.a ?? [])];
+    this.b = tab.b;
+    this.sMain = tab.c.length;
+    this.sAll = tab.c.length + (tab.extra?.c.length ?? 0);
+    this.q = tab.dense[0]!.length;
+    this.denseFlat = new Float64Array(this.sAll * this.q);
+    for (let i = 0; i < this.sAll; i++)
+      for (let k = 0; k < this.q; k++) this.denseFlat[i * this.q + k] = tab.dense[i]?.[k] ?? 0;
+    this.KS = new Float64Array(Math.max(1, this.sAll * NS));
+    this.rows = Array.from({ length: this.sAll }, (_, i) => this.KS.subarray(i * NS, (i + 1) * NS));
+    this.S = new Float64Array(NS);
+    this.sCur = new Float64Array(NS);
+    this.sNew = new Float64Array(NS);
+    this.coef = new Float64Array(this.q * NS);
+    this.vz = new Float64Array(Math.max(1, nt * m * n));
+    this.lagBuf = new Float64Array(NS);
+    this.scratch = new Float64Array(Math.max(1, n * this.pm.length));
+    this.s0 = new Float64Array(NS);
+    initialDp(problem, this.pm, this.cols, this.s0, this.scratch);
+    this.sCur.set(this.s0);
+    const h = problem.history;
+    this.histConst = !h.dp || h.constant ? new Float64Array(NS) : null;
+    if (this.histConst && h.dp) historyDp(problem, this.t0, this.pm, this.cols, this.histConst, this.scratch);
+    // Grown by doubling: a large first allocation (n * targets * 5 doubles per step) costs more than the copies.
+    this.store = new StepStore(NS, this.q, 16);
+    for (let i = 0; i < this.sAll; i++) if (tab.dense[i]?.some((v) => v !== 0)) this.denseRows.push(i);
+    const last = tab.a[this.sMain - 1] ?? [];
+    this.endIsLastStage =
+      tab.fsal &&
+      tab.b[this.sMain - 1] === 0 &&
+      tab.b.every((v, k) => k === this.sMain - 1 || v === (last[k] ?? 0));
+    this.lastStep = new Int32Array(m).fill(-99);
+    this.lastTime = new Float64Array(m);
+  }
+
+  stage(
+    row: number,
+    h: number,
+    t: number,
+    y: Float64Array,
+    z: Float64Array,
+    zd: Float64Array,
+    dy: Float64Array,
+  ): void {
+    const { NS, n, m, nt, S, KS, vz } = this;
+    this.lastRow = row;
+    this.lastH = h;
+    // S_row = s_n + h sum_k a[row][k] KS_k
+    S.set(this.sCur);
+    const a = this.aAll[row]!;
+    for (let k = 0; k < a.length; k++) {
+      const ha = h * a[k]!;
+      if (ha === 0) continue;
+      const off = k * NS;
+      for (let i = 0; i < NS; i++) S[i] += ha * KS[off + i]!;
+    }
+    // s(t - tau_j) from where the state's lagged value came from; vz still holds it when the sources did not change
+    // since the last stage (the c = 1 stages of FSAL pairs) and the stored steps did not either.
+    let same = this.lagStoreEnd === this.store.end;
+    const lag = this.lag;
+    for (let j = 0; j < m && same; j++)
+      same =
+        lag.lagStep[j] === this.lastStep[j] &&
+        lag.lagTime[j] === this.lastTime[j] &&
+        lag.lagStep[j]! !== LagSource.Current;
+    for (let j = 0; j < m && !same; j++) {
+      this.lastStep[j] = lag.lagStep[j]!;
+      this.lastTime[j] = lag.lagTime[j]!;
+      const buf = m === 1 ? vz : this.lagBuf;
+      this.lagged(j, buf);
+      if (m > 1)
+        for (let k = 0; k < nt; k++) {
+          const vo = k * m * n + j * n;
+          const so = k * n;
+          for (let i = 0; i < n; i++) vz[vo + i] = buf[so + i]!;
+        }
+    }
+    this.lagStoreEnd = this.store.end;
+    const out = this.rows[row]!;
+    if (this.fjvp) this.fjvp(t, y, z, this.p, zd, S, vz, this.cols, out, dy);
+    else {
+      this.f(t, y, z, this.p, dy, zd);
+      this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
+    }
+    this.evals++;
+  }
+
+  /** s at the lagged time of delay j, from the source the state's value came from (see LagEvaluator.lagStep). */
+  private lagged(j: number, out: Float64Array): void {
+    const lag = this.lag;
+    const src = lag.lagStep[j]!;
+    const s = lag.lagTime[j]!;
+    if (src >= 0) {
+      this.store.eval(src, s, out, 0);
+      return;
+    }
+    const NS = this.NS;
+    if (src === LagSource.History) {
+      if (this.histConst) out.set(this.histConst);
+      else historyDp(this.problem, s, this.pm, this.cols, out, this.scratch);
+      return;
+    }
+    if (src === LagSource.Initial) {
+      out.set(this.s0);
+      return;
+    }
+    // Inside the step being computed: the same extension the state reads.
+    const base = this.sCur;
+    if (lag.curMode === CurrentMode.Extrapolate) {
+      this.store.eval(this.store.end - 1, s, out, 0);
+      return;
+    }
+    const dt = s - lag.curT;
+    if (lag.curMode === CurrentMode.Linear) {
+      const k0 = this.rows[0]!;
+      for (let i = 0; i < NS; i++) out[i] = base[i]! + dt * k0[i]!;
+      return;
+    }
+    const q = this.q;
+    const c = this.coef;
+    const theta = dt / lag.curH;
+    for (let i = 0; i < NS; i++) {
+      let acc = c[(q - 1) * NS + i]!;
+      for (let p = q - 2; p >= 0; p--) acc = acc * theta + c[p * NS + i]!;
+      out[i] = base[i]! + theta * acc;
+    }
+  }
+
+  advance(h: number): void {
+    const { NS, KS, sNew } = this;
+    // First same as last: the last stage's value is the step's end value (same weights, same h).
+    if (this.endIsLastStage && this.lastRow === this.sMain - 1 && this.lastH === h) {
+      sNew.set(this.S);
+      return;
+    }
+    sNew.set(this.sCur);
+    const b = this.b;
+    for (let k = 0; k < b.length; k++) {
+      const hb = h * b[k]!;
+      if (hb === 0) continue;
+      const off = k * NS;
+      for (let i = 0; i < NS; i++) sNew[i] += hb * KS[off + i]!;
+    }
+  }
+
+  buildCoef(h: number): void {
+    const { NS, KS, q, coef, denseRows } = this;
+    coef.fill(0);
+    // One pass over KS per stage with a non-zero row, all q coefficients at once (q = 4 for DP5 and Tsit5).
+    for (const i of denseRows) {
+      const off = i * NS;
+      const w = this.denseFlat;
+      if (q === 4) {
+        const w0 = h * w[i * 4]!;
+        const w1 = h * w[i * 4 + 1]!;
+        const w2 = h * w[i * 4 + 2]!;
+        const w3 = h * w[i * 4 + 3]!;
+        for (let k = 0; k < NS; k++) {
+          const kv = KS[off + k]!;
+          coef[k] += w0 * kv;
+          coef[NS + k] += w1 * kv;
+          coef[2 * NS + k] += w2 * kv;
+          coef[3 * NS + k] += w3 * kv;
+        }
+        continue;
+      }
+      for (let p = 0; p < q; p++) {
+        const wp = h * w[i * q + p]!;
+        if (wp === 0) continue;
+        const co = p * NS;
+        for (let k = 0; k < NS; k++) coef[co + k] += wp * KS[off + k]!;
+      }
+    }
+  }
+
+  accept(t: number, tEnd: number): void {
+    this.store.push(t, tEnd, this.sCur, this.coef);
+    this.sCur.set(this.sNew);
+    if (this.times.length === 0) this.times.push(t);
+    this.times.push(tEnd);
+  }
+
+  fsal(): void {
+    this.KS.copyWithin(0, (this.sMain - 1) * this.NS, this.sMain * this.NS);
+  }
+
+  /** s(t) on `side` of a step boundary: the stored steps, s0 at t0, the final value at the end. */
+  eval(t: number, out: Float64Array, side: Side = "right"): Float64Array {
+    const store = this.store;
+    const tEnd = this.times.length > 0 ? this.times[this.times.length - 1]! : this.t0;
+    if (store.size === 0 || t <= this.t0) out.set(this.s0);
+    else if (t >= tEnd && side === "right") out.set(this.sCur);
+    else {
+      const k = store.locate(Math.min(t, tEnd), store.end - 1, side === "left");
+      store.eval(k, Math.min(t, tEnd), out, 0);
+    }
+    return out;
+  }
+
+  /** The DenseTrack assembleForward reads: s, then nq quadrature slots in `final` (filled by the caller). */
+  track(T: number, nq: number): DenseTrack {
+    const final = new Float64Array(this.NS + nq);
+    final.set(this.sCur);
+    return {
+      ok: true,
+      message: "success",
+      tEnd: T,
+      steps: this.store.size,
+      rejected: 0,
+      rhsEvals: this.evals,
+      eval: (t, out, side) => this.eval(t, out, side),
+      final,
+      times: this.times,
+    };
+  }
+}
+
+// 5-point Gauss-Legendre on [-1, 1] (exact for degree 9), as the cost's own quadrature (cost.ts).
+const GL_X = [0, -0.5384693101056831, 0.5384693101056831, -0.906179845938664, 0.906179845938664];
+const GL_W = [
+  0.5688888888888889, 0.47862867049936625, 0.47862867049936625, 0.23692688505618908, 0.23692688505618908,
+];
+
+/**
+ * out[k] = sum over integral terms of int (q_y s_k + q_p,k) dt, by Gauss-Legendre on every step (y and s are
+ * polynomials on each step; the integrand is smooth there, and every breaking point is a step boundary).
+ */
+function integrateQuadratures(ctx: GradContext, sens: SensitivityStages, out: Float64Array): void {
+  const { n, nt, traj, targets } = ctx;
+  const pm = Float64Array.from(ctx.p);
+  const y = new Float64Array(n);
+  const s = new Float64Array(n * nt);
+  const qy = new Float64Array(n);
+  const qp = new Float64Array(nt);
+  const scratch = new Float64Array(Math.max(1, pm.length));
+  const grid = sens.times;
+  out.fill(0);
+  for (const it of ctx.compiled.integrals) {
+    for (let g = 0; g + 1 < grid.length; g++) {
+      const lo = Math.max(grid[g]!, it.from);
+      const hi = Math.min(grid[g + 1]!, it.to);
+      if (!(hi > lo)) continue;
+      const mid = 0.5 * (lo + hi);
+      const half = 0.5 * (hi - lo);
+      for (let r = 0; r < 5; r++) {
+        const t = mid + half * GL_X[r]!;
+        const w = half * GL_W[r]!;
+        traj.y(t, y);
+        sens.eval(t, s);
+        pointDy(it.q, t, y, pm, qy);
+        pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
+        for (let k = 0; k < nt; k++) {
+          let acc = qp[k]!;
+          for (let i = 0; i < n; i++) acc += qy[i]! * s[k * n + i]!;
+          out[k] = out[k]! + w * acc;
+        }
+      }
+    }
+  }
+}

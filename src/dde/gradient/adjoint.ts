@@ -9,7 +9,12 @@
  * side is two vector-Jacobian products (lambda^T f_y and lambda^T f_theta for the targets at t, lambda(t + tau)^T f_z at
  * t + tau), so the cost grows with the number of targets only through those entries of lambda^T f_theta.
  */
-import { adjointResult, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
+import {
+  adjointErrorWeights,
+  adjointResult,
+  observationJumps,
+  reversedBreakpoints,
+} from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type DenseTrack, type Side } from "./integrator.js";
@@ -162,6 +167,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     rtol,
     atol,
     quadratures: nt,
+    errorWeights: adjointErrorWeights(ctx, rtol, atol),
   });
   return adjointResult(ctx, track);
 }

@@ -22,6 +22,23 @@ export function reversedBreakpoints(ctx: GradContext, times: Iterable<number>): 
   return [...times].map(toR).filter((r) => r > 0 && r < R);
 }
 
+/**
+ * Error weights of the backward solve (LinearDDESystem.errorWeights): the scale of each forward state, max |y_i| over
+ * the solution's output points plus atol / rtol (where the forward solve's own control turns absolute). The gradient
+ * pairs lambda_i with sensitivities of that scale, so lambda is controlled in the dual, norm-wise sense.
+ */
+export function adjointErrorWeights(ctx: GradContext, rtol: number, atol: number): Float64Array {
+  const w = new Float64Array(ctx.n).fill(atol / rtol);
+  const rows = ctx.solution.y;
+  for (let i = 0; i < ctx.n; i++) {
+    let big = 0;
+    const row = rows[i];
+    if (row) for (let k = 0; k < row.length; k++) big = Math.max(big, Math.abs(row[k]!));
+    w[i] = w[i]! + big;
+  }
+  return w;
+}
+
 /** lambda(t_i-) = lambda(t_i+) + g_i,y at every observation time (the first n states are lambda). */
 export function observationJumps(ctx: GradContext): { t: number; apply: (x: Float64Array) => void }[] {
   const toR = reversedTime(ctx);

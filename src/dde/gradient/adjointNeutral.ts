@@ -11,7 +11,12 @@
  * The integrator solves eta backwards as a retarded DDE whose lags are every shift the recursion reaches
  * (sums of neutral delays, and each retarded delay plus such sums, up to T - t0).
  */
-import { adjointResult, observationJumps, reversedBreakpoints } from "./adjointAssembly.js";
+import {
+  adjointErrorWeights,
+  adjointResult,
+  observationJumps,
+  reversedBreakpoints,
+} from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -238,6 +243,7 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
     rtol,
     atol,
     quadratures: nt,
+    errorWeights: adjointErrorWeights(ctx, rtol, atol),
   });
   // lambda(t) here is eta, the integrated adjoint state (lambda differs from it by the neutral recursion).
   return adjointResult(ctx, track);

@@ -11,7 +11,7 @@
  *               - y'(alpha_j) tau_j,theta(t)) ] + q_theta dt + lambda(t0)^T dy0/dtheta + sum_xi lambda(xi)^T v(xi).
  * State-dependent delays are not covered (tau_y adds terms in lambda along the solution and beta depends on y).
  */
-import { adjointResult, observationJumps } from "./adjointAssembly.js";
+import { adjointErrorWeights, adjointResult, observationJumps } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -247,6 +247,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     rtol,
     atol,
     quadratures: nt,
+    errorWeights: adjointErrorWeights(ctx, rtol, atol),
   });
   return adjointResult(ctx, track, true);
 }

@@ -118,4 +118,83 @@ describe("integrateLinearDDE (DOPRI5 with dense output, breaking points, state j
     expect(o[0]!).toBeCloseTo(Math.exp(-1), 10);
     expect(o[1]).toBe(7); // no dense output of quadratures
   });
+
+  describe("errorWeights (norm-wise control, the adjoints)", () => {
+    // x1' = -x1 + 0.1 x2 (scale 1000), x2' = -3 x2 + cos(t) (scale 1, crossing zero): exact by variation of constants.
+    const exact = (t: number): [number, number] => {
+      // x2 = a e^-3t + (3 cos t + sin t) / 10, x2(0) = 0
+      const x2 = -0.3 * Math.exp(-3 * t) + (3 * Math.cos(t) + Math.sin(t)) / 10;
+      // x1 = e^-t (1000 + 0.1 int_0^t e^s x2(s) ds)
+      const I =
+        -0.3 * ((1 - Math.exp(-2 * t)) / 2) +
+        (3 * ((Math.exp(t) * (Math.cos(t) + Math.sin(t)) - 1) / 2) +
+          (Math.exp(t) * (Math.sin(t) - Math.cos(t)) + 1) / 2) /
+          10;
+      return [Math.exp(-t) * (1000 + 0.1 * I), x2];
+    };
+    const solveWith = (errorWeights?: Float64Array) =>
+      integrateLinearDDE({
+        N: 2,
+        t0: 0,
+        t1: 6,
+        x0: Float64Array.of(1000, 0),
+        m: 0,
+        lag: () => 0,
+        constantLags: true,
+        history: (_t, o) => o.fill(0),
+        rhs: (t, x, _z, _s, o) => {
+          o[0] = -x[0]! + 0.1 * x[1]!;
+          o[1] = -3 * x[1]! + Math.cos(t);
+        },
+        breakpoints: [],
+        rtol: 1e-8,
+        atol: 1e-12,
+        errorWeights,
+      });
+
+    it("controls each state against the weighted largest one: fewer steps, errors within rtol of the scale", () => {
+      const comp = solveWith();
+      const norm = solveWith(Float64Array.of(1, 1));
+      expect(comp.ok && norm.ok).toBe(true);
+      expect(norm.steps).toBeLessThan(comp.steps);
+      const o = new Float64Array(2);
+      for (const t of [0.5, 2, 4.5, 6]) {
+        const [a, b] = exact(t);
+        norm.eval(t, o);
+        const scale = Math.max(Math.abs(a), Math.abs(b));
+        expect(Math.abs(o[0]! - a)).toBeLessThan(1e-7 * scale);
+        expect(Math.abs(o[1]! - b)).toBeLessThan(1e-7 * scale);
+      }
+      // Weighting x2 like a 1000x larger quantity makes its own accuracy count again.
+      const heavy = solveWith(Float64Array.of(1, 1000));
+      expect(heavy.steps).toBeGreaterThan(norm.steps);
+    });
+
+    it("keeps a quadrature the states do not resolve accurate (q' = sin 40t next to x' = -x), also through zero crossings", () => {
+      const tr = integrateLinearDDE({
+        N: 3,
+        t0: 0,
+        t1: 3,
+        x0: Float64Array.of(1, 0, 0),
+        m: 0,
+        lag: () => 0,
+        constantLags: true,
+        history: (_t, o) => o.fill(0),
+        rhs: (t, x, _z, _s, o) => {
+          o[0] = -x[0]!;
+          o[1] = Math.sin(40 * t);
+          o[2] = 100 * x[0]!;
+        },
+        breakpoints: [],
+        quadratures: 2,
+        rtol: 1e-9,
+        atol: 1e-12,
+        errorWeights: Float64Array.of(1),
+      });
+      expect(tr.ok).toBe(true);
+      // The partial integral (1 - cos 40t) / 40 touches zero every 2 pi / 40; its variation sets the error scale.
+      expect(Math.abs(tr.final[1]! - (1 - Math.cos(120)) / 40)).toBeLessThan(1e-9);
+      expect(Math.abs(tr.final[2]! - 100 * (1 - Math.exp(-3)))).toBeLessThan(1e-6);
+    });
+  });
 });

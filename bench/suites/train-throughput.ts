@@ -17,6 +17,8 @@ import { ModelWorkerPool } from "../../src/tf/workers/index.js";
 import { adversarialBatch, type AdversarialConfig } from "../../src/train/adversarial.js";
 import { buildCnn } from "../../src/train/model.js";
 import { mulberry32 } from "../../src/train/rng.js";
+import { FlatAdam } from "../../src/train/flat-adam.js";
+import { applyForWeightGradients } from "../../src/tf/weight-grad-forward.js";
 import { formatFigure, interleave, loadRange, localSide, peerSide, type Side } from "../throughput.js";
 import { benchDir, printTable, python, writeResult } from "../util.js";
 
@@ -65,7 +67,8 @@ export default async function trainThroughput(): Promise<void> {
       const loss = tf.tidy(() =>
         optimizer.minimize(
           () =>
-            tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            // As trainClassifier does (and PyTorch, whose input needs no gradient): no input gradient.
+            tf.losses.softmaxCrossEntropy(y, applyForWeightGradients(model, x) as tf.Tensor) as tf.Scalar,
           true,
         )!,
       );
@@ -78,22 +81,19 @@ export default async function trainThroughput(): Promise<void> {
 
   const pool = await ModelWorkerPool.create(model, { size: WORKERS });
   const perWorker = Math.ceil(BATCH / WORKERS);
-  const poolOptimizer = tf.train.adam(1e-3);
+  const poolWeights = model.trainableWeights.map((v) => (v.read().dataSync() as Float32Array).slice());
+  const poolOptimizer = new FlatAdam(
+    poolWeights.map((w) => w.length),
+    { epsilon: tf.backend().epsilon() },
+  );
   const parallel = localSide(`gradopt, ${WORKERS} workers`, {
     infer: () => pool.predictClasses(images, shape, perWorker),
-    // The data-parallel step of trainClassifier: shard gradients, Adam on this thread, weights back to the workers.
+    // The data-parallel step of trainClassifier: shard gradients, Adam (FlatAdam) on this thread, weights back to the
+    // workers.
     train: async () => {
       const r = await pool.gradients(images, shape, labels, 10, null, 1);
-      const vars = model.trainableWeights;
-      tf.tidy(() =>
-        poolOptimizer.applyGradients(
-          vars.map((v, k) => ({
-            name: (v.read() as tf.Variable).name,
-            tensor: tf.tensor(r.grads[k]!, v.shape as number[]),
-          })),
-        ),
-      );
-      await pool.setWeights(vars.map((v) => v.read().dataSync() as Float32Array));
+      poolOptimizer.step(poolWeights, r.grads, 1e-3);
+      await pool.setWeights(poolWeights);
     },
     fgsm: () => pool.attack(images, shape, labels, 10, fgsmSpec, 1, perWorker),
     pgd: () => pool.attack(images, shape, labels, 10, pgdSpec, 1, perWorker),
@@ -128,7 +128,6 @@ export default async function trainThroughput(): Promise<void> {
   await pool.close();
   tf.dispose([x, y, labelsT]);
   optimizer.dispose();
-  poolOptimizer.dispose();
 
   const f = result.figures;
   const torch2 = f["PyTorch, 2 threads"];

@@ -15,6 +15,7 @@ import { buildCnn, type CnnOptions } from "./model.js";
 import { ModelWorkerPool } from "../tf/workers/index.js";
 import { applyForWeightGradients } from "../tf/weight-grad-forward.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
+import { FlatAdam } from "./flat-adam.js";
 
 export type Augmentation = "none" | "flip";
 
@@ -183,6 +184,21 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
     );
   }
   const pool = workers > 1 ? await ModelWorkerPool.create(model, { size: workers }) : null;
+  // Data-parallel: the weights live in flat arrays here (Adam in JS, bit-identical to tf.train.adam) and go to the
+  // workers through the pool's shared buffer; the model's variables get them back when the main thread needs them.
+  const flatWeights = pool
+    ? model.trainableWeights.map((v) => (v.read().dataSync() as Float32Array).slice())
+    : [];
+  const flatAdam = pool
+    ? new FlatAdam(
+        flatWeights.map((w) => w.length),
+        { epsilon: tf.backend().epsilon() },
+      )
+    : null;
+  const syncModel = () =>
+    tf.tidy(() =>
+      model.trainableWeights.forEach((v, k) => v.write(tf.tensor(flatWeights[k]!, v.shape as number[]))),
+    );
   const stepsPerEpoch = Math.ceil(trainIdx.length / batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, epochs * stepsPerEpoch);
   const buf = new Float32Array(batchSize * h * w * c);
@@ -220,16 +236,8 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
             adv ?? null,
             rng.int(),
           );
-          const vars = model.trainableWeights;
-          tf.tidy(() =>
-            optimizer.applyGradients(
-              vars.map((v, k) => ({
-                name: (v.read() as tf.Variable).name,
-                tensor: tf.tensor(r.grads[k]!, v.shape as number[]),
-              })),
-            ),
-          );
-          await pool.setWeights(vars.map((v) => v.read().dataSync() as Float32Array));
+          flatAdam!.step(flatWeights, r.grads, rate);
+          await pool.setWeights(flatWeights);
           lossValue = r.loss;
           hitValue = r.hits;
         } else {
@@ -270,6 +278,7 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
           lr: rate,
         });
       }
+      if (pool) syncModel();
       const v = val ? evaluateLoss(inference, val) : null;
       const seconds = (performance.now() - te) / 1000;
       const summary: EpochSummary = {

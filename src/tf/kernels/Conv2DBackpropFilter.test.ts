@@ -4,6 +4,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerWasmKernels } from "./register.js";
 import { simdModule } from "../simd/train-module.js";
+import { setSimdMatMul } from "./BatchMatMul.js";
 import { trainWasm } from "../simd/train.wasm.js";
 import { setIm2colMaxPatch, setSimdFilterGrad, IM2COL_MAX_PATCH } from "./Conv2DBackpropFilter.js";
 
@@ -134,16 +135,46 @@ describe("DepthwiseConv2dNativeBackpropFilter (wasm)", () => {
 });
 
 describe("BatchMatMul with transposes (wasm)", () => {
-  it.each([
-    { a: [5, 7], b: [6, 7], tA: false, tB: true },
-    { a: [7, 5], b: [7, 6], tA: true, tB: false },
-    { a: [7, 5], b: [6, 7], tA: true, tB: true },
-    { a: [2, 7, 5], b: [2, 7, 6], tA: true, tB: false },
-    { a: [3, 4], b: [4, 2], tA: false, tB: false },
-  ])("matches cpu for a=$a b=$b tA=$tA tB=$tB", async (c) => {
+  // Small ones take the stock kernel; the large ones the SIMD GEMM (row tails of 1-3, column blocks of 8 and 4, K
+  // over several chunks of 256, batches and broadcasting), checked with the GEMM on and off.
+  it.each(
+    [true, false].flatMap((simd) =>
+      [
+        { a: [5, 7], b: [6, 7], tA: false, tB: true },
+        { a: [7, 5], b: [7, 6], tA: true, tB: false },
+        { a: [7, 5], b: [6, 7], tA: true, tB: true },
+        { a: [2, 7, 5], b: [2, 7, 6], tA: true, tB: false },
+        { a: [3, 4], b: [4, 2], tA: false, tB: false },
+        { a: [37, 600], b: [600, 20], tA: false, tB: false },
+        { a: [600, 37], b: [600, 64], tA: true, tB: false },
+        { a: [38, 300], b: [36, 300], tA: false, tB: true },
+        { a: [2, 300, 39], b: [2, 28, 300], tA: true, tB: true },
+        { a: [1, 50, 70], b: [3, 70, 40], tA: false, tB: false },
+        { a: [3, 50, 70], b: [70, 40], tA: false, tB: false },
+        { a: [64, 300], b: [300, 10], tA: false, tB: false },
+      ].map((c) => ({ ...c, simd })),
+    ),
+  )("matches cpu for a=$a b=$b tA=$tA tB=$tB (SIMD GEMM $simd)", async (c) => {
+    setSimdMatMul(c.simd);
     const mm = () => tf.matMul(rand(c.a, 7), rand(c.b, 8), c.tA, c.tB);
     const cpu = await onBackend("cpu", mm);
     const wasm = await onBackend("wasm", mm);
+    setSimdMatMul(true);
+    expect(wasm.length).toBe(cpu.length);
     expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  it("leaks no tensors or heap data", async () => {
+    await tf.setBackend("wasm");
+    const a = rand([64, 300], 9);
+    const b = rand([40, 300], 10);
+    const run = () => tf.matMul(a, b, false, true).dispose();
+    run();
+    const before = tf.memory();
+    const ids = tf.engine().backend.numDataIds();
+    for (let i = 0; i < 3; i++) run();
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.engine().backend.numDataIds()).toBe(ids);
+    tf.dispose([a, b]);
   });
 });

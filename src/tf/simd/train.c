@@ -146,3 +146,86 @@ void column_sums(const float *x, int rows, int cols, float *out) {
     }
   }
 }
+
+// C[M, N] = A B with A(m, k) at a[m * sam + k * sak] (a matrix or its transpose, no copy) and B row-major [K, N]
+// (row stride ldb), C row-major (row stride ldc); N a multiple of 4. A dense layer's forward pass and both of its
+// gradients (dW = x^T dy is A = x read transposed). Register blocks of 4 rows x 8 (or 4) columns; K in chunks of 256
+// so that the A rows and B rows of a chunk stay in L2 while every block of C passes over them.
+#define GEMM_KC 256
+static void gemm_block_8(const float *a0, const float *a1, const float *a2, const float *a3, int sak,
+                         const float *b, int ldb, int kn, float *c, int ldc, int rows, int first) {
+  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+  if (first) {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
+  } else {
+    c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
+    c10 = rows > 1 ? wasm_v128_load(c + ldc) : c00, c11 = rows > 1 ? wasm_v128_load(c + ldc + 4) : c01;
+    c20 = rows > 2 ? wasm_v128_load(c + 2 * ldc) : c00, c21 = rows > 2 ? wasm_v128_load(c + 2 * ldc + 4) : c01;
+    c30 = rows > 3 ? wasm_v128_load(c + 3 * ldc) : c00, c31 = rows > 3 ? wasm_v128_load(c + 3 * ldc + 4) : c01;
+  }
+  for (int k = 0; k < kn; k++, b += ldb) {
+    v128_t g0 = wasm_v128_load(b), g1 = wasm_v128_load(b + 4);
+    v128_t x0 = wasm_v128_load32_splat(a0 + k * sak), x1 = wasm_v128_load32_splat(a1 + k * sak);
+    v128_t x2 = wasm_v128_load32_splat(a2 + k * sak), x3 = wasm_v128_load32_splat(a3 + k * sak);
+    MAC(c00, x0, g0);
+    MAC(c01, x0, g1);
+    MAC(c10, x1, g0);
+    MAC(c11, x1, g1);
+    MAC(c20, x2, g0);
+    MAC(c21, x2, g1);
+    MAC(c30, x3, g0);
+    MAC(c31, x3, g1);
+  }
+  wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
+  if (rows > 1) wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
+  if (rows > 2) wasm_v128_store(c + 2 * ldc, c20), wasm_v128_store(c + 2 * ldc + 4, c21);
+  if (rows > 3) wasm_v128_store(c + 3 * ldc, c30), wasm_v128_store(c + 3 * ldc + 4, c31);
+}
+
+static void gemm_block_4(const float *a0, const float *a1, const float *a2, const float *a3, int sak,
+                         const float *b, int ldb, int kn, float *c, int ldc, int rows, int first) {
+  v128_t c0, c1, c2, c3;
+  if (first) {
+    c0 = c1 = c2 = c3 = wasm_f32x4_splat(0.0f);
+  } else {
+    c0 = wasm_v128_load(c);
+    c1 = rows > 1 ? wasm_v128_load(c + ldc) : c0;
+    c2 = rows > 2 ? wasm_v128_load(c + 2 * ldc) : c0;
+    c3 = rows > 3 ? wasm_v128_load(c + 3 * ldc) : c0;
+  }
+  for (int k = 0; k < kn; k++, b += ldb) {
+    v128_t g = wasm_v128_load(b);
+    MAC(c0, wasm_v128_load32_splat(a0 + k * sak), g);
+    MAC(c1, wasm_v128_load32_splat(a1 + k * sak), g);
+    MAC(c2, wasm_v128_load32_splat(a2 + k * sak), g);
+    MAC(c3, wasm_v128_load32_splat(a3 + k * sak), g);
+  }
+  wasm_v128_store(c, c0);
+  if (rows > 1) wasm_v128_store(c + ldc, c1);
+  if (rows > 2) wasm_v128_store(c + 2 * ldc, c2);
+  if (rows > 3) wasm_v128_store(c + 3 * ldc, c3);
+}
+
+EXPORT(gemm_f32)
+void gemm_f32(const float *a, int sam, int sak, const float *b, int ldb, float *c, int ldc, int m_n, int n_n,
+              int k_n) {
+  for (int k0 = 0; k0 < k_n || k0 == 0; k0 += GEMM_KC) {
+    int kn = k_n - k0 < GEMM_KC ? k_n - k0 : GEMM_KC;
+    for (int m0 = 0; m0 < m_n; m0 += 4) {
+      int rows = m_n - m0 < 4 ? m_n - m0 : 4;
+      // Rows past M read row m0 again (never stored), so no read leaves A.
+      const float *a0 = a + (long)m0 * sam + (long)k0 * sak;
+      const float *a1 = rows > 1 ? a0 + sam : a0;
+      const float *a2 = rows > 2 ? a0 + 2 * sam : a0;
+      const float *a3 = rows > 3 ? a0 + 3 * sam : a0;
+      const float *bk = b + (long)k0 * ldb;
+      float *cm = c + (long)m0 * ldc;
+      int n0 = 0;
+      for (; n0 + 8 <= n_n; n0 += 8)
+        gemm_block_8(a0, a1, a2, a3, sak, bk + n0, ldb, kn, cm + n0, ldc, rows, k0 == 0);
+      for (; n0 < n_n; n0 += 4)
+        gemm_block_4(a0, a1, a2, a3, sak, bk + n0, ldb, kn, cm + n0, ldc, rows, k0 == 0);
+    }
+    if (k_n == 0) break;
+  }
+}

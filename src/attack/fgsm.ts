@@ -5,9 +5,10 @@
  * @see Goodfellow, Shlens, Szegedy (2015), Explaining and harnessing adversarial examples.
  */
 import * as tf from "@tensorflow/tfjs";
-import { chain, projectLinfBallBox, scaleByLearningRate, scaleBySign } from "../optim/index.js";
+import { scaleByLearningRate } from "../optim/index.js";
 import { recordGradientStats, type AttackBatch, type FixedEpsilonAttack } from "./base.js";
 import { normalizePerSample, projectToBallAndBounds, type Distance } from "./distances.js";
+import { linfSignStep } from "./linf-step.js";
 import { adversarialGradient } from "./loss.js";
 import { tensorOps } from "./tensor-ops.js";
 
@@ -29,16 +30,12 @@ export function singleStepAttack(name: string, distance: Distance): FixedEpsilon
       const [lo, hi] = model.bounds;
       const out = epsilons.map((eps) =>
         tf.tidy(() => {
-          // The optimiser core's step: sign (L-inf), then the step size; ascent, so no sign flip.
-          const step =
-            distance === "linf"
-              ? chain(scaleBySign(tensorOps), scaleByLearningRate(eps, { flipSign: false }, tensorOps))
-              : scaleByLearningRate(eps, { flipSign: false }, tensorOps);
+          // L-inf: sign, step size eps and projection (linf-step.ts: fused on wasm, else the optimiser core's step).
+          if (distance === "linf") return linfSignStep(x, grad, x, eps, eps, lo, hi);
+          // L2: the optimiser core's step size; ascent, so no sign flip.
+          const step = scaleByLearningRate(eps, { flipSign: false }, tensorOps);
           const [u] = step.update(grad, step.init(grad) as never);
-          const moved = tf.add(x, u);
-          return distance === "linf"
-            ? projectLinfBallBox(moved, x, eps, lo, hi, undefined, tensorOps)
-            : projectToBallAndBounds(moved, x, eps, "l2", model.bounds);
+          return projectToBallAndBounds(tf.add(x, u), x, eps, "l2", model.bounds);
         }),
       );
       grad.dispose();

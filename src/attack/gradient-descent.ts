@@ -21,6 +21,7 @@ import {
 import { recordGradientStats, type AttackBatch, type FixedEpsilonAttack } from "./base.js";
 import type { Criterion } from "./criteria.js";
 import { normalizePerSample, perSample, projectToBallAndBounds, type Distance } from "./distances.js";
+import { linfSignStep } from "./linf-step.js";
 import { adversarialGradient, adversarialLoss } from "./loss.js";
 import { tensorOps } from "./tensor-ops.js";
 
@@ -209,6 +210,7 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
   if (eps === 0) return tf.tensor(result, x.shape); // nothing to search; and no gradient statistics from a non-step
   const stepsize = o.absStepsize ?? o.relStepsize * eps;
   const transform = updateTransform(o, stepsize);
+  const plainLinf = o.distance === "linf" && o.momentum === 0; // PGD, BIM: sign, step size, projection
   let firstStats = recordStats;
 
   for (let restart = 0; restart < o.restarts; restart++) {
@@ -232,6 +234,11 @@ function attackAtEps(o: Resolved, batch: AttackBatch, eps: number, recordStats: 
         }
         const g = adversarialGradient(model, xa, crit);
         const adv = crit.isAdversarial(g.logits);
+        if (plainLinf) {
+          // Sign, step and projection in one pass (the transform's state, a step count, is unused here).
+          const next = linfSignStep(xa, g.grad, x0, stepsize, eps, bounds[0], bounds[1]);
+          return { adv, loss: g.loss, grad: g.grad, next, state: state as tf.TensorContainer };
+        }
         const [u, s] = transform.update(direction(o, g.grad), state as never);
         const next = project(o, tf.add(xa, u), x0, eps, bounds);
         return { adv, loss: g.loss, grad: g.grad, next, state: s as unknown as tf.TensorContainer };

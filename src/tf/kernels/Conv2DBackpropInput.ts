@@ -8,9 +8,13 @@
  * 1-3 output channels per pixel from all of dy's channels (measured 9.7 ms CPU for 28x28x16 -> 1 at batch 128, five
  * times the forward conv). There the gradient is a matrix product, cols = dy W^T ([pixels, KH*KW*CI], XNNPACK), and
  * col2im adds each row's KH*KW*CI values back into dx in JS (XNNPACK's tiles are 8+ channels wide, so the 1-channel
- * convolution does about 8x the useful work; the product here has 9-27 columns).
+ * convolution does about 8x the useful work; the product here has 9-27 columns). With stride 1 and SIMD128 available
+ * (src/tf/simd), a direct kernel replaces both: each dx element is a dot product of the dy pixels its taps reach with
+ * the filter, 4 output channels per instruction (no cols matrix, no col2im pass; measured 6.5 -> ~1 ms for the bundled
+ * CNN's first layer at batch 128).
  */
 import { backend_util } from "@tensorflow/tfjs";
+import { heapPointer, simdKernels, type SimdKernels } from "../simd/index.js";
 import { callKernel } from "./Conv2DBackpropFilter.js";
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import {
@@ -97,6 +101,35 @@ function col2imInputGrad(
   return dx;
 }
 
+/** dx by the SIMD kernel: per dx element, the dot products of reachable dy pixels with the filter (stride 1). */
+function directInputGrad(
+  simd: SimdKernels,
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: n, inHeight: ih, inWidth: iw, inChannels: ci, outChannels: co } = info;
+  const dx = backend.makeOutput([n, ih, iw, ci], "float32");
+  simd.conv2d_input_grad_s1(
+    heapPointer(backend.typedArrayFromHeap(dy)),
+    heapPointer(backend.typedArrayFromHeap(filter)),
+    heapPointer(backend.typedArrayFromHeap(dx)),
+    n,
+    ih,
+    iw,
+    ci,
+    info.outHeight,
+    info.outWidth,
+    co,
+    info.filterHeight,
+    info.filterWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  return dx;
+}
+
 function conv2DBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const backend = args.backend as unknown as WasmBackendLike;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -115,8 +148,12 @@ function conv2DBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   );
   if (info.dataFormat !== "channelsLast" || dy.dtype !== "float32" || filter.dtype !== "float32")
     return stock.run(args);
-  if (info.filterHeight * info.filterWidth * info.inChannels <= col2imMaxPatch)
-    return col2imInputGrad(backend, dy, filter, info);
+  if (info.filterHeight * info.filterWidth * info.inChannels <= col2imMaxPatch) {
+    const simd = info.strideHeight === 1 && info.strideWidth === 1 ? simdKernels(backend) : undefined;
+    return simd
+      ? directInputGrad(simd, backend, dy, filter, info)
+      : col2imInputGrad(backend, dy, filter, info);
+  }
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const dyH = (info.outHeight - 1) * sh + 1;
   const dyW = (info.outWidth - 1) * sw + 1;

@@ -4,6 +4,7 @@
  * weight gradients (training) and input gradients (attacks). This is the only file with registration side effects.
  */
 import * as tf from "@tensorflow/tfjs";
+import { attackKernelGradients, attackKernels } from "./attack-kernels.js";
 import { identityConfig } from "./Identity.js";
 import { inputGradKernels } from "./input-grads.js";
 import { reluGradConfig } from "./Relu_grad.js";
@@ -19,9 +20,16 @@ let done = false;
 export function registerWasmKernels(): void {
   if (done) return;
   done = true;
-  for (const config of [...weightGradKernels, ...inputGradKernels, identityConfig, signConfig]) {
+  for (const config of [
+    ...weightGradKernels,
+    ...inputGradKernels,
+    identityConfig,
+    signConfig,
+    ...attackKernels,
+  ]) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel({ ...config, backendName: "wasm" });
   }
   tf.registerGradient(reluGradConfig);
+  for (const config of attackKernelGradients) tf.registerGradient(config);
 }

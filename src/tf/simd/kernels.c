@@ -1,0 +1,326 @@
+/*
+ * gradopt's hand-written WebAssembly SIMD128 kernels for the tfjs wasm backend (see README.md beside this file).
+ *
+ * The module imports tfjs-backend-wasm's memory, so every pointer below is a byte offset into the tensors tfjs already
+ * holds: no copies. It has no data, no stack use and no libc: each function is a leaf over its arguments (scalars
+ * and v128 values live in wasm locals; scripts/build-simd.sh checks that the code never touches __stack_pointer).
+ * Loads and stores are unaligned-safe (v128.load has no alignment requirement).
+ *
+ * Layouts are tfjs's: NHWC activations, [fh, fw, inC, outC] filters, row-major.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name))) __attribute__((visibility("default")))
+
+/* Bumped whenever a kernel's contract changes; the loader refuses a module of another version. */
+EXPORT(gradopt_simd_version) int gradopt_simd_version(void) { return 1; }
+
+/*
+ * MaxPoolGrad, 2x2 windows, stride 2, no padding, NHWC: each window's dy goes to its FIRST maximum in row-major window
+ * order (strict >, starting from -inf, as tfjs's cpu backend: a window of NaN or -inf gets nothing), zeros elsewhere.
+ * Writes the 4 * oh * ow * c elements the windows cover; rows/columns beyond 2*oh / 2*ow are the caller's.
+ */
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int ih, int iw, int c, int oh, int ow) {
+  const int row = iw * c;
+  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+  for (int b = 0; b < n; b++) {
+    for (int yr = 0; yr < oh; yr++) {
+      for (int yc = 0; yc < ow; yc++) {
+        const int p00 = ((b * ih + 2 * yr) * iw + 2 * yc) * c;
+        const int p01 = p00 + c, p10 = p00 + row, p11 = p10 + c;
+        const float *g = dy + ((b * oh + yr) * ow + yc) * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t v00 = wasm_v128_load(x + p00 + k), v01 = wasm_v128_load(x + p01 + k);
+          v128_t v10 = wasm_v128_load(x + p10 + k), v11 = wasm_v128_load(x + p11 + k);
+          v128_t s0 = wasm_f32x4_gt(v00, ninf);
+          v128_t m = wasm_v128_bitselect(v00, ninf, s0);
+          v128_t s1 = wasm_f32x4_gt(v01, m);
+          m = wasm_v128_bitselect(v01, m, s1);
+          v128_t s2 = wasm_f32x4_gt(v10, m);
+          m = wasm_v128_bitselect(v10, m, s2);
+          v128_t s3 = wasm_f32x4_gt(v11, m);
+          /* The last window position that raised the maximum is the first maximum. */
+          v128_t later3 = s3, later2 = wasm_v128_or(s2, later3), later1 = wasm_v128_or(s1, later2);
+          v128_t gv = wasm_v128_load(g + k);
+          wasm_v128_store(dx + p00 + k, wasm_v128_and(gv, wasm_v128_andnot(s0, later1)));
+          wasm_v128_store(dx + p01 + k, wasm_v128_and(gv, wasm_v128_andnot(s1, later2)));
+          wasm_v128_store(dx + p10 + k, wasm_v128_and(gv, wasm_v128_andnot(s2, later3)));
+          wasm_v128_store(dx + p11 + k, wasm_v128_and(gv, s3));
+        }
+        for (; k < c; k++) {
+          const float v[4] = {x[p00 + k], x[p01 + k], x[p10 + k], x[p11 + k]};
+          float m = -__builtin_inff();
+          int at = -1;
+          for (int j = 0; j < 4; j++)
+            if (v[j] > m) {
+              m = v[j];
+              at = j;
+            }
+          dx[p00 + k] = at == 0 ? g[k] : 0.0f;
+          dx[p01 + k] = at == 1 ? g[k] : 0.0f;
+          dx[p10 + k] = at == 2 ? g[k] : 0.0f;
+          dx[p11 + k] = at == 3 ? g[k] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* Sum of the four lanes. */
+static inline float hsum(v128_t v) {
+  v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+
+/* acc[0..3] += d[0..16) * f[0..16), four independent accumulators. */
+#define MAC16(d, f)                                                                                                    \
+  do {                                                                                                                 \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load((d)), wasm_v128_load((f))));                                \
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load((d) + 4), wasm_v128_load((f) + 4)));                        \
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load((d) + 8), wasm_v128_load((f) + 8)));                        \
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load((d) + 12), wasm_v128_load((f) + 12)));                      \
+  } while (0)
+
+/*
+ * Conv2DBackpropInput, stride 1, for few input channels (a first layer): for every dx element the dot product of
+ * the dy pixels its taps reach with the filter row w[kh, kw, ic, :], over the co output channels (SIMD over co).
+ *   dx[b, r, c, ic] = sum_{kh, kw} sum_k dy[b, r + padTop - kh, c + padLeft - kw, k] * w[kh, kw, ic, k]
+ * where the dy index is inside [0, oh) x [0, ow). Four accumulators keep the additions independent. co a multiple
+ * of 16 (the usual 16, 32, 64 filters) takes a loop with no remainder handling; a pixel whose 3x3 taps all fall
+ * inside dy takes a fully unrolled body.
+ */
+EXPORT(conv2d_input_grad_s1)
+void conv2d_input_grad_s1(const float *dy, const float *w, float *dx, int n, int ih, int iw, int ci, int oh, int ow,
+                          int co, int fh, int fw, int pad_top, int pad_left) {
+  float *out = dx;
+  const int by16 = co % 16 == 0;
+  const int is3x3 = by16 && fh == 3 && fw == 3;
+  const int row = ow * co;
+  for (int b = 0; b < n; b++) {
+    const float *dyb = dy + b * oh * ow * co;
+    for (int r = 0; r < ih; r++) {
+      int kh_lo = r + pad_top - (oh - 1);
+      if (kh_lo < 0) kh_lo = 0;
+      int kh_hi = r + pad_top;
+      if (kh_hi > fh - 1) kh_hi = fh - 1;
+      for (int c = 0; c < iw; c++) {
+        int kw_lo = c + pad_left - (ow - 1);
+        if (kw_lo < 0) kw_lo = 0;
+        int kw_hi = c + pad_left;
+        if (kw_hi > fw - 1) kw_hi = fw - 1;
+        if (is3x3 && kh_lo == 0 && kh_hi == 2 && kw_lo == 0 && kw_hi == 2) {
+          /* Interior: dy pixel (r + pad_top - kh, c + pad_left - kw) for all nine taps. */
+          const float *d22 = dyb + ((r + pad_top - 2) * ow + (c + pad_left - 2)) * co;
+          for (int ic = 0; ic < ci; ic++, out++) {
+            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            const int tap = ci * co;
+            const float *f = w + ic * co;
+            for (int k = 0; k < co; k += 16) {
+              MAC16(d22 + 2 * row + 2 * co + k, f + 0 * tap + k);
+              MAC16(d22 + 2 * row + 1 * co + k, f + 1 * tap + k);
+              MAC16(d22 + 2 * row + 0 * co + k, f + 2 * tap + k);
+              MAC16(d22 + 1 * row + 2 * co + k, f + 3 * tap + k);
+              MAC16(d22 + 1 * row + 1 * co + k, f + 4 * tap + k);
+              MAC16(d22 + 1 * row + 0 * co + k, f + 5 * tap + k);
+              MAC16(d22 + 0 * row + 2 * co + k, f + 6 * tap + k);
+              MAC16(d22 + 0 * row + 1 * co + k, f + 7 * tap + k);
+              MAC16(d22 + 0 * row + 0 * co + k, f + 8 * tap + k);
+            }
+            *out = hsum(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+          }
+          continue;
+        }
+        for (int ic = 0; ic < ci; ic++, out++) {
+          v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+          float tail = 0.0f;
+          for (int kh = kh_lo; kh <= kh_hi; kh++) {
+            const int y = r + pad_top - kh;
+            for (int kw = kw_lo; kw <= kw_hi; kw++) {
+              const float *d = dyb + (y * ow + c + pad_left - kw) * co;
+              const float *f = w + ((kh * fw + kw) * ci + ic) * co;
+              if (by16) {
+                for (int k = 0; k < co; k += 16) MAC16(d + k, f + k);
+                continue;
+              }
+              int k = 0;
+              for (; k + 16 <= co; k += 16) MAC16(d + k, f + k);
+              for (; k + 4 <= co; k += 4)
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(d + k), wasm_v128_load(f + k)));
+              for (; k < co; k++) tail += d[k] * f[k];
+            }
+          }
+          *out = hsum(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3))) + tail;
+        }
+      }
+    }
+  }
+}
+
+/* Sign, exact: 1 for x > 0, -1 for x < 0, +0 otherwise (0, -0, NaN). */
+EXPORT(sign_f32)
+void sign_f32(const float *x, float *out, int size) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f), minus = wasm_f32x4_splat(-1.0f);
+  int i = 0;
+  for (; i + 4 <= size; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    v128_t s = wasm_v128_or(wasm_v128_and(one, wasm_f32x4_gt(v, zero)), wasm_v128_and(minus, wasm_f32x4_lt(v, zero)));
+    wasm_v128_store(out + i, s);
+  }
+  for (; i < size; i++) out[i] = x[i] > 0.0f ? 1.0f : x[i] < 0.0f ? -1.0f : 0.0f;
+}
+
+/* out[i, k] = x[i, k] + bias[k] for rows of c channels (a convolution's or dense layer's bias). */
+EXPORT(bias_add_f32)
+void bias_add_f32(const float *x, const float *bias, float *out, int rows, int c) {
+  if (c % 4 != 0) {
+    for (int i = 0; i < rows; i++, x += c, out += c)
+      for (int k = 0; k < c; k++) out[k] = x[k] + bias[k];
+    return;
+  }
+  for (int i = 0; i < rows; i++, x += c, out += c)
+    for (int k = 0; k < c; k += 4)
+      wasm_v128_store(out + k, wasm_f32x4_add(wasm_v128_load(x + k), wasm_v128_load(bias + k)));
+}
+
+/*
+ * Relu's gradient: dy * step(x) with step(x) = 1 for x > 0, NaN for NaN, 0 otherwise, as tfjs's Step (so the product
+ * keeps tfjs's rounding and NaN/inf behaviour exactly: 0 * inf = NaN).
+ */
+EXPORT(relu_grad_f32)
+void relu_grad_f32(const float *dy, const float *x, float *out, int size) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= size; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    v128_t step = wasm_v128_or(wasm_v128_and(one, wasm_f32x4_gt(v, zero)), wasm_v128_andnot(v, wasm_f32x4_eq(v, v)));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step));
+  }
+  for (; i < size; i++) {
+    const float v = x[i];
+    out[i] = dy[i] * (v > 0.0f ? 1.0f : v != v ? v : 0.0f);
+  }
+}
+
+/*
+ * One L-inf sign step with its projection, as the attack composes it from tensor ops, in float32 and the same order:
+ *   u = sign(g) * alpha; z = x + u; z = min(max(z, x0 - eps), x0 + eps); out = min(max(z, lo), hi)
+ * (sign exact as sign_f32). min/max of non-NaN values are exact, so this matches the composite bit for bit.
+ */
+EXPORT(linf_sign_step_f32)
+void linf_sign_step_f32(const float *x, const float *g, const float *x0, float *out, int size, float alpha, float eps,
+                        float lo, float hi) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), va = wasm_f32x4_splat(alpha), vm = wasm_f32x4_splat(-alpha);
+  const v128_t ve = wasm_f32x4_splat(eps), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  int i = 0;
+  for (; i + 4 <= size; i += 4) {
+    v128_t gv = wasm_v128_load(g + i);
+    v128_t u = wasm_v128_or(wasm_v128_and(va, wasm_f32x4_gt(gv, zero)), wasm_v128_and(vm, wasm_f32x4_lt(gv, zero)));
+    v128_t c = wasm_v128_load(x0 + i);
+    v128_t z = wasm_f32x4_add(wasm_v128_load(x + i), u);
+    z = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_sub(c, ve), z), wasm_f32x4_add(c, ve));
+    z = wasm_f32x4_pmin(wasm_f32x4_pmax(vlo, z), vhi);
+    wasm_v128_store(out + i, z);
+  }
+  for (; i < size; i++) {
+    const float gv = g[i];
+    const float u = gv > 0.0f ? alpha : gv < 0.0f ? -alpha : 0.0f;
+    float z = x[i] + u;
+    const float a = x0[i] - eps, b = x0[i] + eps;
+    z = z < a ? a : z;
+    z = z > b ? b : z;
+    z = z < lo ? lo : z;
+    out[i] = z > hi ? hi : z;
+  }
+}
+
+/*
+ * MaxPool, 2x2 windows, stride 2, no padding, NHWC: the maximum of each window as tfjs's cpu backend finds it
+ * (running max from -inf with strict >: NaN is skipped, a window of NaN gives -inf).
+ */
+EXPORT(max_pool_2x2_f32)
+void max_pool_2x2_f32(const float *x, float *y, int n, int ih, int iw, int c, int oh, int ow) {
+  const int row = iw * c;
+  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+  for (int b = 0; b < n; b++) {
+    for (int yr = 0; yr < oh; yr++) {
+      for (int yc = 0; yc < ow; yc++) {
+        const float *p = x + ((b * ih + 2 * yr) * iw + 2 * yc) * c;
+        float *out = y + ((b * oh + yr) * ow + yc) * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t m = ninf, v;
+          v = wasm_v128_load(p + k);
+          m = wasm_v128_bitselect(v, m, wasm_f32x4_gt(v, m));
+          v = wasm_v128_load(p + c + k);
+          m = wasm_v128_bitselect(v, m, wasm_f32x4_gt(v, m));
+          v = wasm_v128_load(p + row + k);
+          m = wasm_v128_bitselect(v, m, wasm_f32x4_gt(v, m));
+          v = wasm_v128_load(p + row + c + k);
+          m = wasm_v128_bitselect(v, m, wasm_f32x4_gt(v, m));
+          wasm_v128_store(out + k, m);
+        }
+        for (; k < c; k++) {
+          float m = -__builtin_inff();
+          if (p[k] > m) m = p[k];
+          if (p[c + k] > m) m = p[c + k];
+          if (p[row + k] > m) m = p[row + k];
+          if (p[row + c + k] > m) m = p[row + c + k];
+          out[k] = m;
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Conv2D, stride 1, no dilation, for few input channels (a first layer) and co a multiple of 16:
+ *   y[b, r, c, k] = sum_{kh, kw, ic} x[b, r - padTop + kh, c - padLeft + kw, ic] * w[kh, kw, ic, k]
+ * over the taps inside x (zero padding), SIMD over 16 output channels at a time: each input value is splatted and
+ * multiplied into four accumulators (no horizontal sums). XNNPACK's convolution spends most of its work on padding
+ * when there is one input channel.
+ */
+EXPORT(conv2d_small_ci_s1)
+void conv2d_small_ci_s1(const float *x, const float *w, float *y, int n, int ih, int iw, int ci, int oh, int ow, int co,
+                        int fh, int fw, int pad_top, int pad_left) {
+  float *out = y;
+  for (int b = 0; b < n; b++) {
+    const float *xb = x + b * ih * iw * ci;
+    for (int r = 0; r < oh; r++) {
+      int kh_lo = pad_top - r;
+      if (kh_lo < 0) kh_lo = 0;
+      int kh_hi = ih - 1 - r + pad_top;
+      if (kh_hi > fh - 1) kh_hi = fh - 1;
+      for (int c = 0; c < ow; c++) {
+        int kw_lo = pad_left - c;
+        if (kw_lo < 0) kw_lo = 0;
+        int kw_hi = iw - 1 - c + pad_left;
+        if (kw_hi > fw - 1) kw_hi = fw - 1;
+        for (int k0 = 0; k0 < co; k0 += 16, out += 16) {
+          v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+          for (int kh = kh_lo; kh <= kh_hi; kh++) {
+            const float *xr = xb + ((r - pad_top + kh) * iw + (c - pad_left)) * ci;
+            for (int kw = kw_lo; kw <= kw_hi; kw++) {
+              const float *xp = xr + kw * ci;
+              const float *f = w + (kh * fw + kw) * ci * co + k0;
+              for (int ic = 0; ic < ci; ic++, f += co) {
+                const v128_t v = wasm_v128_load32_splat(xp + ic);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(v, wasm_v128_load(f)));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(v, wasm_v128_load(f + 4)));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(v, wasm_v128_load(f + 8)));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(v, wasm_v128_load(f + 12)));
+              }
+            }
+          }
+          wasm_v128_store(out, a0);
+          wasm_v128_store(out + 4, a1);
+          wasm_v128_store(out + 8, a2);
+          wasm_v128_store(out + 12, a3);
+        }
+      }
+    }
+  }
+}

@@ -2,8 +2,8 @@
  * Adversarial examples for adversarial training, L-infinity ball around x intersected with [0, 1], built from the
  * attack module's PGD steps (src/attack/gradient-descent.ts), so training and evaluation attack with the same code:
  * its uniform random start, the input gradient of the per-sample cross-entropy on logits with the TRUE labels (no
- * label leaking), its update transform (sign, then the step size: src/optim's transforms) and its projection onto the
- * eps-ball and the bounds.
+ * label leaking), its projected L-inf sign step (linfSignStep: sign, step size, projection onto the eps-ball and the
+ * bounds; one fused kernel on wasm SIMD).
  * - "fgsm-rs": one step of 1.25 eps from the random start ("fast" adversarial training, Wong, Rice & Kolter 2020,
  *   arXiv:2001.03994).
  * - "pgd": `steps` steps of `stepSize` (default 2.5 eps / steps) from the random start (Madry et al. 2018,
@@ -14,13 +14,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertArg } from "../errors.js";
 import { misclassification } from "../attack/criteria.js";
-import {
-  disposeReplaced,
-  project,
-  randomStart,
-  resolveOptions,
-  updateTransform,
-} from "../attack/gradient-descent.js";
+import { randomStart, resolveOptions } from "../attack/gradient-descent.js";
+import { linfSignStep } from "../attack/linf-step.js";
 import { adversarialGradient } from "../attack/loss.js";
 import { TfjsClassifier } from "../attack/model.js";
 import type { Rng } from "./rng.js";
@@ -86,20 +81,17 @@ export function adversarialBatch(
   const classes = labels instanceof Int32Array ? 0 : labels.shape[1];
   const classifier = asClassifier(model, x, classes);
   const criterion = misclassification(classIndices(labels));
-  const transform = updateTransform(o, stepSize);
+  const [lo, hi] = classifier.bounds;
   let xAdv = randomStart(x, eps, "linf", classifier.bounds, rng.int());
-  let state: unknown = transform.init(xAdv);
   for (let i = 0; i < o.steps; i++) {
-    const [next, nextState] = tf.tidy(() => {
+    // The attack module's projected sign step (its update transform + projection, one fused kernel on wasm SIMD;
+    // the same float32 values either way).
+    const next = tf.tidy(() => {
       const { grad } = adversarialGradient(classifier, xAdv, criterion);
-      const [u, s] = transform.update(grad, state as never);
-      return [project(o, tf.add(xAdv, u), x, eps, classifier.bounds), s as tf.TensorContainer];
+      return linfSignStep(xAdv, grad, x, stepSize, eps, lo, hi);
     });
     xAdv.dispose();
-    disposeReplaced(state, nextState);
-    xAdv = next as tf.Tensor;
-    state = nextState;
+    xAdv = next;
   }
-  disposeReplaced(state, undefined);
   return xAdv as tf.Tensor4D;
 }

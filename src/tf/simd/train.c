@@ -229,3 +229,88 @@ void gemm_f32(const float *a, int sam, int sak, const float *b, int ldb, float *
     if (k_n == 0) break;
   }
 }
+
+// Forward convolution, NHWC, dilation 1, on the zero-padded input window of pad_nhwc:
+// out[b, oh, ow, co] = act(bias[co] + sum_{kh, j} xp[b, oh*sh + kh, ow*sw*C + j] * w[kh, j, co]), j over (kw, ci).
+// Register blocks of 4 output pixels of one row x 8 (or 4) output channels; the filter column block and the input
+// rows of one output row stay in L1. co a multiple of 4; bias may be 0 (none); relu != 0 applies max(0, .).
+#define CONV_STORE(px, acc, off)                                                                                 \
+  if (px < pn) {                                                                                                 \
+    v128_t r = wasm_f32x4_add(acc, bias_##off);                                                                  \
+    wasm_v128_store(o + px * co + off, relu ? wasm_f32x4_max(r, zero) : r);                                     \
+  }
+
+static void conv_block_8(const float *x0, const float *x1, const float *x2, const float *x3, int kh_n, int jt,
+                         int row, const float *w, int co, float *o, int pn, v128_t bias_0, v128_t bias_4, int relu) {
+  v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  const v128_t zero = a00;
+  for (int kh = 0; kh < kh_n; kh++) {
+    const float *wk = w + (long)kh * jt * co;
+    int xo = kh * row;
+    for (int j = 0; j < jt; j++, wk += co) {
+      v128_t g0 = wasm_v128_load(wk), g1 = wasm_v128_load(wk + 4);
+      v128_t v0 = wasm_v128_load32_splat(x0 + xo + j), v1 = wasm_v128_load32_splat(x1 + xo + j);
+      v128_t v2 = wasm_v128_load32_splat(x2 + xo + j), v3 = wasm_v128_load32_splat(x3 + xo + j);
+      MAC(a00, v0, g0);
+      MAC(a01, v0, g1);
+      MAC(a10, v1, g0);
+      MAC(a11, v1, g1);
+      MAC(a20, v2, g0);
+      MAC(a21, v2, g1);
+      MAC(a30, v3, g0);
+      MAC(a31, v3, g1);
+    }
+  }
+  CONV_STORE(0, a00, 0) CONV_STORE(0, a01, 4) CONV_STORE(1, a10, 0) CONV_STORE(1, a11, 4)
+  CONV_STORE(2, a20, 0) CONV_STORE(2, a21, 4) CONV_STORE(3, a30, 0) CONV_STORE(3, a31, 4)
+}
+
+static void conv_block_4(const float *x0, const float *x1, const float *x2, const float *x3, int kh_n, int jt,
+                         int row, const float *w, int co, float *o, int pn, v128_t bias_0, int relu) {
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  const v128_t zero = a0;
+  for (int kh = 0; kh < kh_n; kh++) {
+    const float *wk = w + (long)kh * jt * co;
+    int xo = kh * row;
+    for (int j = 0; j < jt; j++, wk += co) {
+      v128_t g = wasm_v128_load(wk);
+      MAC(a0, wasm_v128_load32_splat(x0 + xo + j), g);
+      MAC(a1, wasm_v128_load32_splat(x1 + xo + j), g);
+      MAC(a2, wasm_v128_load32_splat(x2 + xo + j), g);
+      MAC(a3, wasm_v128_load32_splat(x3 + xo + j), g);
+    }
+  }
+  CONV_STORE(0, a0, 0) CONV_STORE(1, a1, 0) CONV_STORE(2, a2, 0) CONV_STORE(3, a3, 0)
+}
+
+EXPORT(conv2d_forward)
+void conv2d_forward(const float *xp, int batch, int hp, int wp, int c, const float *w, const float *bias, int oh_n,
+                    int ow_n, int co, int kh_n, int kw_n, int sh, int sw, int relu, float *out) {
+  int jt = kw_n * c;
+  int row = wp * c;
+  for (int b = 0; b < batch; b++) {
+    for (int oh = 0; oh < oh_n; oh++) {
+      const float *xr = xp + ((long)(b * hp + oh * sh) * wp) * c;
+      float *orow = out + ((long)(b * oh_n + oh) * ow_n) * co;
+      for (int ow = 0; ow < ow_n; ow += 4) {
+        int pn = ow_n - ow < 4 ? ow_n - ow : 4;
+        // Pixels past the row's end re-read pixel ow (never stored), so no read leaves the window.
+        const float *x0 = xr + ow * sw * c;
+        const float *x1 = pn > 1 ? x0 + sw * c : x0;
+        const float *x2 = pn > 2 ? x0 + 2 * sw * c : x0;
+        const float *x3 = pn > 3 ? x0 + 3 * sw * c : x0;
+        float *o = orow + ow * co;
+        int c0 = 0;
+        for (; c0 + 8 <= co; c0 += 8) {
+          v128_t b0 = bias ? wasm_v128_load(bias + c0) : wasm_f32x4_splat(0.0f);
+          v128_t b4 = bias ? wasm_v128_load(bias + c0 + 4) : wasm_f32x4_splat(0.0f);
+          conv_block_8(x0, x1, x2, x3, kh_n, jt, row, w + c0, co, o + c0, pn, b0, b4, relu);
+        }
+        for (; c0 < co; c0 += 4) {
+          v128_t b0 = bias ? wasm_v128_load(bias + c0) : wasm_f32x4_splat(0.0f);
+          conv_block_4(x0, x1, x2, x3, kh_n, jt, row, w + c0, co, o + c0, pn, b0, relu);
+        }
+      }
+    }
+  }
+}

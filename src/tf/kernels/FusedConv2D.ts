@@ -1,0 +1,143 @@
+/**
+ * FusedConv2D (convolution + bias + activation, what tfjs-layers' Conv2D runs) for the wasm backend by the direct
+ * SIMD128 kernel of src/tf/simd/train.c: the input zero-padded into a scratch window, then blocks of 4 output pixels x
+ * 8 output channels accumulated in registers over the filter, bias and relu applied on the way out. Measured on the
+ * bundled CNN's second layer ([128, 14, 14, 16] * [3, 3, 16, 32]) faster than XNNPACK (see bench/suites/
+ * train-throughput.ts and the README). Other activations, NCHW, dilation, prelu, or output channels not a multiple
+ * of 4 go to tfjs-backend-wasm's own kernel.
+ */
+import { backend_util, util } from "@tensorflow/tfjs";
+import type { FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
+import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
+import { heapOffset, simdModule } from "../simd/train-module.js";
+import { trainWasm } from "../simd/train.wasm.js";
+
+const stock = new StockKernel("FusedConv2D");
+
+interface ConvSimd {
+  pad_nhwc(
+    x: number,
+    b: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    hp: number,
+    wp: number,
+    pt: number,
+    pl: number,
+  ): void;
+  conv2d_forward(
+    xp: number,
+    b: number,
+    hp: number,
+    wp: number,
+    c: number,
+    w: number,
+    bias: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    relu: number,
+    out: number,
+  ): void;
+}
+
+let simdConv = true;
+/** Tests and benchmarks: use the SIMD kernel where it applies (default) or always tfjs-backend-wasm's. */
+export function setSimdConv2D(on: boolean): void {
+  simdConv = on;
+}
+
+/**
+ * act(conv2d(x, filter) + bias) by the SIMD kernel, NHWC float32, dilation 1, act linear or relu; null when it does
+ * not apply (the caller runs another kernel). `info` is tfjs's own geometry (computeConv2DInfo).
+ */
+export function simdConv2D(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+): TensorInfo | null {
+  if (!simdConv || x.dtype !== "float32" || filter.dtype !== "float32") return null;
+  if (info.dataFormat !== "channelsLast" || info.dilationHeight !== 1 || info.dilationWidth !== 1)
+    return null;
+  if (info.outChannels % 4 !== 0) return null;
+  if (bias && (bias.dtype !== "float32" || util.sizeFromShape(bias.shape) !== info.outChannels)) return null;
+  const simd = simdModule(backend, "train", trainWasm) as unknown as ConvSimd | null;
+  if (!simd) return null;
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outChannels: co } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
+  const hp = (oh - 1) * sh + kh;
+  const wp = (ow - 1) * sw + kw;
+  const xp = backend.makeOutput([b * hp * wp * c], "float32");
+  const out = backend.makeOutput([b, oh, ow, co], "float32");
+  const xpAt = heapOffset(backend, xp);
+  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, xpAt, hp, wp, info.padInfo.top, info.padInfo.left);
+  simd.conv2d_forward(
+    xpAt,
+    b,
+    hp,
+    wp,
+    c,
+    heapOffset(backend, filter),
+    bias ? heapOffset(backend, bias) : 0,
+    oh,
+    ow,
+    co,
+    kh,
+    kw,
+    sh,
+    sw,
+    relu ? 1 : 0,
+    heapOffset(backend, out),
+  );
+  backend.disposeData(xp.dataId);
+  return out;
+}
+
+function fusedConv2D(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
+  const attrs = args.attrs as unknown as FusedConv2DAttrs;
+  const activation = attrs.activation ?? "linear";
+  if (
+    (activation !== "linear" && activation !== "relu") ||
+    preluActivationWeights ||
+    attrs.dataFormat === "NCHW"
+  )
+    return stock.run(args);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const backend = args.backend as unknown as WasmBackendLike;
+  return simdConv2D(backend, x, filter, info, bias, activation === "relu") ?? stock.run(args);
+}
+
+export const fusedConv2DConfig: KernelConfig = {
+  kernelName: "FusedConv2D",
+  backendName: "wasm",
+  kernelFunc: fusedConv2D,
+};

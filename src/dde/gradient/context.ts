@@ -111,9 +111,12 @@ export class GradContext {
       lagDp(problem.delays[j]!, this.t0, y0, pm, targets.indices, row, scratch);
       this.dtau.set(row, j * nt);
     }
-    this.jumps =
-      breakingPointJumps(problem, solution, this.traj, p, targets.indices) ??
-      (this.constantLags ? this.movingJumps(y0, pm, scratch) : []);
+    // With constant lags that no target moves, no breaking point moves: no jump conditions (and none to look for).
+    const fixedPoints = this.constantLags && this.dtau.every((v) => v === 0);
+    this.jumps = fixedPoints
+      ? []
+      : (breakingPointJumps(problem, solution, this.traj, p, targets.indices) ??
+        (this.constantLags ? this.movingJumps(y0, pm, scratch) : []));
     snapIntegralBounds(
       this.compiled.integrals,
       this.jumps.map((j) => j.t),

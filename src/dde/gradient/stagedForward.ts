@@ -86,6 +86,111 @@ export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardRe
   return { ...assembleForward(ctx, track, NS, nq), track };
 }
 
+/**
+ * The sensitivities' stored steps, laid out like the solver's StepStore (s_k, then q coefficient blocks; same step
+ * indices as the state's store), in chunks of CHUNK steps: no copy when it grows (at n * targets * (q + 1) doubles per
+ * step, growing by doubling cost a fifth of the run at 100 targets), and the step being computed writes its
+ * coefficients straight into its slot.
+ */
+class ChunkedSteps {
+  private readonly chunks: Float64Array[] = [];
+  private readonly ts: number[] = [];
+  private readonly te: number[] = [];
+  readonly stride: number;
+  size = 0;
+  /** The chunk and offset of the next slot: the step being computed writes its coefficients there (at + width). */
+  next: Float64Array;
+  nextBase = 0;
+
+  constructor(
+    readonly width: number,
+    readonly q: number,
+  ) {
+    this.stride = width * (q + 1);
+    this.next = this.chunkOf(0);
+  }
+
+  private chunkOf(k: number): Float64Array {
+    const c = k >> CHUNK_BITS;
+    if (c === this.chunks.length) this.chunks.push(new Float64Array(this.stride << CHUNK_BITS));
+    return this.chunks[c]!;
+  }
+
+  /** Stores the step [t, tEnd] from s, with the coefficients already in the next slot. */
+  push(t: number, tEnd: number, s: Float64Array): void {
+    copy(this.next, this.nextBase, s, 0, this.width);
+    this.ts.push(t);
+    this.te.push(tEnd);
+    const k = ++this.size;
+    this.next = this.chunkOf(k);
+    this.nextBase = (k & (CHUNK - 1)) * this.stride;
+  }
+
+  /** s at time u of step k into out[0..width). */
+  eval(k: number, u: number, out: Float64Array): void {
+    const t = this.ts[k]!;
+    const theta = (u - t) / (this.te[k]! - t);
+    const { width, q } = this;
+    const d = this.chunks[k >> CHUNK_BITS]!;
+    const base = (k & (CHUNK - 1)) * this.stride;
+    for (let j = 0; j < width; j++) {
+      let acc = d[base + width * q + j]!;
+      for (let p = q - 1; p >= 1; p--) acc = acc * theta + d[base + width * p + j]!;
+      out[j] = d[base + j]! + theta * acc;
+    }
+  }
+}
+
+/** dst[dOff + i] = src[sOff + i] for i < len: a loop, as TypedArray.set costs more than the copy at these sizes. */
+function copy(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[dOff + i] = src[sOff + i]!;
+}
+
+const CHUNK_BITS = 5;
+const CHUNK = 1 << CHUNK_BITS;
+
+/** What the stages need of a tableau, worked out once per tableau. */
+interface StageTableau {
+  /** Per stage, its non-zero coefficients a[row][k] and their k. */
+  aNonZero: Float64Array[];
+  aIndex: Int32Array[];
+  sMain: number;
+  sAll: number;
+  q: number;
+  denseFlat: Float64Array;
+  /** Stages whose dense-output row is not zero. */
+  denseRows: number[];
+  /** The last main stage is evaluated at the step's end value (FSAL, a[s-1] = b, b[s-1] = 0). */
+  endIsLastStage: boolean;
+}
+
+const stageTableaus = new WeakMap<ButcherTableau, StageTableau>();
+
+function stageTableau(tab: ButcherTableau): StageTableau {
+  const known = stageTableaus.get(tab);
+  if (known) return known;
+  const aAll = [...tab.a, ...(tab.extra?.a ?? [])];
+  const sMain = tab.c.length;
+  const sAll = sMain + (tab.extra?.c.length ?? 0);
+  const q = tab.dense[0]!.length;
+  const denseFlat = new Float64Array(sAll * q);
+  for (let i = 0; i < sAll; i++) for (let k = 0; k < q; k++) denseFlat[i * q + k] = tab.dense[i]?.[k] ?? 0;
+  const last = tab.a[sMain - 1] ?? [];
+  const st: StageTableau = {
+    aIndex: aAll.map((row) => Int32Array.from(row.flatMap((v, k) => (v !== 0 ? [k] : [])))),
+    aNonZero: aAll.map((row) => Float64Array.from(row.filter((v) => v !== 0))),
+    sMain,
+    sAll,
+    q,
+    denseFlat,
+    denseRows: Array.from({ length: sAll }, (_, i) => i).filter((i) => tab.dense[i]?.some((v) => v !== 0)),
+    endIsLastStage:
+      tab.fsal && tab.b[sMain - 1] === 0 && tab.b.every((v, k) => k === sMain - 1 || v === (last[k] ?? 0)),
+  };
+  stageTableaus.set(tab, st);
+  return st;
+}
+
 /** The StageCompanion of the sensitivities (target-major s[k*n + i] = dy_i/dtheta_k). */
 export class SensitivityStages implements StageCompanion {
   private readonly n: number;
@@ -94,25 +199,27 @@ export class SensitivityStages implements StageCompanion {
   private readonly NS: number;
   private readonly f: DDEProblem["f"];
   private readonly fjvp: NonNullable<DDEProblem["jac"]>["fjvp"];
-  private readonly lin: Linearizer;
+  /** The tangents' fallback when the problem has no fjvp (made on first use). */
+  private lin: Linearizer | null = null;
   private readonly cols: Int32Array;
   private readonly p: Float64Array;
   private readonly pm: Float64Array;
   private readonly lag: LagEvaluator;
-  private readonly aAll: (readonly number[])[];
+  /** Per stage, its non-zero coefficients a[row][k] and their k. */
+  private readonly aNonZero: Float64Array[];
+  private readonly aIndex: Int32Array[];
   private readonly b: readonly number[];
   private readonly q: number;
   private readonly denseFlat: Float64Array;
   private readonly sAll: number;
   /** Main stages (the last one is the next step's first in an FSAL pair). */
   private readonly sMain: number;
-  /** Stage derivatives KS[row*NS + ...]; rows view them. */
-  private readonly KS: Float64Array;
+  /** Stage derivatives, one array per stage (FSAL swaps the last and the first). */
   private readonly rows: Float64Array[];
-  private readonly S: Float64Array;
-  private readonly sCur: Float64Array;
-  private readonly sNew: Float64Array;
-  private readonly coef: Float64Array;
+  /** Stage value, the step's start and end values (swapped, never copied, where one becomes the other). */
+  private S: Float64Array;
+  private sCur: Float64Array;
+  private sNew: Float64Array;
   private readonly s0: Float64Array;
   /** Lagged sensitivities laid out for jvp: vz[k*m*n + j*n + i]. */
   private readonly vz: Float64Array;
@@ -122,7 +229,7 @@ export class SensitivityStages implements StageCompanion {
   private readonly histConst: Float64Array | null;
   private readonly problem: DDEProblem;
   /** Stages whose dense-output row is not zero. */
-  private readonly denseRows: number[] = [];
+  private readonly denseRows: readonly number[];
   /** The tableau's last main stage is evaluated at the step's end value (a[s-1] = b, b[s-1] = 0). */
   private readonly endIsLastStage: boolean;
   private lastRow = -1;
@@ -131,7 +238,9 @@ export class SensitivityStages implements StageCompanion {
   private readonly lastStep: Int32Array;
   private readonly lastTime: Float64Array;
   private lagStoreEnd = -1;
-  readonly store: StepStore;
+  private readonly store: ChunkedSteps;
+  /** The state's stored steps (same indices). */
+  private readonly yStore: StepStore;
   /** Accepted step boundaries (starts, then the end). */
   readonly times: number[] = [];
   readonly t0: number;
@@ -153,23 +262,22 @@ export class SensitivityStages implements StageCompanion {
     this.cols = targets.indices;
     this.p = parts.p;
     this.pm = Float64Array.from(parts.p);
-    this.lin = new Linearizer(problem, targets.indices, this.pm);
     this.lag = parts.lag;
     this.t0 = parts.t0;
-    this.aAll = [...tab.a, ...(tab.extra?.a ?? [])];
+    const st = stageTableau(tab);
+    this.aIndex = st.aIndex;
+    this.aNonZero = st.aNonZero;
     this.b = tab.b;
-    this.sMain = tab.c.length;
-    this.sAll = tab.c.length + (tab.extra?.c.length ?? 0);
-    this.q = tab.dense[0]!.length;
-    this.denseFlat = new Float64Array(this.sAll * this.q);
-    for (let i = 0; i < this.sAll; i++)
-      for (let k = 0; k < this.q; k++) this.denseFlat[i * this.q + k] = tab.dense[i]?.[k] ?? 0;
-    this.KS = new Float64Array(Math.max(1, this.sAll * NS));
-    this.rows = Array.from({ length: this.sAll }, (_, i) => this.KS.subarray(i * NS, (i + 1) * NS));
+    this.sMain = st.sMain;
+    this.sAll = st.sAll;
+    this.q = st.q;
+    this.denseFlat = st.denseFlat;
+    this.denseRows = st.denseRows;
+    this.endIsLastStage = st.endIsLastStage;
+    this.rows = Array.from({ length: this.sAll }, () => new Float64Array(NS));
     this.S = new Float64Array(NS);
     this.sCur = new Float64Array(NS);
     this.sNew = new Float64Array(NS);
-    this.coef = new Float64Array(this.q * NS);
     this.vz = new Float64Array(Math.max(1, nt * m * n));
     this.lagBuf = new Float64Array(NS);
     this.scratch = new Float64Array(Math.max(1, n * this.pm.length));
@@ -179,14 +287,8 @@ export class SensitivityStages implements StageCompanion {
     const h = problem.history;
     this.histConst = !h.dp || h.constant ? new Float64Array(NS) : null;
     if (this.histConst && h.dp) historyDp(problem, this.t0, this.pm, this.cols, this.histConst, this.scratch);
-    // Grown by doubling: a large first allocation (n * targets * 5 doubles per step) costs more than the copies.
-    this.store = new StepStore(NS, this.q, 16);
-    for (let i = 0; i < this.sAll; i++) if (tab.dense[i]?.some((v) => v !== 0)) this.denseRows.push(i);
-    const last = tab.a[this.sMain - 1] ?? [];
-    this.endIsLastStage =
-      tab.fsal &&
-      tab.b[this.sMain - 1] === 0 &&
-      tab.b.every((v, k) => k === this.sMain - 1 || v === (last[k] ?? 0));
+    this.store = new ChunkedSteps(NS, this.q);
+    this.yStore = parts.store;
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
   }
@@ -200,21 +302,22 @@ export class SensitivityStages implements StageCompanion {
     zd: Float64Array,
     dy: Float64Array,
   ): void {
-    const { NS, n, m, nt, S, KS, vz } = this;
+    const { NS, n, m, nt, S, rows, vz } = this;
     this.lastRow = row;
     this.lastH = h;
-    // S_row = s_n + h sum_k a[row][k] KS_k
-    S.set(this.sCur);
-    const a = this.aAll[row]!;
-    for (let k = 0; k < a.length; k++) {
-      const ha = h * a[k]!;
-      if (ha === 0) continue;
-      const off = k * NS;
-      for (let i = 0; i < NS; i++) S[i] += ha * KS[off + i]!;
+    // S_row = s_n + h sum_k a[row][k] KS_k (the non-zero a only)
+    const sCur = this.sCur;
+    const aRow = this.aNonZero[row]!;
+    const aIdx = this.aIndex[row]!;
+    for (let i = 0; i < NS; i++) S[i] = sCur[i]!;
+    for (let r = 0; r < aRow.length; r++) {
+      const ha = h * aRow[r]!;
+      const kr = rows[aIdx[r]!]!;
+      for (let i = 0; i < NS; i++) S[i] += ha * kr[i]!;
     }
     // s(t - tau_j) from where the state's lagged value came from; vz still holds it when the sources did not change
     // since the last stage (the c = 1 stages of FSAL pairs) and the stored steps did not either.
-    let same = this.lagStoreEnd === this.store.end;
+    let same = this.lagStoreEnd === this.store.size;
     const lag = this.lag;
     for (let j = 0; j < m && same; j++)
       same =
@@ -233,11 +336,12 @@ export class SensitivityStages implements StageCompanion {
           for (let i = 0; i < n; i++) vz[vo + i] = buf[so + i]!;
         }
     }
-    this.lagStoreEnd = this.store.end;
-    const out = this.rows[row]!;
+    this.lagStoreEnd = this.store.size;
+    const out = rows[row]!;
     if (this.fjvp) this.fjvp(t, y, z, this.p, zd, S, vz, this.cols, out, dy);
     else {
       this.f(t, y, z, this.p, dy, zd);
+      this.lin ??= new Linearizer(this.problem, this.cols, this.pm);
       this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
     }
     this.evals++;
@@ -249,7 +353,7 @@ export class SensitivityStages implements StageCompanion {
     const src = lag.lagStep[j]!;
     const s = lag.lagTime[j]!;
     if (src >= 0) {
-      this.store.eval(src, s, out, 0);
+      this.store.eval(src, s, out);
       return;
     }
     const NS = this.NS;
@@ -265,7 +369,7 @@ export class SensitivityStages implements StageCompanion {
     // Inside the step being computed: the same extension the state reads.
     const base = this.sCur;
     if (lag.curMode === CurrentMode.Extrapolate) {
-      this.store.eval(this.store.end - 1, s, out, 0);
+      this.store.eval(this.store.size - 1, s, out);
       return;
     }
     const dt = s - lag.curT;
@@ -275,82 +379,95 @@ export class SensitivityStages implements StageCompanion {
       return;
     }
     const q = this.q;
-    const c = this.coef;
+    const c = this.store.next;
+    const cb = this.store.nextBase + NS;
     const theta = dt / lag.curH;
     for (let i = 0; i < NS; i++) {
-      let acc = c[(q - 1) * NS + i]!;
-      for (let p = q - 2; p >= 0; p--) acc = acc * theta + c[p * NS + i]!;
+      let acc = c[cb + (q - 1) * NS + i]!;
+      for (let p = q - 2; p >= 0; p--) acc = acc * theta + c[cb + p * NS + i]!;
       out[i] = base[i]! + theta * acc;
     }
   }
 
   advance(h: number): void {
-    const { NS, KS, sNew } = this;
+    const { NS, rows } = this;
     // First same as last: the last stage's value is the step's end value (same weights, same h).
     if (this.endIsLastStage && this.lastRow === this.sMain - 1 && this.lastH === h) {
-      sNew.set(this.S);
+      const end = this.S;
+      this.S = this.sNew;
+      this.sNew = end;
+      this.lastRow = -1;
       return;
     }
-    sNew.set(this.sCur);
+    const sNew = this.sNew;
+    copy(sNew, 0, this.sCur, 0, NS);
     const b = this.b;
     for (let k = 0; k < b.length; k++) {
       const hb = h * b[k]!;
       if (hb === 0) continue;
-      const off = k * NS;
-      for (let i = 0; i < NS; i++) sNew[i] += hb * KS[off + i]!;
+      const kr = rows[k]!;
+      for (let i = 0; i < NS; i++) sNew[i] += hb * kr[i]!;
     }
   }
 
   buildCoef(h: number): void {
-    const { NS, KS, q, coef, denseRows } = this;
-    coef.fill(0);
-    // One pass over KS per stage with a non-zero row, all q coefficients at once (q = 4 for DP5 and Tsit5).
+    const { NS, rows, q, denseRows } = this;
+    const coef = this.store.next;
+    const cb = this.store.nextBase + NS;
+    const end = cb + q * NS;
+    for (let k = cb; k < end; k++) coef[k] = 0;
+    const w = this.denseFlat;
+    // One pass over a stage per non-zero dense row, all q coefficients at once (q = 4 for DP5 and Tsit5).
     for (const i of denseRows) {
-      const off = i * NS;
-      const w = this.denseFlat;
+      const kr = rows[i]!;
       if (q === 4) {
         const w0 = h * w[i * 4]!;
         const w1 = h * w[i * 4 + 1]!;
         const w2 = h * w[i * 4 + 2]!;
         const w3 = h * w[i * 4 + 3]!;
         for (let k = 0; k < NS; k++) {
-          const kv = KS[off + k]!;
-          coef[k] += w0 * kv;
-          coef[NS + k] += w1 * kv;
-          coef[2 * NS + k] += w2 * kv;
-          coef[3 * NS + k] += w3 * kv;
+          const kv = kr[k]!;
+          coef[cb + k] += w0 * kv;
+          coef[cb + NS + k] += w1 * kv;
+          coef[cb + 2 * NS + k] += w2 * kv;
+          coef[cb + 3 * NS + k] += w3 * kv;
         }
         continue;
       }
       for (let p = 0; p < q; p++) {
         const wp = h * w[i * q + p]!;
         if (wp === 0) continue;
-        const co = p * NS;
-        for (let k = 0; k < NS; k++) coef[co + k] += wp * KS[off + k]!;
+        const co = cb + p * NS;
+        for (let k = 0; k < NS; k++) coef[co + k] += wp * kr[k]!;
       }
     }
   }
 
   accept(t: number, tEnd: number): void {
-    this.store.push(t, tEnd, this.sCur, this.coef);
-    this.sCur.set(this.sNew);
+    this.store.push(t, tEnd, this.sCur);
+    const start = this.sCur;
+    this.sCur = this.sNew;
+    this.sNew = start;
     if (this.times.length === 0) this.times.push(t);
     this.times.push(tEnd);
   }
 
   fsal(): void {
-    this.KS.copyWithin(0, (this.sMain - 1) * this.NS, this.sMain * this.NS);
+    const rows = this.rows;
+    const last = rows[this.sMain - 1]!;
+    rows[this.sMain - 1] = rows[0]!;
+    rows[0] = last;
   }
 
   /** s(t) on `side` of a step boundary: the stored steps, s0 at t0, the final value at the end. */
   eval(t: number, out: Float64Array, side: Side = "right"): Float64Array {
-    const store = this.store;
     const tEnd = this.times.length > 0 ? this.times[this.times.length - 1]! : this.t0;
-    if (store.size === 0 || t <= this.t0) out.set(this.s0);
+    if (this.store.size === 0 || t <= this.t0) out.set(this.s0);
     else if (t >= tEnd && side === "right") out.set(this.sCur);
     else {
-      const k = store.locate(Math.min(t, tEnd), store.end - 1, side === "left");
-      store.eval(k, Math.min(t, tEnd), out, 0);
+      const u = Math.min(t, tEnd);
+      const k = this.yStore.locate(u, this.yStore.end - 1, side === "left");
+      this.store.eval(k, u, out);
     }
     return out;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { costGradient } from "../dde/gradient/index.js";
+import { solve } from "../dde/solve.js";
 import { GradoptError } from "../errors.js";
 import { loadModel, type CompiledModel } from "./compile.js";
 
@@ -133,6 +134,29 @@ describe("compiling a model", () => {
     }
     // Null outputs are skipped.
     problem.jac!.vjp!(t, y, z, p, zd, v, null, null, cols, null);
+  });
+
+  it("has a fused fjvp: f and the products from one generated function", () => {
+    const t = 0.8;
+    const y = Float64Array.of(0.9, 1.1);
+    const z = Float64Array.from({ length: m * n }, (_, i) => 0.6 + 0.1 * i);
+    const zd = Float64Array.from({ length: m * n }, (_, i) => -0.3 + 0.2 * i);
+    const p = Float64Array.from(problem.p);
+    for (const cols of [Int32Array.of(2, 0, -1, 4), Int32Array.of(-1, -1)]) {
+      const nd = cols.length;
+      const vy = Float64Array.from({ length: nd * n }, (_, i) => Math.sin(1 + i));
+      const vz = Float64Array.from({ length: nd * m * n }, (_, i) => Math.cos(2 + 3 * i));
+      const out = new Float64Array(nd * n).fill(NaN);
+      const dy = new Float64Array(n).fill(NaN);
+      problem.jac!.fjvp!(t, y, z, p, zd, vy, vz, cols, out, dy);
+      const refOut = new Float64Array(nd * n);
+      const refDy = new Float64Array(n);
+      problem.jac!.jvp!(t, y, z, p, zd, vy, vz, cols, refOut);
+      problem.f(t, y, z, p, refDy, zd);
+      for (let i = 0; i < n; i++) expect(dy[i]).toBeCloseTo(refDy[i]!, 14);
+      for (let k = 0; k < nd * n; k++) expect(out[k]).toBeCloseTo(refOut[k]!, 14);
+    }
+    expect(model.sources["rhsJacEntries"]).toMatch(/dy\[0\] = /);
   });
 
   it("differentiates lags, the history and the initial value", () => {
@@ -279,5 +303,23 @@ cost:
         ),
       );
     }
+  });
+
+  it("forward sensitivities on the solver's stages (fused fjvp) agree with the separate sensitivity solve", () => {
+    const mdl = loadModel({ text });
+    const sol = solve(mdl.problem, { rtol: 1e-10, atol: 1e-12 });
+    // every target but the delay tau (a delay target takes the separate solve)
+    const wrt = ["a", "b", "c", "history.x", "history.y"];
+    const opts = { wrt, method: "forward" as const, rtol: 1e-10, atol: 1e-12 };
+    const staged = costGradient(mdl.problem, mdl.cost, opts);
+    // the staged path: one integration, as many stage evaluations as the solve's f evaluations
+    expect(staged.stats.gradientRhsEvals).toBe(staged.solution.stats.rhsEvals);
+    const separate = costGradient(mdl.problem, mdl.cost, { ...opts, solution: sol });
+    expect(separate.stats.gradientRhsEvals).not.toBe(sol.stats.rhsEvals);
+    staged.gradient.forEach((g, k) =>
+      expect(Math.abs(g - separate.gradient[k]!), staged.names[k]).toBeLessThan(
+        1e-8 * Math.max(1, Math.abs(g)),
+      ),
+    );
   });
 });

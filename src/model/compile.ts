@@ -395,7 +395,9 @@ class ModelCompiler {
    * Matrix-free products jac.jvp / jac.vjp (compiled on first use) from the non-zero partial derivatives only: one
    * generated function evaluates them (common subexpressions once) into a flat list, and index tables apply the list to
    * any number of directions. The f_y and f_z entries come first, so the products that need no parameter column call a
-   * second generated function that skips the f_p entries. Neutral terms (f_zd) are not part of the products.
+   * second generated function that skips the f_p entries. Neutral terms (f_zd) are not part of the products. The fused
+   * jac.fjvp (f and jvp together, forward sensitivities on the solver's stages) evaluates f in the same generated
+   * function as the entries (compiled on its first call).
    */
   products(jac: RhsJacobians, rhs: Expr[], np: number, build: Build): void {
     const { n } = this;
@@ -430,9 +432,25 @@ class ModelCompiler {
         out: Float64Array,
         zd: Float64Array,
       ) => void;
+      type FusedEntryFn = (
+        t: number,
+        y: Float64Array,
+        z: Float64Array,
+        p: Float64Array,
+        out: Float64Array,
+        zd: Float64Array,
+        dy: Float64Array,
+      ) => void;
       const pStart = new Int32Array(np + 1);
       for (const e of ep) pStart[e.col + 1]!++;
       for (let q = 0; q < np; q++) pStart[q + 1] = pStart[q + 1]! + pStart[q]!;
+      // f with the entries in one function (fjvp): the subexpressions f and its derivatives share are computed once.
+      const withF = (list: Entry[]): Assignment[] => [
+        ...rhs.map((e, i) => ({ lhs: `dy[${i}]`, expr: e })),
+        ...assign(list),
+      ];
+      const fused = (key: string, list: Entry[]) => () =>
+        build<FusedEntryFn>(key, { name: key, params: [...sig, "dy"], assignments: withF(list) });
       made = new SparseProducts(
         n,
         m,
@@ -442,6 +460,8 @@ class ModelCompiler {
           assignments: assign([...ey, ...ez]),
         }),
         build<EntryFn>("jacEntries", { name: "jacEntries", params: sig, assignments: assign(all) }),
+        fused("rhsJacEntriesYZ", [...ey, ...ez]),
+        fused("rhsJacEntries", all),
         Int32Array.from(all, (e) => e.row),
         Int32Array.from(all, (e) => e.col),
         ey.length,
@@ -450,13 +470,13 @@ class ModelCompiler {
       );
       return made;
     };
-    const define = (prop: "jvp" | "vjp") =>
+    const define = (prop: "jvp" | "vjp" | "fjvp") =>
       Object.defineProperty(jac, prop, {
         configurable: true,
         enumerable: true,
         get: () => {
           const sp = make();
-          const fn = prop === "jvp" ? sp.jvp : sp.vjp;
+          const fn = prop === "jvp" ? sp.jvp : prop === "vjp" ? sp.vjp : sp.fjvp;
           Object.defineProperty(jac, prop, {
             value: fn,
             writable: true,
@@ -468,6 +488,7 @@ class ModelCompiler {
       });
     define("jvp");
     define("vjp");
+    define("fjvp");
   }
 
   delay(d: DelayInfo, j: number, build: Build, lazy: Lazy): Delay {
@@ -498,6 +519,16 @@ class ModelCompiler {
   }
 }
 
+type FusedEntries = (
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  out: Float64Array,
+  zd: Float64Array,
+  dy: Float64Array,
+) => void;
+
 /**
  * Sparse Jacobian products over a flat list of entries: [0, yEnd) are f_y (row i, column k), [yEnd, zEnd) f_z (column
  * j*n + k), [zEnd, ...) f_p sorted by parameter, parameter q's entries at [zEnd + pStart[q], zEnd + pStart[q + 1]).
@@ -505,6 +536,7 @@ class ModelCompiler {
 class SparseProducts {
   readonly jvp: NonNullable<RhsJacobians["jvp"]>;
   readonly vjp: NonNullable<RhsJacobians["vjp"]>;
+  readonly fjvp: NonNullable<RhsJacobians["fjvp"]>;
 
   constructor(
     n: number,
@@ -525,6 +557,8 @@ class SparseProducts {
       out: Float64Array,
       zd: Float64Array,
     ) => void,
+    fusedYZ: () => FusedEntries,
+    fused: () => FusedEntries,
     row: Int32Array,
     col: Int32Array,
     yEnd: number,
@@ -534,10 +568,11 @@ class SparseProducts {
     const vals = new Float64Array(Math.max(1, row.length));
     const np = pStart.length - 1;
     const mn = m * n;
-    this.jvp = (t, y, z, p, zd, vy, vz, cols, out) => {
-      let anyP = false;
-      for (let d = 0; d < cols.length; d++) if (cols[d]! >= 0 && cols[d]! < np) anyP = true;
-      (anyP ? entries : entriesYZ)(t, y, z, p, vals, zd);
+    const anyParam = (cols: Int32Array) => {
+      for (let d = 0; d < cols.length; d++) if (cols[d]! >= 0 && cols[d]! < np) return true;
+      return false;
+    };
+    const apply = (vy: Float64Array, vz: Float64Array, cols: Int32Array, out: Float64Array) => {
       for (let d = 0; d < cols.length; d++) {
         const oy = d * n;
         const oz = d * mn;
@@ -548,6 +583,17 @@ class SparseProducts {
         if (q < 0 || q >= np) continue;
         for (let e = zEnd + pStart[q]!; e < zEnd + pStart[q + 1]!; e++) out[oy + row[e]!] += vals[e]!;
       }
+    };
+    this.jvp = (t, y, z, p, zd, vy, vz, cols, out) => {
+      (anyParam(cols) ? entries : entriesYZ)(t, y, z, p, vals, zd);
+      apply(vy, vz, cols, out);
+    };
+    let fYZ: FusedEntries | null = null;
+    let fAll: FusedEntries | null = null;
+    this.fjvp = (t, y, z, p, zd, vy, vz, cols, out, dy) => {
+      if (anyParam(cols)) (fAll ??= fused())(t, y, z, p, vals, zd, dy);
+      else (fYZ ??= fusedYZ())(t, y, z, p, vals, zd, dy);
+      apply(vy, vz, cols, out);
     };
     this.vjp = (t, y, z, p, zd, v, outY, outZ, cols, outP) => {
       (outP && cols.length > 0 ? entries : entriesYZ)(t, y, z, p, vals, zd);

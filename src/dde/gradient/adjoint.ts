@@ -6,8 +6,10 @@
  *   dJ/dtheta_k = sum_i g_i,p + integral (lambda^T b_k + q_p) dt + lambda(t0-)^T dy0/dtheta_k + sum_xi lambda(xi)^T v_k(xi).
  * In reversed time r = T - t this is a retarded DDE with zero history, solved by the same integrator as the forward
  * sensitivities (on the same dense forward solution); the integrals ride along as quadrature states. Each right-hand
- * side is two vector-Jacobian products (lambda^T f_y and lambda^T f_theta for the targets at t, lambda(t + tau)^T f_z at
- * t + tau), so the cost grows with the number of targets only through those entries of lambda^T f_theta.
+ * side is one vector-Jacobian product at t (lambda^T f_y, the targets' lambda^T f_theta and, at a step's ends,
+ * lambda^T f_z); the lagged term B_j(t + tau_j)^T lambda(t + tau_j) is a lagged output of the integrator, formed at the
+ * ends and three interior points of each step and interpolated, instead of a second product at every stage. The cost
+ * grows with the number of targets only through the entries of lambda^T f_theta.
  */
 import {
   adjointErrorWeights,
@@ -51,8 +53,6 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const pm = Float64Array.from(p);
   const quadViews = new Map<Float64Array, Float64Array>();
   const wNow = new Float64Array(m * n);
-  const wAhead = new Float64Array(m * n);
-  const lamAhead = new Float64Array(n);
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
   const integrals = ctx.compiled.integrals;
@@ -72,35 +72,27 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     side: Side,
     out: Float64Array,
     withQuad: boolean,
+    _xdlag: Float64Array,
+    outputs: Float64Array | null,
   ) => {
     const t = exactT(r);
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
-    // lambda' = f_y^T lambda (reversed time), and the quadratures lambda^T f_theta, from one product at t, written
-    // straight into out (the integrator hands the same seven stage rows every time: their quadrature views are kept).
+    // lambda' = f_y^T lambda (reversed time), the quadratures lambda^T f_theta and, where asked, the outputs
+    // B_j(t)^T lambda(t), from one product at t, written straight into out (the integrator hands the same seven stage
+    // rows every time: their quadrature views are kept).
     out.fill(0, 0, N);
-    if (needNow) wNow.fill(0);
+    const wantW = (needNow && withQuad) || outputs !== null;
+    if (wantW) wNow.fill(0);
     let quad = quadViews.get(out);
     if (!quad) quadViews.set(out, (quad = out.subarray(n, N)));
-    lin.vjp(t, y, z, p, x, out, needNow && withQuad ? wNow : null, withQuad ? quad : null);
-    // + sum_j B_j(t + tau_j)^T lambda(t + tau_j), for t + tau_j <= T (the lagged lambda is zero history otherwise).
+    lin.vjp(t, y, z, p, x, out, wantW ? wNow : null, withQuad ? quad : null);
+    if (outputs) outputs.set(wNow);
+    // + sum_j B_j(t + tau_j)^T lambda(t + tau_j): lagged output j (zero history beyond T).
     for (let j = 0; j < m; j++) {
-      const ta = t + tau[j]!;
-      if (ta > T) continue;
-      traj.y(ta, yA, ts);
-      // z(t + tau_j): block j is y(t) itself; the others y(t + tau_j - tau_k).
-      for (let k = 0; k < m; k++) {
-        if (k === j) zA.set(y, k * n);
-        else {
-          traj.y(ta - tau[k]!, ypBuf, ts);
-          zA.set(ypBuf, k * n);
-        }
-      }
-      for (let i = 0; i < n; i++) lamAhead[i] = xlag[j * n + i]!;
-      wAhead.fill(0);
-      lin.vjp(ta, yA, zA, p, lamAhead, null, wAhead, null);
-      for (let i = 0; i < n; i++) out[i] = out[i]! + wAhead[j * n + i]!;
+      const off = j * n;
+      for (let i = 0; i < n; i++) out[i] = out[i]! + xlag[off + i]!;
     }
     if (needNow && withQuad)
       for (let j = 0; j < m; j++) {
@@ -162,6 +154,17 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     constantLags: true,
     history: (_r, out) => out.fill(0),
     rhs,
+    // a_j(r) = B_j(t)^T lambda(t) at t = T - r (strictly inside a step: no side to pick).
+    laggedOutputs: {
+      size: n,
+      eval: (r, x, out) => {
+        const t = T - r;
+        traj.y(t, yA, "right");
+        traj.lagged(t, yA, zA, lags, "right");
+        out.fill(0);
+        lin.vjp(t, yA, zA, p, x, null, out, null);
+      },
+    },
     breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
     stateJumps: observationJumps(ctx),
     rtol,

@@ -31,7 +31,7 @@ export interface LinearDDESystem {
    * not quadratures; `side` says which limit to take at a discontinuity. At the stages, the quadrature entries of x are
    * not meaningful (a quadrature never feeds back), and where `quadratures` is false their derivatives are not used
    * (the second DOPRI5 stage has weight zero in the solution, the error estimate and the dense output) and may be left
-   * unwritten.
+   * unwritten. With `laggedOutputs`, xlag holds lagged outputs, and `outputs` (when not null) receives a(t, x).
    */
   rhs(
     t: number,
@@ -41,6 +41,7 @@ export interface LinearDDESystem {
     out: Float64Array,
     quadratures: boolean,
     xdlag: Float64Array,
+    outputs: Float64Array | null,
   ): void;
   /**
    * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j (its last argument). It is evaluated
@@ -76,7 +77,25 @@ export interface LinearDDESystem {
    * the step count does not thin out (nor grow much) as quadratures are added. Default: componentwise, one RMS.
    */
   errorWeights?: Float64Array;
+  /**
+   * Lagged outputs instead of lagged states (the constant-lag adjoint, whose lagged term is B(t + tau)^T lambda(t + tau):
+   * a Jacobian product at the lagged time that every stage would otherwise form again). With this option rhs reads
+   * xlag[j*size + i] = a_j,i(t - lag_j), where a(t) = a(t, x(t)) holds `size` values per lag (a_j at a[j*size ..)), and
+   * writes a(t, x) into its last argument when that is not null: at a step's first and last stage, where x is the
+   * solution itself. `eval` gives a at three interior points of each accepted step (on its dense output); the five
+   * values make a quartic dense output of a, accurate to the order of the states' own. Not with neutral lags.
+   */
+  laggedOutputs?: LaggedOutputs;
   maxSteps?: number;
+}
+
+export interface LaggedOutputs {
+  /** Outputs per lag. */
+  size: number;
+  /** a(t, x) for all lags (m * size values) at a time strictly inside a step. */
+  eval(t: number, x: Float64Array, out: Float64Array): void;
+  /** a_j(t) for t before t0 (size values; default zero). */
+  history?(t: number, j: number, out: Float64Array): void;
 }
 
 export interface DenseTrack {
@@ -86,6 +105,8 @@ export interface DenseTrack {
   steps: number;
   rejected: number;
   rhsEvals: number;
+  /** Evaluations of laggedOutputs.eval (three per accepted step; 0 without lagged outputs). */
+  outputEvals?: number;
   /**
    * x(t) for t in [t0, tEnd] (the first D = N - quadratures states); at a step boundary `side` picks the step on that side
    * (state jumps).
@@ -118,6 +139,9 @@ const DENSE = [
   -1453857185 / 822651844,
   69997945 / 29380423,
 ];
+
+// Interior nodes of the lagged outputs' quartic: with 0 and 1 the Chebyshev-Lobatto points (1 - cos(k pi / 4)) / 2.
+const OUTPUT_NODES = [0.5 - Math.SQRT2 / 4, 0.5, 0.5 + Math.SQRT2 / 4];
 
 /** Times b + sum of up to `depth` lags (with repetition), within (t0, t1]: where derivatives of the solution jump. */
 export function propagateBreakpoints(
@@ -193,6 +217,15 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const starts: number[] = [];
   const lens: number[] = [];
   let coefs = new Float64Array(5 * D * 64);
+  // Lagged outputs (optional): `size` values per lag, stored per step as 5 coefficients each like the states.
+  const outs = sys.laggedOutputs ?? null;
+  const L = outs ? outs.size : D;
+  const mL = outs ? m * L : 0;
+  let ocoefs = new Float64Array(5 * mL * (outs ? 64 : 0));
+  const aStart = new Float64Array(mL);
+  const aEnd = new Float64Array(mL);
+  const aMid = [new Float64Array(mL), new Float64Array(mL), new Float64Array(mL)];
+  const xTheta = new Float64Array(D);
 
   const x = Float64Array.from(sys.x0);
   const xn = new Float64Array(N);
@@ -201,13 +234,15 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const K = new Float64Array(7 * N);
   const kRows = Array.from({ length: 7 }, (_, s) => K.subarray(s * N, (s + 1) * N));
   const [e0, , e2, e3, e4, e5, e6] = E as [number, number, number, number, number, number, number];
+  const [b0, , b2, b3, b4, b5] = A[6] as [number, number, number, number, number, number];
   const [d0, , d2, d3, d4, d5, d6] = DENSE as [number, number, number, number, number, number, number];
-  const lagBuf = new Float64Array(m * D);
+  const lagBuf = new Float64Array(m * L);
   const weights = sys.errorWeights;
   const invW = weights ? Float64Array.from({ length: D }, (_, i) => 1 / weights[i]!) : null;
   // Per quadrature, the sum of |increments| over the accepted steps: the scale of its error (norm-wise control).
   const variation = new Float64Array(N - D);
   let rhsEvals = 0;
+  let outputEvals = 0;
   let steps = 0;
   let rejected = 0;
 
@@ -261,7 +296,75 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     return out;
   };
 
-  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * D, (j + 1) * D));
+  const lagViews = Array.from({ length: m }, (_, j) => lagBuf.subarray(j * L, (j + 1) * L));
+
+  /** a_j(t) (lagged outputs) from the stored steps, or the outputs' history. */
+  const evalOutputs = (t: number, j: number, out: Float64Array, side: Side): void => {
+    if (starts.length === 0 || t < starts[0]!) {
+      if (outs!.history) outs!.history(t, j, out);
+      else out.fill(0);
+      return;
+    }
+    const k = locate(t, side, hints[j]!);
+    hints[j] = k;
+    const th = (t - starts[k]!) / lens[k]!;
+    const u = 1 - th;
+    const c = ocoefs;
+    const base = 5 * mL * k + j * L;
+    for (let i = 0; i < L; i++) {
+      const r1 = c[base + i]!;
+      const r2 = c[base + mL + i]!;
+      const r3 = c[base + 2 * mL + i]!;
+      const r4 = c[base + 3 * mL + i]!;
+      const r5 = c[base + 4 * mL + i]!;
+      out[i] = r1 + th * (r2 + u * (r3 + th * (r4 + u * r5)));
+    }
+  };
+
+  /**
+   * The quartic dense output of the outputs on accepted step idx = [t, t + h] (state coefficients at cb): a at both ends
+   * (from the first and last stage) and at the interior Chebyshev-Lobatto points 1/2 -+ sqrt(2)/4 and 1/2, written in
+   * the states' form a(th) = r1 + th (r2 + (1 - th) (r3 + th (r4 + (1 - th) r5))).
+   */
+  const storeOutputs = (idx: number, t: number, h: number, cb: number): void => {
+    if (5 * mL * (idx + 1) > ocoefs.length) {
+      const grown = new Float64Array(Math.max(2 * ocoefs.length, 5 * mL * (idx + 1)));
+      grown.set(ocoefs);
+      ocoefs = grown;
+    }
+    const c = coefs;
+    for (let p = 0; p < 3; p++) {
+      const th = OUTPUT_NODES[p]!;
+      const u = 1 - th;
+      for (let i = 0; i < D; i++)
+        xTheta[i] =
+          c[cb + i]! +
+          th *
+            (c[cb + D + i]! + u * (c[cb + 2 * D + i]! + th * (c[cb + 3 * D + i]! + u * c[cb + 4 * D + i]!)));
+      outs!.eval(t + th * h, xTheta, aMid[p]!);
+      outputEvals++;
+    }
+    const [a1, a2, a3] = aMid as [Float64Array, Float64Array, Float64Array];
+    const [t1n, , t3n] = OUTPUT_NODES;
+    const w13 = 1 / (t1n * (1 - t1n)); // theta (1 - theta) is the same at the two outer nodes
+    const o = ocoefs;
+    const ob = 5 * mL * idx;
+    for (let i = 0; i < mL; i++) {
+      const r1 = aStart[i]!;
+      const r2 = aEnd[i]! - r1;
+      // g(th) = (a(th) - r1 - th r2) / (th (1 - th)) = r3 + th r4 + th (1 - th) r5 at the interior nodes
+      const g1 = (a1[i]! - r1 - t1n * r2) * w13;
+      const g2 = (a2[i]! - r1 - 0.5 * r2) * 4;
+      const g3 = (a3[i]! - r1 - t3n * r2) * w13;
+      const r4 = (g3 - g1) / (t3n - t1n);
+      const r5 = (g2 - 0.5 * (g1 + g3)) * 8; // / (1/4 - t1n (1 - t1n)) = / (1/8)
+      o[ob + i] = r1;
+      o[ob + mL + i] = r2;
+      o[ob + 2 * mL + i] = g2 - 0.5 * r4 - 0.25 * r5;
+      o[ob + 3 * mL + i] = r4;
+      o[ob + 4 * mL + i] = r5;
+    }
+  };
   // Per delay, the index of the first stop at or after the last lagged time (lagged times mostly move forward).
   const snapHints = new Int32Array(m);
   const snapToStop = (tl: number, j: number): number => {
@@ -277,6 +380,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   const constantLags = sys.constantLags;
 
   const neutral = sys.neutral?.some((v) => v) ? sys.neutral : null;
+  if (neutral && outs) throw new Error("integrateLinearDDE: laggedOutputs do not combine with neutral lags");
   const dlagBuf = new Float64Array(neutral ? m * D : 0);
   const dlagViews = Array.from({ length: m }, (_, j) => dlagBuf.subarray(j * D, (j + 1) * D));
   const nNeutral = neutral ? neutral.filter((v) => v).length : 0;
@@ -353,7 +457,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       else evalStored(tl, lv, side);
       if (neutral![j]) derivPast(tl, side, depth + 1, b.dlag.subarray(j * D, (j + 1) * D));
     }
-    sys.rhs(t, b.x, b.lag, side, b.out, false, b.dlag);
+    sys.rhs(t, b.x, b.lag, side, b.out, false, b.dlag, null);
     rhsEvals++;
     for (let i = 0; i < D; i++) out[i] = b.out[i]!;
   };
@@ -367,8 +471,13 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       const lside: Side =
         tl >= stepMid - (sys.constantLags ? lag : sys.lag(stepMid, j, "right")) ? "left" : "right";
       const target = lagViews[j]!;
-      if (tl < t0 || (tl === t0 && lside === "left")) sys.history(tl, target);
+      if (tl < t0 || (tl === t0 && lside === "left")) {
+        if (!outs) sys.history(tl, target);
+        else if (outs.history) outs.history(tl, j, target);
+        else target.fill(0);
+      }
       // A lagged time inside the current step (a time-varying lag shorter than the step) extrapolates the last step.
+      else if (outs) evalOutputs(tl, j, target, tl > stepStart ? "left" : lside);
       else evalStored(tl, target, tl > stepStart ? "left" : lside, j);
       if (neutral?.[j]) derivPast(tl, tl > stepStart ? "left" : lside, 0, dlagViews[j]!);
     }
@@ -382,9 +491,10 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     mid: number,
     out: Float64Array,
     quad = true,
+    aOut: Float64Array | null = null,
   ) => {
     fillLags(t, side, a, mid);
-    sys.rhs(t, xx, lagBuf, side, out, quad, dlagBuf);
+    sys.rhs(t, xx, lagBuf, side, out, quad, dlagBuf, aOut);
     rhsEvals++;
   };
 
@@ -420,7 +530,14 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       const a = x[i]!;
       const b = xn[i]!;
       const sc = atol + rtol * Math.max(variation[i - D]! + Math.abs(b - a), Math.abs(a), Math.abs(b));
-      const r = (h * embeddedDiff(i)) / sc;
+      const e =
+        e0 * K[i]! +
+        e2 * K[2 * N + i]! +
+        e3 * K[3 * N + i]! +
+        e4 * K[4 * N + i]! +
+        e5 * K[5 * N + i]! +
+        e6 * K[6 * N + i]!;
+      const r = (h * e) / sc;
       accQ += r * r;
     }
     return Math.sqrt(Math.max(accD / Math.max(1, D), accQ / (N - D)));
@@ -465,7 +582,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       break;
     }
     const mid = t + 0.5 * h;
-    if (!kFresh) f(t, x, "right", t, mid, kRows[0]!);
+    if (!kFresh) f(t, x, "right", t, mid, kRows[0]!, true, outs ? aStart : null);
     for (let s = 1; s < 7; s++) {
       const a = A[s]!;
       // Stage values of the D states only: the quadratures are never read at the stages.
@@ -478,16 +595,14 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       }
       // The last stages sit exactly on the step's end (t + (stop - t) may round off the stop).
       const ts = s >= 5 ? (hitStop ? stop : t + h) : t + C[s]! * h;
-      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!, s !== 1);
+      f(ts, xs, s >= 5 ? "left" : "right", t, mid, kRows[s]!, s !== 1, s === 6 && outs ? aEnd : null);
       if (s === 6) for (let i = 0; i < D; i++) xn[i] = xs[i]!;
     }
-    // Quadratures: the same fifth-order weights (the last stage's, b = A[6]).
-    const b = A[6]!;
-    for (let i = D; i < N; i++) {
-      let acc = 0;
-      for (let q = 0; q < 6; q++) if (q !== 1) acc += b[q]! * K[q * N + i]!; // b[1] = 0: stage 1 may be unwritten
-      xn[i] = x[i]! + h * acc;
-    }
+    // Quadratures: the same fifth-order weights (the last stage's, A[6]; b1 = 0: stage 1 may be unwritten).
+    for (let i = D; i < N; i++)
+      xn[i] =
+        x[i]! +
+        h * (b0 * K[i]! + b2 * K[2 * N + i]! + b3 * K[3 * N + i]! + b4 * K[4 * N + i]! + b5 * K[5 * N + i]!);
     // Error estimate (Hairer's norm; norm-wise by groups with errorWeights).
     const err = invW ? normwiseError(h) : componentwiseError(h);
     if (!Number.isFinite(err)) {
@@ -537,6 +652,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
       c[cb + 4 * D + i] = h * d;
     }
     for (let i = D; i < N; i++) variation[i - D] = variation[i - D]! + Math.abs(xn[i]! - x[i]!);
+    if (outs) storeOutputs(idx, t, h, cb);
     starts.push(t);
     lens.push(h);
     steps++;
@@ -547,6 +663,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     // FSAL, except across a discontinuity or a jump where the first stage must see the right limit.
     if (!hitStop && nJumps === jumpIdx) {
       K.copyWithin(0, 6 * N, 7 * N);
+      aStart.set(aEnd);
       kFresh = true;
     } else kFresh = false;
     const grow = err === 0 ? 5 : Math.min(5, 0.9 * Math.pow(err, -0.2));
@@ -564,6 +681,7 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
     steps,
     rejected,
     rhsEvals,
+    outputEvals,
     final: Float64Array.from(x),
     times: [...starts, tEnd],
     eval(tt: number, out: Float64Array, side: Side = "right"): Float64Array {

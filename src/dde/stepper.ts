@@ -33,6 +33,11 @@ export interface StageCompanion {
   accept(t: number, tEnd: number): void;
   /** The last stage of the accepted step is the next step's first. */
   fsal(): void;
+  /**
+   * Optional: the companion's share of the error estimate (its entries then count like y's). Adds sum (d5/sc)^2 and
+   * sum (d3/sc)^2 of its states into sums[0], sums[1] (d = sum_i btilde_i k_i, sc its scale) and returns how many.
+   */
+  errorSums?(btilde: readonly number[], btilde3: readonly number[] | undefined, sums: Float64Array): number;
 }
 
 export class RKStepper {
@@ -59,6 +64,7 @@ export class RKStepper {
   rhsEvals = 0;
   /** Integrated alongside y on the same stages (see StageCompanion), or null. */
   companion: StageCompanion | null = null;
+  private readonly errSums = new Float64Array(2);
   /** Step length of the stages being computed (for the companion's stage values). */
   private stageH = 0;
   /**
@@ -165,9 +171,20 @@ export class RKStepper {
       e5 += (d5 / sc) ** 2;
       e3 += (d3 / sc) ** 2;
     }
-    if (!bt3) return Math.abs(h) * Math.sqrt(e5 / n);
+    let count = n;
+    const companion = this.companion;
+    if (companion !== null && companion.errorSums) {
+      const sums = this.errSums;
+      sums[0] = 0;
+      sums[1] = 0;
+      count += companion.errorSums(bt, bt3, sums);
+      e5 += sums[0]!;
+      e3 += sums[1]!;
+      if (!Number.isFinite(e5)) return NaN;
+    }
+    if (!bt3) return Math.abs(h) * Math.sqrt(e5 / count);
     const den = e5 + 0.01 * e3;
-    return den > 0 ? (Math.abs(h) * e5) / Math.sqrt(den * n) : 0;
+    return den > 0 ? (Math.abs(h) * e5) / Math.sqrt(den * count) : 0;
   }
 
   /** coef[p*n + j] = h sum_i dense[i][p] K_i[j]: the step polynomial (after the extra stages are in K). */

@@ -29,9 +29,10 @@ export interface CostGradientOptions {
   method?: GradientMethod;
   /**
    * Threshold of "auto" (default 5). Measured on the benchmark network (bench/suites/dde-gradient.ts, matrix-free
-   * products, rtol 1e-8): forward costs about 2 + 0.45 (np - 1) solves, the adjoint about 4 to 5 solves nearly
-   * independent of np, so they cross near np = 5. With time- (state-) dependent delays the threshold is doubled
-   * (quadrupled): see lagCostFactor.
+   * products with the fused fjvp, sensitivities on the solver's own stages): forward costs about 1.7 + 0.4 (np - 1)
+   * solves (rtol 1e-6 and 1e-8), the adjoint 3.4 to 4.4 solves nearly independent of np, so they cross near np = 5 to
+   * 6 (with the separate sensitivity solve it was 2 + 0.45 (np - 1) against 4 to 5: also near 5). With time-
+   * (state-) dependent delays the threshold is doubled (quadrupled): see lagCostFactor.
    */
   adjointAbove?: number;
   /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */
@@ -42,6 +43,13 @@ export interface CostGradientOptions {
   solverOptions?: Omit<SolveOptions, "rtol" | "atol" | "dense">;
   /** The forward solver (default: gradopt's). */
   solver?: SolveFn;
+  /**
+   * Forward sensitivities integrated on the solver's own steps (constant lags that no target moves, no neutral terms,
+   * no events): include them in the step-size control too (default false: the state's steps, the very solution solve()
+   * gives; the gradient is then about as accurate as the separate sensitivity solve's, up to a few times less on
+   * problems whose sensitivities vary faster than the state).
+   */
+  sensitivityErrorControl?: boolean;
   /** Reuse an existing forward solution of this problem (it must be dense over the span). */
   solution?: DDESolution;
 }
@@ -90,7 +98,12 @@ export function costGradient(
     !opts.solver &&
     stagedForwardApplies(problem, targets, opts.solverOptions)
   ) {
-    const run = solveWithSensitivities(problem, targets, { ...opts.solverOptions, rtol, atol });
+    const run = solveWithSensitivities(
+      problem,
+      targets,
+      { ...opts.solverOptions, rtol, atol },
+      opts.sensitivityErrorControl === true,
+    );
     const ctx = new GradContext(problem, run.solution, cost, targets);
     const fwd = stagedForwardResult(ctx, run) ?? runForward(ctx, rtol, atol);
     return forwardResult(ctx, evaluateCompiled(run.solution, ctx.compiled, ctx.p), fwd);

@@ -62,12 +62,15 @@ export function solveWithSensitivities(
   problem: DDEProblem,
   targets: Targets,
   options: SolveOptions,
+  errorControl = false,
 ): StagedRun {
   let sens: SensitivityStages | null = null;
+  const rtol = options.rtol ?? 1e-6;
+  const atol = typeof options.atol === "number" ? options.atol : Math.min(1e-8, rtol);
   const solution = solveWithCompanion(
     problem,
     { ...options, dense: "full" },
-    (parts) => (sens = new SensitivityStages(problem, targets, parts)),
+    (parts) => (sens = new SensitivityStages(problem, targets, parts, errorControl ? { rtol, atol } : null)),
   );
   return { solution, sens: sens! };
 }
@@ -246,7 +249,19 @@ export class SensitivityStages implements StageCompanion {
   readonly t0: number;
   evals = 0;
 
-  constructor(problem: DDEProblem, targets: Targets, parts: CompanionParts) {
+  /** Present when the sensitivities take part in the step-size control (see StageCompanion.errorSums). */
+  errorSums?: (
+    btilde: readonly number[],
+    btilde3: readonly number[] | undefined,
+    sums: Float64Array,
+  ) => number;
+
+  constructor(
+    problem: DDEProblem,
+    targets: Targets,
+    parts: CompanionParts,
+    tolerances: { rtol: number; atol: number } | null = null,
+  ) {
     const n = problem.n;
     const m = problem.delays.length;
     const nt = targets.indices.length;
@@ -289,6 +304,26 @@ export class SensitivityStages implements StageCompanion {
     if (this.histConst && h.dp) historyDp(problem, this.t0, this.pm, this.cols, this.histConst, this.scratch);
     this.store = new ChunkedSteps(NS, this.q);
     this.yStore = parts.store;
+    if (tolerances) {
+      const { rtol, atol } = tolerances;
+      this.errorSums = (bt, bt3, sums) => {
+        const { rows, sCur, sNew } = this;
+        let e5 = 0;
+        let e3 = 0;
+        for (let i = 0; i < NS; i++) {
+          let d5 = 0;
+          let d3 = 0;
+          for (let k = 0; k < bt.length; k++) d5 += bt[k]! * rows[k]![i]!;
+          if (bt3) for (let k = 0; k < bt3.length; k++) d3 += bt3[k]! * rows[k]![i]!;
+          const sc = atol + rtol * Math.max(Math.abs(sCur[i]!), Math.abs(sNew[i]!));
+          e5 += (d5 / sc) ** 2;
+          e3 += (d3 / sc) ** 2;
+        }
+        sums[0] = e5;
+        sums[1] = e3;
+        return NS;
+      };
+    }
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
   }

@@ -6,7 +6,7 @@
  * backend per core; the training step is the data-parallel step of `gradopt train --workers`: shard gradients in the
  * workers, Adam here, weights back through shared memory). Figures are medians with the interquartile range.
  * BENCH_BATCH (128), BENCH_ROUNDS (5), BENCH_SECONDS (1 per slice), BENCH_WORKERS (cores), BENCH_BUDGET (600 s:
- * no new round after that).
+ * no new round after that), BENCH_TASKS (comma-separated subset of infer,train,fgsm,pgd).
  */
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -29,7 +29,12 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
 const BUDGET = Number(process.env.BENCH_BUDGET ?? 600);
 const PGD_STEPS = 10;
 const EPS = 0.1;
-const TASKS = ["infer", "train", "fgsm", "pgd"] as const;
+const ALL_TASKS = ["infer", "train", "fgsm", "pgd"] as const;
+type Task = (typeof ALL_TASKS)[number];
+// BENCH_TASKS=train,infer: a subset (e.g. a batch-size sweep of the training step).
+const TASKS: Task[] = process.env.BENCH_TASKS
+  ? ALL_TASKS.filter((t) => process.env.BENCH_TASKS!.split(",").includes(t))
+  : [...ALL_TASKS];
 const ARCH = { filters: [16, 32], convsPerStage: 1, batchNorm: false, dense: 128 };
 
 export default async function trainThroughput(): Promise<void> {
@@ -116,7 +121,7 @@ export default async function trainThroughput(): Promise<void> {
   }
   for (const note of peerNotes) console.log(note);
 
-  const result = await interleave(sides, [...TASKS], {
+  const result = await interleave(sides, TASKS, {
     rounds: ROUNDS,
     seconds: SECONDS,
     warmup: 2,
@@ -172,7 +177,8 @@ export default async function trainThroughput(): Promise<void> {
   });
   console.log("CPU ms per 1000 images (median call; all threads of the side's process)");
   printTable(cpuRows);
-  writeResult("train-throughput", {
+  const subset = BATCH !== 128 || TASKS.length < ALL_TASKS.length;
+  writeResult(subset ? `train-throughput-b${BATCH}-${TASKS.join("+")}` : "train-throughput", {
     batch: BATCH,
     backend,
     workers: WORKERS,

@@ -208,6 +208,20 @@ describe("forward sensitivities on the solver's own stages", () => {
     expect(Array.from(b.gradient)).toEqual(Array.from(a.gradient));
   });
 
+  it("non-finite tangents are an E_SOLVER error naming the cause, not a NaN gradient", () => {
+    const pr = hutchinson();
+    const bad: DDEProblem = {
+      ...pr,
+      jac: {
+        fjvp: (t, y, z, p, zd, _vy, _vz, cols, out, dy) => {
+          pr.f(t, y, z, p, dy, zd);
+          out.fill(t > 3 ? NaN : 0, 0, cols.length);
+        },
+      },
+    };
+    expect(() => costGradient(bad, mixedCost(pr), { wrt: ["r"], method: "forward" })).toThrow(/non-finite/);
+  });
+
   it("delay targets, time-dependent lags and events take the separate sensitivity solve (and stay right)", () => {
     const pr = hutchinson({ jump: true });
     const cost = mixedCost(pr);

@@ -13,6 +13,7 @@
  * else takes the general path (src/dde/gradient/forward.ts), which integrates the sensitivities after the solve.
  * Integral cost terms are integrated afterwards by Gauss-Legendre quadrature on the steps, from the dense y and s.
  */
+import { GradoptError } from "../../errors.js";
 import { CurrentMode, LagSource, type LagEvaluator } from "../lagged.js";
 import { StepStore } from "../history.js";
 import type { SolveOptions } from "../options.js";
@@ -85,6 +86,11 @@ export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardRe
   const NS = n * nt;
   const nq = ctx.compiled.integrals.length > 0 ? nt : 0;
   const track = run.sens.track(ctx.T, nq);
+  if (!track.final.subarray(0, NS).every(Number.isFinite))
+    throw new GradoptError(
+      "E_SOLVER",
+      `forward sensitivities became non-finite by t = ${ctx.T} (the solve itself succeeded): the tangents of f (jvp / fjvp) return NaN or Infinity`,
+    );
   if (nq > 0) integrateQuadratures(ctx, run.sens, track.final.subarray(NS));
   return { ...assembleForward(ctx, track, NS, nq), track };
 }

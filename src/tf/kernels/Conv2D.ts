@@ -6,11 +6,50 @@
  */
 import { backend_util } from "@tensorflow/tfjs";
 import type { Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
-import { heapPointer, simdKernels } from "../simd/index.js";
+import { heapPointer, simdKernels, type SimdKernels } from "../simd/index.js";
 import { COL2IM_MAX_PATCH } from "./Conv2DBackpropInput.js";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
 
 const stock = new StockKernel("Conv2D");
+
+/** Tiles per Winograd chunk: its transformed inputs and products (16 x 64 x (ci + co) floats) stay in cache. */
+const WINOGRAD_CHUNK = 64;
+let winogradOn = true;
+/** Tests and benchmarks: use the Winograd kernel for 3x3 convolutions where it applies (default) or XNNPACK. */
+export function setWinogradConv(on: boolean): void {
+  winogradOn = on;
+}
+
+/** y by Winograd F(2x2, 3x3) (kernels.c): 3x3, stride 1, no dilation, ci % 4 == 0, co % 8 == 0. */
+function winogradConv(
+  simd: SimdKernels,
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { inChannels: ci, outChannels: co } = info;
+  const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, co], "float32");
+  const scratch = backend.makeOutput([16 * (ci * co + WINOGRAD_CHUNK * (ci + co))], "float32");
+  simd.conv2d_winograd_3x3_s1(
+    heapPointer(backend.typedArrayFromHeap(x)),
+    heapPointer(backend.typedArrayFromHeap(filter)),
+    heapPointer(backend.typedArrayFromHeap(out)),
+    heapPointer(backend.typedArrayFromHeap(scratch)),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    ci,
+    info.outHeight,
+    info.outWidth,
+    co,
+    info.padInfo.top,
+    info.padInfo.left,
+    WINOGRAD_CHUNK,
+  );
+  backend.disposeData(scratch.dataId);
+  return out;
+}
 
 function conv2D(args: Parameters<KernelFunc>[0]): TensorInfo {
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
@@ -24,16 +63,27 @@ function conv2D(args: Parameters<KernelFunc>[0]): TensorInfo {
     pad,
     dimRoundingMode,
   );
-  const fits =
+  const unit =
     info.strideHeight === 1 &&
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
+    info.dilationWidth === 1;
+  const small =
+    unit &&
     info.outChannels % 16 === 0 &&
     info.filterHeight * info.filterWidth * info.inChannels <= COL2IM_MAX_PATCH;
+  const winograd =
+    winogradOn &&
+    unit &&
+    !small &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.inChannels % 4 === 0 &&
+    info.outChannels % 8 === 0;
   const backend = args.backend as unknown as WasmBackendLike;
-  const simd = fits ? simdKernels(backend) : undefined;
+  const simd = small || winograd ? simdKernels(backend) : undefined;
   if (!simd) return stock.run(args);
+  if (winograd) return winogradConv(simd, backend, x, filter, info);
   const out = backend.makeOutput(
     [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
     "float32",

@@ -56,6 +56,22 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  conv2d_winograd_3x3_s1(
+    x: number,
+    w: number,
+    y: number,
+    scratch: number,
+    n: number,
+    ih: number,
+    iw: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    padTop: number,
+    padLeft: number,
+    chunk: number,
+  ): void;
   max_pool_2x2_f32(
     x: number,
     y: number,

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linfSignStep } from "../../attack/linf-step.js";
 import { initBackend } from "../backend.js";
+import { setWinogradConv } from "../kernels/Conv2D.js";
 import { setSimdEnabled, simdKernels } from "./index.js";
 
 /** f's output on the cpu backend and on wasm with SIMD on and off (inputs rebuilt from values on each backend). */
@@ -48,6 +49,7 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
   });
   afterAll(() => {
     setSimdEnabled(true);
+    setWinogradConv(true);
     tf.setBackend("wasm");
   });
 
@@ -74,6 +76,37 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
       );
       expect(maxRelDiff(bwd.simd, bwd.cpu)).toBeLessThan(1e-5);
       expect(maxRelDiff(bwd.plain, bwd.cpu)).toBeLessThan(1e-5);
+      tf.dispose([x, w, dy]);
+    });
+  }
+
+  for (const [name, xShape, fShape, pad] of [
+    ["[3, 14, 14, 16] * [3, 3, 16, 32], same", [3, 14, 14, 16], [3, 3, 16, 32], "same"],
+    ["odd sizes (partial tiles): [2, 7, 9, 8] * [3, 3, 8, 8], same", [2, 7, 9, 8], [3, 3, 8, 8], "same"],
+    ["valid: [2, 9, 6, 4] * [3, 3, 4, 24]", [2, 9, 6, 4], [3, 3, 4, 24], "valid"],
+    [
+      "a chunk boundary (70 tiles, a remainder block): [5, 7, 8, 4] * [3, 3, 4, 8]",
+      [5, 7, 8, 4],
+      [3, 3, 4, 8],
+      "same",
+    ],
+  ] as const) {
+    it(`Winograd F(2x2, 3x3) Conv2D and the input gradient through it match cpu: ${name}`, () => {
+      const x = randn([...xShape], 15);
+      const w = randn([...fShape], 16);
+      const fwd = onBackends([x, w], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad));
+      setWinogradConv(false);
+      const xnnpack = onBackends([x, w], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad));
+      setWinogradConv(true);
+      expect(maxRelDiff(fwd.simd, fwd.cpu)).toBeLessThan(2e-5);
+      expect(maxRelDiff(xnnpack.simd, fwd.cpu)).toBeLessThan(2e-5);
+      // Conv2DBackpropInput runs a Conv2D of dy with the flipped filter: Winograd too where channels allow.
+      const dyShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad).shape);
+      const dy = randn(dyShape, 17);
+      const bwd = onBackends([dy, w], (d, b) =>
+        tf.conv2dTranspose(d as tf.Tensor4D, b as tf.Tensor4D, [...xShape] as never, 1, pad),
+      );
+      expect(maxRelDiff(bwd.simd, bwd.cpu)).toBeLessThan(2e-5);
       tf.dispose([x, w, dy]);
     });
   }

@@ -70,7 +70,26 @@ function shortLag(): DDEProblem {
   };
 }
 
+/** Hutchinson with a time-dependent lag tau(t) = p[2] (1 + 0.3 sin t) and its parameter derivatives. */
+function timeLagged(jump: boolean): DDEProblem {
+  const pr = hutchinson({ jump });
+  return {
+    ...pr,
+    delays: [
+      {
+        kind: "time",
+        lag: (t, _y, p) => p[2]! * (1 + 0.3 * Math.sin(t)),
+        dLagDp: (t, _y, p, out) => {
+          out.fill(0, 0, p.length);
+          out[2] = 1 + 0.3 * Math.sin(t);
+        },
+      },
+    ],
+  };
+}
+
 const cases: [string, DDEProblem, string[]][] = [
+  ["time-dependent lag (not a target), jump at t0", timeLagged(true), ["r", "K", "history.y", "initial.y"]],
   ["Hutchinson, smooth start", hutchinson(), ["r", "K", "history.y"]],
   ["Hutchinson, jump at t0", hutchinson({ jump: true }), ["r", "K", "history.y", "initial.y"]],
   [
@@ -222,7 +241,7 @@ describe("forward sensitivities on the solver's own stages", () => {
     expect(() => costGradient(bad, mixedCost(pr), { wrt: ["r"], method: "forward" })).toThrow(/non-finite/);
   });
 
-  it("delay targets, time-dependent lags and events take the separate sensitivity solve (and stay right)", () => {
+  it("delay targets, lags a target moves and events take the separate sensitivity solve (and stay right)", () => {
     const pr = hutchinson({ jump: true });
     const cost = mixedCost(pr);
     const opts = { rtol: 1e-10, atol: 1e-12, method: "forward" as const };
@@ -232,11 +251,35 @@ describe("forward sensitivities on the solver's own stages", () => {
     const adj = costGradient(pr, cost, { ...opts, wrt: ["r", "tau"], method: "adjoint" });
     expect(relDiff(delay.gradient, adj.gradient)).toBeLessThan(1e-8);
     expect(relDiff([delay.gradient[0]!], [finiteDifference(pr, cost, 0)])).toBeLessThan(1e-6);
+    // a time-dependent lag without dLagDp; one moved by the target r only after t0 (found at a stage)
     const timeLag: DDEProblem = {
       ...pr,
       delays: [{ kind: "time", lag: (t, _y, p) => p[2]! * (1 + 0.1 * Math.sin(t)) }],
     };
     expect(staged(costGradient(timeLag, cost, { ...opts, wrt: ["r"] }))).toBe(false);
+    const movedLater: DDEProblem = {
+      ...pr,
+      delays: [
+        {
+          kind: "time",
+          lag: (t, _y, p) => p[2]! + 0.05 * p[0]! * t * t,
+          dLagDp: (t, _y, p, out) => {
+            out.fill(0, 0, p.length);
+            out[0] = 0.05 * t * t;
+            out[2] = 1;
+          },
+        },
+      ],
+      tspan: [0, 4],
+    };
+    const moved = costGradient(movedLater, mixedCost(movedLater), { ...opts, wrt: ["r", "K"] });
+    expect(staged(moved)).toBe(false);
+    const movedAdj = costGradient(movedLater, mixedCost(movedLater), {
+      ...opts,
+      wrt: ["r", "K"],
+      method: "adjoint",
+    });
+    expect(relDiff(moved.gradient, movedAdj.gradient)).toBeLessThan(1e-7);
     const events = costGradient(pr, cost, {
       ...opts,
       wrt: ["r"],

@@ -8,9 +8,10 @@
  * the tangent (jvp, dense matrices or finite differences) one after the other. Error control and step sizes stay the
  * state's; the sensitivities follow with the same order (the tangent of the RK step is the RK step of the tangent).
  *
- * It covers retarded problems with constant lags whose lags are not targets (no forcing by y'(t - tau), no breaking
- * point that moves with a target, so no jump conditions); history and initial-value targets are covered. Everything
- * else takes the general path (src/dde/gradient/forward.ts), which integrates the sensitivities after the solve.
+ * It covers retarded problems with constant lags, and time-dependent ones with dLagDp, that no target moves (no forcing
+ * by y'(t - tau), no breaking point that moves with a target, so no jump conditions; a time-dependent lag is checked
+ * at every stage); history and initial-value targets are covered. Everything else takes the general path
+ * (src/dde/gradient/forward.ts), which integrates the sensitivities after the solve.
  * Integral cost terms are integrated afterwards by Gauss-Legendre quadrature on the steps, from the dense y and s.
  */
 import { GradoptError } from "../../errors.js";
@@ -20,7 +21,7 @@ import type { SolveOptions } from "../options.js";
 import { solveWithCompanion, type CompanionParts } from "../solve.js";
 import type { StageCompanion } from "../stepper.js";
 import type { ButcherTableau } from "../tableaus/types.js";
-import type { DDEProblem, DDESolution } from "../types.js";
+import type { DDEProblem, DDESolution, Delay } from "../types.js";
 import { assembleForward } from "./assemble.js";
 import type { GradContext } from "./context.js";
 import type { ForwardResult } from "./forward.js";
@@ -38,7 +39,10 @@ export function stagedForwardApplies(
   solverOptions: Omit<SolveOptions, "rtol" | "atol" | "dense"> | undefined,
 ): boolean {
   if ((solverOptions?.events?.length ?? 0) > 0) return false;
-  if (!problem.delays.every((d) => d.kind === "constant" && d.neutral !== true)) return false;
+  // Time-dependent lags need dLagDp: the stages check that no target moves them (else the separate solve takes over).
+  const covered = (d: Delay) =>
+    d.neutral !== true && (d.kind === "constant" || (d.kind === "time" && d.dLagDp !== undefined));
+  if (!problem.delays.every(covered)) return false;
   const nt = targets.indices.length;
   const pm = Float64Array.from(problem.p);
   const y = new Float64Array(problem.n);
@@ -81,7 +85,7 @@ export function solveWithSensitivities(
  * caller then takes the general path).
  */
 export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardResult | null {
-  if (ctx.jumps.length > 0) return null;
+  if (ctx.jumps.length > 0 || run.sens.lagMoved) return null;
   const { n, nt } = ctx;
   const NS = n * nt;
   const nq = ctx.compiled.integrals.length > 0 ? nt : 0;
@@ -255,6 +259,11 @@ export class SensitivityStages implements StageCompanion {
   readonly t0: number;
   evals = 0;
 
+  /** Time-dependent delays (their lags are checked at every stage: no target may move them). */
+  private readonly timeLags: number[];
+  private readonly lagDpBuf: Float64Array;
+  /** Some target moved a time-dependent lag at a stage: the forcing by y'(t - tau) is missing, use the separate solve. */
+  lagMoved = false;
   /** Present when the sensitivities take part in the step-size control (see StageCompanion.errorSums). */
   errorSums?: (
     btilde: readonly number[],
@@ -330,6 +339,8 @@ export class SensitivityStages implements StageCompanion {
         return NS;
       };
     }
+    this.timeLags = problem.delays.flatMap((d, j) => (d.kind === "time" ? [j] : []));
+    this.lagDpBuf = new Float64Array(Math.max(1, this.pm.length));
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
   }
@@ -378,6 +389,7 @@ export class SensitivityStages implements StageCompanion {
         }
     }
     this.lagStoreEnd = this.store.size;
+    if (this.timeLags.length > 0 && !this.lagMoved) this.checkTimeLags(t, y);
     const out = rows[row]!;
     if (this.fjvp) this.fjvp(t, y, z, this.p, zd, S, vz, this.cols, out, dy);
     else {
@@ -386,6 +398,17 @@ export class SensitivityStages implements StageCompanion {
       this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
     }
     this.evals++;
+  }
+
+  /** Flags lagMoved when d tau_j / d theta is not zero at t for a time-dependent lag and a target. */
+  private checkTimeLags(t: number, y: Float64Array): void {
+    const buf = this.lagDpBuf;
+    const cols = this.cols;
+    for (const j of this.timeLags) {
+      buf.fill(0);
+      this.problem.delays[j]!.dLagDp!(t, y, this.pm, buf);
+      for (let k = 0; k < cols.length; k++) if (buf[cols[k]!] !== 0) this.lagMoved = true;
+    }
   }
 
   /** s at the lagged time of delay j, from the source the state's value came from (see LagEvaluator.lagStep). */

@@ -252,7 +252,8 @@ export class ModelWorkerPool {
     // Sum the shard gradients in worker order (deterministic for a given worker count).
     let offset = 0;
     const grads = this.sizes.map((size) => {
-      const acc = this.sharedGrads[0]!.slice(offset, offset + size);
+      const acc = new Float32Array(size); // set(subarray): slice() of a shared buffer's view is slow
+      acc.set(this.sharedGrads[0]!.subarray(offset, offset + size));
       for (let i = 1; i < parts.length; i++) {
         const g = this.sharedGrads[i]!;
         for (let j = 0; j < size; j++) acc[j]! += g[offset + j]!;

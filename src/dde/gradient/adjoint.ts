@@ -65,6 +65,8 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const wNowBlocks = Array.from({ length: m }, (_, j) => wNow.subarray(j * n, (j + 1) * n));
   const needNow = problem.history.dp !== undefined || needYp.some((v) => v);
 
+  let lastT = NaN;
+  let lastSide: Side = "right";
   const rhs = (
     r: number,
     x: Float64Array,
@@ -77,8 +79,13 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   ) => {
     const t = exactT(r);
     const ts = flip(side);
-    traj.y(t, y, ts);
-    traj.lagged(t, y, z, lags, ts);
+    // The last two stages of a step sit at the same time and side: the forward values are those of the stage before.
+    if (t !== lastT || ts !== lastSide) {
+      traj.y(t, y, ts);
+      traj.lagged(t, y, z, lags, ts);
+      lastT = t;
+      lastSide = ts;
+    }
     // lambda' = f_y^T lambda (reversed time), the quadratures lambda^T f_theta and, where asked, the outputs
     // B_j(t)^T lambda(t), from one product at t, written straight into out (the integrator hands the same seven stage
     // rows every time: their quadrature views are kept).

@@ -59,6 +59,8 @@ export interface SimdKernels {
   conv2d_winograd_3x3_s1(
     x: number,
     w: number,
+    bias: number,
+    relu: number,
     y: number,
     scratch: number,
     n: number,
@@ -98,7 +100,7 @@ export interface SimdKernels {
   ): void;
 }
 
-const MODULE_VERSION = 1;
+const MODULE_VERSION = 2;
 
 /** The slice of tfjs-backend-wasm's backend that holds its Emscripten module. */
 interface BackendWithHeap {

@@ -14,7 +14,7 @@
 #define EXPORT(name) __attribute__((export_name(#name))) __attribute__((visibility("default")))
 
 /* Bumped whenever a kernel's contract changes; the loader refuses a module of another version. */
-EXPORT(gradopt_simd_version) int gradopt_simd_version(void) { return 1; }
+EXPORT(gradopt_simd_version) int gradopt_simd_version(void) { return 2; }
 
 /*
  * MaxPoolGrad, 2x2 windows, stride 2, no padding, NHWC: each window's dy goes to its FIRST maximum in row-major window
@@ -360,6 +360,11 @@ void conv2d_small_ci_s1(const float *x, const float *w, float *y, int n, int ih,
   }
 }
 
+/* Relu as tfjs's cpu backend: x < 0 ? 0 : x (NaN kept). */
+static inline v128_t relu4(v128_t v) {
+  return wasm_v128_andnot(v, wasm_f32x4_lt(v, wasm_f32x4_splat(0.0f)));
+}
+
 /*
  * Conv2D 3x3, stride 1, by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016, "Fast algorithms for
  * convolutional neural networks"): each 2x2 output tile is A^T [ (G g G^T) . (B^T d B) ] A, so the 36 multiply-adds
@@ -368,11 +373,12 @@ void conv2d_small_ci_s1(const float *x, const float *w, float *y, int n, int ih,
  * run the direct convolution faster than XNNPACK does (~34 GFLOP/s here, near its peak); fewer multiplications can.
  * Tiles go in chunks of `chunk` (a multiple of 4) so that the transformed inputs V and products M of a chunk stay in
  * cache. ci must be a multiple of 4 and co of 8. scratch: 16*ci*co (U) + 16*chunk*ci (V) + 16*chunk*co (M) floats.
+ * bias (a null pointer: none) is added and relu (non-zero: x < 0 ? 0 : x, NaN kept) applied as the outputs are written.
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], A^T = [1 1 1 0; 0 1 -1 -1]
  */
 EXPORT(conv2d_winograd_3x3_s1)
-void conv2d_winograd_3x3_s1(const float *x, const float *w, float *y, float *scratch, int n, int ih, int iw, int ci,
-                            int oh, int ow, int co, int pad_top, int pad_left, int chunk) {
+void conv2d_winograd_3x3_s1(const float *x, const float *w, const float *bias, int relu, float *y, float *scratch, int n,
+                            int ih, int iw, int ci, int oh, int ow, int co, int pad_top, int pad_left, int chunk) {
   float *U = scratch;
   float *V = U + 16 * ci * co;
   float *M = V + 16 * chunk * ci;
@@ -494,15 +500,18 @@ void conv2d_winograd_3x3_s1(const float *x, const float *w, float *y, float *scr
           s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m[0][j], m[1][j]), m[2][j]);
           s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m[1][j], m[2][j]), m[3][j]);
         }
+        const v128_t bk = bias ? wasm_v128_load(bias + k) : zero;
+#define FINISH(v) (relu ? relu4(wasm_f32x4_add((v), bk)) : bias ? wasm_f32x4_add((v), bk) : (v))
         float *out = y + ((b * oh + r0) * ow + c0) * co + k;
         const int right = c0 + 1 < ow;
-        wasm_v128_store(out, wasm_f32x4_add(wasm_f32x4_add(s[0][0], s[0][1]), s[0][2]));
-        if (right) wasm_v128_store(out + co, wasm_f32x4_sub(wasm_f32x4_sub(s[0][1], s[0][2]), s[0][3]));
+        wasm_v128_store(out, FINISH(wasm_f32x4_add(wasm_f32x4_add(s[0][0], s[0][1]), s[0][2])));
+        if (right) wasm_v128_store(out + co, FINISH(wasm_f32x4_sub(wasm_f32x4_sub(s[0][1], s[0][2]), s[0][3])));
         if (r0 + 1 < oh) {
           out += ow * co;
-          wasm_v128_store(out, wasm_f32x4_add(wasm_f32x4_add(s[1][0], s[1][1]), s[1][2]));
-          if (right) wasm_v128_store(out + co, wasm_f32x4_sub(wasm_f32x4_sub(s[1][1], s[1][2]), s[1][3]));
+          wasm_v128_store(out, FINISH(wasm_f32x4_add(wasm_f32x4_add(s[1][0], s[1][1]), s[1][2])));
+          if (right) wasm_v128_store(out + co, FINISH(wasm_f32x4_sub(wasm_f32x4_sub(s[1][1], s[1][2]), s[1][3])));
         }
+#undef FINISH
       }
     }
   }

@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linfSignStep } from "../../attack/linf-step.js";
 import { initBackend } from "../backend.js";
-import { setWinogradConv } from "../kernels/Conv2D.js";
+import { setWinogradConv, winogradConv2D } from "../kernels/Conv2D.js";
+import type { WasmBackendLike } from "../kernels/Conv2DBackpropInput_util.js";
 import { setSimdEnabled, simdKernels } from "./index.js";
 
 /** f's output on the cpu backend and on wasm with SIMD on and off (inputs rebuilt from values on each backend). */
@@ -110,6 +111,26 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
       tf.dispose([x, w, dy]);
     });
   }
+
+  it("Winograd with a fused bias and relu (for fused kernels) matches cpu's conv2d + bias + relu", () => {
+    const x = randn([2, 9, 8, 8], 18);
+    const w = randn([3, 3, 8, 16], 19);
+    const bias = randn([16], 20);
+    const ref = onBackends([x, w, bias], (a, b, c) =>
+      tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same"), c)),
+    ).cpu;
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => {
+      const info = tf.backend_util.computeConv2DInfo([2, 9, 8, 8], [3, 3, 8, 16], 1, 1, "same");
+      const out = winogradConv2D(tf.backend() as unknown as WasmBackendLike, x, w, info, bias, true);
+      expect(out).not.toBeNull();
+      return tf.engine().makeTensorFromTensorInfo(out!).dataSync() as Float32Array;
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxRelDiff(got, ref)).toBeLessThan(2e-5);
+    expect(got.some((v) => v === 0)).toBe(true); // the relu clipped something
+    tf.dispose([x, w, bias]);
+  });
 
   it("Conv2D input gradient with output channels not a multiple of 16 (remainder loops)", () => {
     const dy = randn([2, 6, 6, 21], 4);

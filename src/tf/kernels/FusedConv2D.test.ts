@@ -40,8 +40,8 @@ const cases: Case[] = [
 function run(c: Case, backend: string): Float32Array {
   tf.setBackend(backend);
   return tf.tidy(() => {
-    const x = tf.randomUniform(c.x, -1, 1, "float32", 1) as tf.Tensor4D;
-    const f = tf.randomUniform(c.f, -1, 1, "float32", 2) as tf.Tensor4D;
+    const x = tf.randomUniform(c.x as [number, number, number, number], -1, 1, "float32", 1) as tf.Tensor4D;
+    const f = tf.randomUniform(c.f as [number, number, number, number], -1, 1, "float32", 2) as tf.Tensor4D;
     const bias = c.bias ? tf.randomUniform([c.f[3]!], -1, 1, "float32", 3) : undefined;
     return tf.fused
       .conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias, activation: c.act })

@@ -292,7 +292,7 @@ export function integrate(
     t = tnew;
     y.set(stepper.ynew);
     if (!saveat && cfg.everyStep) emit(t, y);
-    if (tab.fsal && !fJumps) {
+    if (tab.fsal && !fJumps && !(stepper.companion?.freshStart?.() ?? false)) {
       for (let j = 0; j < n; j++) K[j] = K[(s - 1) * n + j]!;
       stepper.companion?.fsal();
     } else {

@@ -34,6 +34,11 @@ export interface StageCompanion {
   /** The last stage of the accepted step is the next step's first. */
   fsal(): void;
   /**
+   * Optional: true when the companion's first stage of the next step cannot be the accepted step's last (its own
+   * right-hand side jumps at the step's end although f does not): the solver then evaluates that stage anew.
+   */
+  freshStart?(): boolean;
+  /**
    * Optional: the companion's share of the error estimate (its entries then count like y's). Adds sum (d5/sc)^2 and
    * sum (d3/sc)^2 of its states into sums[0], sums[1] (d = sum_i btilde_i k_i, sc its scale) and returns how many.
    */

@@ -45,13 +45,28 @@ export function stagedForwardApplies(
   if (!problem.delays.every(covered)) return false;
   const nt = targets.indices.length;
   const pm = Float64Array.from(problem.p);
-  const y = new Float64Array(problem.n);
-  problem.history.value(problem.tspan[0], pm, y);
+  const t0 = problem.tspan[0];
+  const phi0 = new Float64Array(problem.n);
+  problem.history.value(t0, pm, phi0);
   const row = new Float64Array(nt);
   const scratch = new Float64Array(Math.max(1, pm.length));
+  let moves = false;
   for (const d of problem.delays) {
-    lagDp(d, problem.tspan[0], y, pm, targets.indices, row, scratch);
-    if (row.some((v) => v !== 0)) return false;
+    lagDp(d, t0, phi0, pm, targets.indices, row, scratch);
+    if (row.some((v) => v !== 0)) {
+      if (d.kind !== "constant") return false;
+      moves = true;
+    }
+  }
+  if (!moves) return true;
+  // Delay targets: the forcing -f_z y'(t - tau) dtau/dtheta is evaluated at the stages. Without a jump of y (at t0, in
+  // the history or declared), no breaking point where y' jumps moves with a target: no jump conditions.
+  if (!problem.delays.every((d) => d.kind === "constant")) return false;
+  if ((problem.jumps?.length ?? 0) > 0 || (problem.history.discontinuities?.length ?? 0) > 0) return false;
+  if (problem.initial) {
+    const y0 = new Float64Array(problem.n);
+    problem.initial.value(pm, y0);
+    if (y0.some((v, i) => v !== phi0[i])) return false;
   }
   return true;
 }
@@ -85,7 +100,7 @@ export function solveWithSensitivities(
  * caller then takes the general path).
  */
 export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardResult | null {
-  if (ctx.jumps.length > 0 || run.sens.lagMoved) return null;
+  if (ctx.jumps.length > 0 || run.sens.lagMoved || run.sens.unsupported) return null;
   const { n, nt } = ctx;
   const NS = n * nt;
   const nq = ctx.compiled.integrals.length > 0 ? nt : 0;
@@ -257,6 +272,8 @@ export class SensitivityStages implements StageCompanion {
   /** Accepted step boundaries (starts, then the end). */
   readonly times: number[] = [];
   readonly t0: number;
+  /** A lagged time this close below t0 is t0 (t0 + tau - tau may round below t0). */
+  private readonly t0Eps: number;
   evals = 0;
 
   /** Time-dependent delays (their lags are checked at every stage: no target may move them). */
@@ -264,6 +281,25 @@ export class SensitivityStages implements StageCompanion {
   private readonly lagDpBuf: Float64Array;
   /** Some target moved a time-dependent lag at a stage: the forcing by y'(t - tau) is missing, use the separate solve. */
   lagMoved = false;
+  /** d tau_j / d theta_k (constant lags, target-major per delay: dtau[j*nt + k]) and whether delay j moves at all. */
+  private readonly dtau: Float64Array;
+  private readonly moving: boolean[];
+  private readonly anyMoving: boolean;
+  /** y'(t - tau_j) from f: the lagged state's own lagged values, and f there. */
+  private readonly zPast: Float64Array;
+  private readonly ypPast: Float64Array;
+  private readonly zdPast: Float64Array;
+  private readonly pastHints: Int32Array;
+  private readonly yPast: Float64Array;
+  /** The constant lags (delay targets: every lag is constant). */
+  private readonly lags: Float64Array;
+  /** Stages evaluated on the left of the step's end (c = 1): their lagged values are left limits. */
+  private readonly leftRows: boolean[];
+  /**
+   * A lag fell inside the step being computed where y'(t - tau) was needed (steps longer than a moving lag): the
+   * separate sensitivity solve takes over.
+   */
+  unsupported = false;
   /** Present when the sensitivities take part in the step-size control (see StageCompanion.errorSums). */
   errorSums?: (
     btilde: readonly number[],
@@ -294,6 +330,7 @@ export class SensitivityStages implements StageCompanion {
     this.pm = Float64Array.from(parts.p);
     this.lag = parts.lag;
     this.t0 = parts.t0;
+    this.t0Eps = 1e-12 * Math.max(1, Math.abs(parts.t0), Math.abs(problem.tspan[1]));
     const st = stageTableau(tab);
     this.aIndex = st.aIndex;
     this.aNonZero = st.aNonZero;
@@ -340,6 +377,26 @@ export class SensitivityStages implements StageCompanion {
       };
     }
     this.timeLags = problem.delays.flatMap((d, j) => (d.kind === "time" ? [j] : []));
+    this.dtau = new Float64Array(Math.max(1, m * nt));
+    const phi0 = new Float64Array(n);
+    problem.history.value(this.t0, this.pm, phi0);
+    const row = new Float64Array(nt);
+    this.moving = problem.delays.map((d, j) => {
+      if (d.kind !== "constant") return false;
+      lagDp(d, this.t0, phi0, this.pm, this.cols, row, this.scratch);
+      this.dtau.set(row, j * nt);
+      return row.some((v) => v !== 0);
+    });
+    this.anyMoving = this.moving.some((v) => v);
+    this.zPast = new Float64Array(Math.max(1, m * n));
+    this.zdPast = new Float64Array(Math.max(1, m * n));
+    this.ypPast = new Float64Array(n);
+    this.pastHints = new Int32Array(m);
+    this.yPast = new Float64Array(n);
+    this.lags = Float64Array.from(problem.delays, (d) =>
+      d.kind === "constant" ? d.lag(this.t0, phi0, this.pm) : NaN,
+    );
+    this.leftRows = [...tab.c, ...(tab.extra?.c ?? [])].map((c) => c === 1);
     this.lagDpBuf = new Float64Array(Math.max(1, this.pm.length));
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
@@ -389,6 +446,7 @@ export class SensitivityStages implements StageCompanion {
         }
     }
     this.lagStoreEnd = this.store.size;
+    if (this.anyMoving && !same) this.forcing(z, this.leftRows[row]!);
     if (this.timeLags.length > 0 && !this.lagMoved) this.checkTimeLags(t, y);
     const out = rows[row]!;
     if (this.fjvp) this.fjvp(t, y, z, this.p, zd, S, vz, this.cols, out, dy);
@@ -398,6 +456,57 @@ export class SensitivityStages implements StageCompanion {
       this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
     }
     this.evals++;
+  }
+
+  /**
+   * vz_j -= y'(t - tau_j) dtau_j/dtheta for the lags that move with a target, y' from f at the lagged time (its own
+   * lagged values read from the stored steps; y is continuous here, so only y' at t0 has sides: the recorded source).
+   */
+  private forcing(z: Float64Array, left: boolean): void {
+    const { n, m, nt, vz, lag, ypPast, zPast, yPast, t0 } = this;
+    const yStore = this.yStore;
+    for (let j = 0; j < m; j++) {
+      if (!this.moving[j]) continue;
+      const src = lag.lagStep[j]!;
+      let s = lag.lagTime[j]!;
+      if (Math.abs(s - t0) <= this.t0Eps) s = t0;
+      if (s < t0 || (s === t0 && left)) lag.historyAt(s, zPast, 0, ypPast);
+      else if (src === LagSource.Current) {
+        this.unsupported = true;
+        return;
+      } else {
+        for (let i = 0; i < n; i++) yPast[i] = z[j * n + i]!;
+        for (let l = 0; l < m; l++) {
+          const u = s - this.lags[l]!;
+          if (u <= t0) lag.historyAt(u, zPast, l * n, null);
+          else if (u <= yStore.tLast) {
+            const k = yStore.locate(u, this.pastHints[l]!, false);
+            this.pastHints[l] = k;
+            yStore.eval(k, u, zPast, l * n);
+          } else {
+            this.unsupported = true;
+            return;
+          }
+        }
+        this.f(s, yPast, zPast, this.p, ypPast, this.zdPast);
+        this.evals++;
+      }
+      for (let k = 0; k < nt; k++) {
+        const d = this.dtau[j * nt + k]!;
+        if (d === 0) continue;
+        const vo = k * m * n + j * n;
+        for (let i = 0; i < n; i++) vz[vo + i] -= ypPast[i]! * d;
+      }
+    }
+  }
+
+  /** The first stage after a step that ended where a moving lag reads t0 (y' jumps there) is evaluated anew. */
+  freshStart(): boolean {
+    if (!this.anyMoving) return false;
+    const lag = this.lag;
+    for (let j = 0; j < this.m; j++)
+      if (this.moving[j] && Math.abs(lag.lagTime[j]! - this.t0) <= this.t0Eps) return true;
+    return false;
   }
 
   /** Flags lagMoved when d tau_j / d theta is not zero at t for a time-dependent lag and a target. */

@@ -4,7 +4,9 @@
  * Model: a network of N = 10 delayed states y_i' = -d y_i + tanh(sum_j W_ij y_j(t - tau)) + c_i; the targets are
  * entries of W. Targets of the issue: forward <= (1 + np) x solve, adjoint <= 5 x solve independent of np.
  * The model carries the dense Jacobians and the matrix-free products jvp / vjp a user can write by hand (tanh computed
- * once for all directions); the gradient code uses the products. The gradient times include the forward solve.
+ * once for all directions), and fjvp (f and its tangents in one call: forward sensitivities run on the solver's own
+ * stages, src/dde/gradient/stagedForward.ts); the gradient code uses the products. The gradient times include the
+ * forward solve.
  */
 import { costGradient, type CostGradientResult } from "../../src/dde/gradient/index.js";
 import type { Cost } from "../../src/dde/gradient/cost-types.js";
@@ -161,6 +163,8 @@ export default async function run(): Promise<void> {
     { kind: "data", times, states: Array.from({ length: N }, (_, i) => i), values, sigma: 0.1 },
   ];
   const rows: Record<string, string | number>[] = [];
+  // The same model without the fused fjvp (a user who wrote only jvp): forward calls f and jvp at every stage.
+  const noFused: DDEProblem = { ...pr, jac: { ...pr.jac, fjvp: undefined } };
   // Warm the JIT on every configuration first (each target count and tolerance once), so that none is charged for
   // compilation or a deoptimisation; then best-of-many CPU times (the machine may be loaded).
   for (const rtol of [1e-6, 1e-8])
@@ -176,15 +180,17 @@ export default async function run(): Promise<void> {
     const atol = rtol / 100;
     for (const np of [1, 10, 100]) {
       const wrt = Array.from({ length: np }, (_, k) => k);
-      const [plain, fwd, adj] = interleavedBestCpu<unknown>(
+      const [plain, fwd, adj, sep] = interleavedBestCpu<unknown>(
         [
           () => solve(pr, { rtol, atol }),
           () => costGradient(pr, cost, { wrt, method: "forward", rtol, atol }),
           () => costGradient(pr, cost, { wrt, method: "adjoint", rtol, atol }),
+          () => costGradient(noFused, cost, { wrt, method: "forward", rtol, atol }),
         ],
         np >= 100 ? 10 : 30,
       ) as [
         { ms: number },
+        { ms: number; result: CostGradientResult },
         { ms: number; result: CostGradientResult },
         { ms: number; result: CostGradientResult },
       ];
@@ -201,6 +207,7 @@ export default async function run(): Promise<void> {
         "forward cpu ms": fwd.ms,
         "forward/solve": fwd.ms / plain.ms,
         "target fwd": 1 + np,
+        "fwd no fjvp/solve": sep.ms / plain.ms,
         "adjoint cpu ms": adj.ms,
         "adjoint/solve": adj.ms / plain.ms,
         "central FD/solve": 2 * np,
@@ -210,7 +217,8 @@ export default async function run(): Promise<void> {
   }
   printTable(rows);
   writeResult("dde-gradient", {
-    timing: "best CPU time (user + system) over interleaved rounds of solve, forward, adjoint",
+    timing:
+      "best CPU time (user + system) over interleaved rounds of solve, forward, adjoint, forward without fjvp",
     model: `network of ${N} delayed states, tanh coupling, span [0, 20], tau = 1`,
     rows,
   });

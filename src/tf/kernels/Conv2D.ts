@@ -1,6 +1,7 @@
 /**
  * Conv2D for the wasm backend with SIMD128 kernels (src/tf/simd):
- * - 3x3, stride 1, ci % 4 == 0, co % 8 == 0: Winograd F(2x2, 3x3), 2.25x fewer multiplies than a direct convolution
+ * - 3x3, stride 1, ci % 4 == 0 and co % 8 == 0, or one input channel and co % 4 == 0: Winograd F(2x2, 3x3), 2.25x
+ *   fewer multiplies than a direct convolution
  *   ([128, 14, 14, 16] * [3, 3, 16, 32]: 7.1 ms XNNPACK -> 4.1 ms). Conv2DBackpropInput's transposed convolution
  *   runs through here too. `winogradConv2D` also takes a bias and a relu, for fused kernels.
  * - a first layer (a patch of at most COL2IM_MAX_PATCH values, e.g. 3x3x1 or 3x3x3, stride 1, co % 16 == 0): a direct
@@ -24,7 +25,7 @@ export function setWinogradConv(on: boolean): void {
   winogradOn = on;
 }
 
-/** Whether Winograd F(2x2, 3x3) applies: 3x3, stride 1, no dilation, ci % 4 == 0, co % 8 == 0, float32, NHWC. */
+/** Whether Winograd F(2x2, 3x3) applies: 3x3, stride 1, no dilation, NHWC, ci % 4 == 0 and co % 8 == 0 (or ci 1, co % 4 == 0). */
 export function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   return (
     winogradOn &&
@@ -35,8 +36,8 @@ export function winogradApplies(info: backend_util.Conv2DInfo): boolean {
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    info.inChannels % 4 === 0 &&
-    info.outChannels % 8 === 0
+    ((info.inChannels % 4 === 0 && info.outChannels % 8 === 0) ||
+      (info.inChannels === 1 && info.outChannels % 4 === 0))
   );
 }
 
@@ -59,6 +60,28 @@ export function winogradConv2D(
   if (!simd) return null;
   const { inChannels: ci, outChannels: co } = info;
   const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, co], "float32");
+  if (ci === 1) {
+    // One input channel: products and output transform in registers (kernels.c, conv2d_winograd_3x3_ci1).
+    const u = backend.makeOutput([16 * co], "float32");
+    simd.conv2d_winograd_3x3_ci1(
+      heapPointer(backend.typedArrayFromHeap(x)),
+      heapPointer(backend.typedArrayFromHeap(filter)),
+      bias ? heapPointer(backend.typedArrayFromHeap(bias)) : 0,
+      relu ? 1 : 0,
+      heapPointer(backend.typedArrayFromHeap(out)),
+      heapPointer(backend.typedArrayFromHeap(u)),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.outHeight,
+      info.outWidth,
+      co,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    backend.disposeData(u.dataId);
+    return out;
+  }
   const scratch = backend.makeOutput([16 * (ci * co + WINOGRAD_CHUNK * (ci + co))], "float32");
   simd.conv2d_winograd_3x3_s1(
     heapPointer(backend.typedArrayFromHeap(x)),
@@ -104,7 +127,9 @@ function conv2D(args: Parameters<KernelFunc>[0]): TensorInfo {
     info.outChannels % 16 === 0 &&
     info.filterHeight * info.filterWidth * info.inChannels <= COL2IM_MAX_PATCH;
   const backend = args.backend as unknown as WasmBackendLike;
-  if (!small) return winogradConv2D(backend, x, filter, info) ?? stock.run(args);
+  const viaWinograd = winogradConv2D(backend, x, filter, info);
+  if (viaWinograd) return viaWinograd;
+  if (!small) return stock.run(args);
   const simd = simdKernels(backend);
   if (!simd) return stock.run(args);
   const out = backend.makeOutput(

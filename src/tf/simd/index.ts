@@ -74,6 +74,22 @@ export interface SimdKernels {
     padLeft: number,
     chunk: number,
   ): void;
+  conv2d_winograd_3x3_ci1(
+    x: number,
+    w: number,
+    bias: number,
+    relu: number,
+    y: number,
+    scratch: number,
+    n: number,
+    ih: number,
+    iw: number,
+    oh: number,
+    ow: number,
+    co: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
   max_pool_2x2_f32(
     x: number,
     y: number,

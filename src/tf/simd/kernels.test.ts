@@ -70,6 +70,11 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
       const fwd = onBackends([x, w], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad));
       expect(maxRelDiff(fwd.simd, fwd.cpu)).toBeLessThan(1e-5);
       expect(maxRelDiff(fwd.plain, fwd.cpu)).toBeLessThan(1e-5);
+      // 3x3 with one input channel takes Winograd by default: the direct first-layer kernel too.
+      setWinogradConv(false);
+      const direct = onBackends([x, w], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad));
+      setWinogradConv(true);
+      expect(maxRelDiff(direct.simd, fwd.cpu)).toBeLessThan(1e-5);
       const dyShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad).shape);
       const dy = randn(dyShape, 3);
       const bwd = onBackends([dy, w], (d, b) =>
@@ -91,6 +96,8 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
       [3, 3, 4, 8],
       "same",
     ],
+    ["one input channel, odd sizes: [2, 7, 9, 1] * [3, 3, 1, 12], same", [2, 7, 9, 1], [3, 3, 1, 12], "same"],
+    ["one input channel, valid: [2, 8, 7, 1] * [3, 3, 1, 4]", [2, 8, 7, 1], [3, 3, 1, 4], "valid"],
   ] as const) {
     it(`Winograd F(2x2, 3x3) Conv2D and the input gradient through it match cpu: ${name}`, () => {
       const x = randn([...xShape], 15);
@@ -112,25 +119,27 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
     });
   }
 
-  it("Winograd with a fused bias and relu (for fused kernels) matches cpu's conv2d + bias + relu", () => {
-    const x = randn([2, 9, 8, 8], 18);
-    const w = randn([3, 3, 8, 16], 19);
-    const bias = randn([16], 20);
-    const ref = onBackends([x, w, bias], (a, b, c) =>
-      tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same"), c)),
-    ).cpu;
-    const before = tf.memory().numTensors;
-    const got = tf.tidy(() => {
-      const info = tf.backend_util.computeConv2DInfo([2, 9, 8, 8], [3, 3, 8, 16], 1, 1, "same");
-      const out = winogradConv2D(tf.backend() as unknown as WasmBackendLike, x, w, info, bias, true);
-      expect(out).not.toBeNull();
-      return tf.engine().makeTensorFromTensorInfo(out!).dataSync() as Float32Array;
+  for (const ci of [8, 1]) {
+    it(`Winograd with a fused bias and relu (for fused kernels) matches cpu's conv2d + bias + relu: ${ci} input channel(s)`, () => {
+      const x = randn([2, 9, 8, ci], 18);
+      const w = randn([3, 3, ci, 16], 19);
+      const bias = randn([16], 20);
+      const ref = onBackends([x, w, bias], (a, b, c) =>
+        tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same"), c)),
+      ).cpu;
+      const before = tf.memory().numTensors;
+      const got = tf.tidy(() => {
+        const info = tf.backend_util.computeConv2DInfo([2, 9, 8, ci], [3, 3, ci, 16], 1, 1, "same");
+        const out = winogradConv2D(tf.backend() as unknown as WasmBackendLike, x, w, info, bias, true);
+        expect(out).not.toBeNull();
+        return tf.engine().makeTensorFromTensorInfo(out!).dataSync() as Float32Array;
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxRelDiff(got, ref)).toBeLessThan(2e-5);
+      expect(got.some((v) => v === 0)).toBe(true); // the relu clipped something
+      tf.dispose([x, w, bias]);
     });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(maxRelDiff(got, ref)).toBeLessThan(2e-5);
-    expect(got.some((v) => v === 0)).toBe(true); // the relu clipped something
-    tf.dispose([x, w, bias]);
-  });
+  }
 
   it("Conv2D input gradient with output channels not a multiple of 16 (remainder loops)", () => {
     const dy = randn([2, 6, 6, 21], 4);

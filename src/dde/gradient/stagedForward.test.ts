@@ -193,6 +193,11 @@ describe("forward sensitivities on the solver's own stages", () => {
     const wrt = ["a", "d", "history.x3", "initial.x2"];
     const fs = forwardSensitivities(pr, { wrt, rtol: 1e-10, atol: 1e-12 });
     const n = pr.n;
+    // before t0: d phi / d theta (the history target's 1, zero for the others)
+    const before = fs.sensitivity(-0.5);
+    wrt.forEach((w, k) => {
+      for (let i = 0; i < n; i++) expect(before[k * n + i]).toBe(w === "history.x3" && i === 2 ? 1 : 0);
+    });
     for (const t of [0, 0.5, 1.3, 2.6, 4.41, 6]) {
       const s = fs.sensitivity(t);
       wrt.forEach((w, k) => {

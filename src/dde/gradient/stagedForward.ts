@@ -632,10 +632,13 @@ export class SensitivityStages implements StageCompanion {
     rows[0] = last;
   }
 
-  /** s(t) on `side` of a step boundary: the stored steps, s0 at t0, the final value at the end. */
+  /** s(t) on `side` of a step boundary: d phi / d theta before t0, the stored steps, s0 at t0, the final value at the end. */
   eval(t: number, out: Float64Array, side: Side = "right"): Float64Array {
     const tEnd = this.times.length > 0 ? this.times[this.times.length - 1]! : this.t0;
-    if (this.store.size === 0 || t <= this.t0) out.set(this.s0);
+    if (t < this.t0) {
+      if (this.histConst) out.set(this.histConst);
+      else historyDp(this.problem, t, this.pm, this.cols, out, this.scratch);
+    } else if (this.store.size === 0 || t === this.t0) out.set(this.s0);
     else if (t >= tEnd && side === "right") out.set(this.sCur);
     else {
       const u = Math.min(t, tEnd);

@@ -6,7 +6,12 @@ import { registerWasmKernels } from "./register.js";
 import { simdModule } from "../simd/train-module.js";
 import { setSimdMatMul } from "./BatchMatMul.js";
 import { trainWasm } from "../simd/train.wasm.js";
-import { setIm2colMaxPatch, setSimdFilterGrad, IM2COL_MAX_PATCH } from "./Conv2DBackpropFilter.js";
+import {
+  setIm2colMaxPatch,
+  setSimdFilterGrad,
+  setWinogradFilterGrad,
+  IM2COL_MAX_PATCH,
+} from "./Conv2DBackpropFilter.js";
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, "float32", seed);
@@ -45,12 +50,20 @@ const conv2dCases: Case[] = [
   { x: [2, 10, 9, 3], f: [3, 3, 3, 20], stride: 3, pad: 1 },
   { x: [4, 28, 28, 1], f: [3, 3, 1, 16], stride: 1, pad: "same" },
   { x: [4, 14, 14, 16], f: [3, 3, 16, 32], stride: 1, pad: "same" },
+  // Winograd F(3x3, 2x2) (3x3 stride 1, ci % 4 == 0): odd output sizes (a half tile), VALID, explicit padding,
+  // more tiles than one chunk.
+  { x: [3, 9, 7, 4], f: [3, 3, 4, 8], stride: 1, pad: "same" },
+  { x: [2, 10, 9, 8], f: [3, 3, 8, 12], stride: 1, pad: "valid" },
+  { x: [2, 8, 8, 4], f: [3, 3, 4, 4], stride: 1, pad: 2 },
+  { x: [6, 15, 15, 4], f: [3, 3, 4, 8], stride: 1, pad: "same" },
 ];
 
 const strategies = [
-  { strategy: "auto", patch: IM2COL_MAX_PATCH, simd: true },
-  { strategy: "transposed conv", patch: 0, simd: false },
-  { strategy: "im2col", patch: Infinity, simd: false },
+  { strategy: "auto", patch: IM2COL_MAX_PATCH, simd: true, winograd: "auto" as const },
+  { strategy: "Winograd where it applies", patch: IM2COL_MAX_PATCH, simd: true, winograd: "on" as const },
+  { strategy: "direct SIMD", patch: IM2COL_MAX_PATCH, simd: true, winograd: "off" as const },
+  { strategy: "transposed conv", patch: 0, simd: false, winograd: "off" as const },
+  { strategy: "im2col", patch: Infinity, simd: false, winograd: "off" as const },
 ];
 
 describe("Conv2DBackpropFilter (wasm)", () => {
@@ -64,6 +77,7 @@ describe("Conv2DBackpropFilter (wasm)", () => {
     async (c) => {
       setIm2colMaxPatch(c.patch);
       setSimdFilterGrad(c.simd);
+      setWinogradFilterGrad(c.winograd);
       const grad = () => {
         const x = rand(c.x, 1);
         const f = rand(c.f, 2);
@@ -78,6 +92,7 @@ describe("Conv2DBackpropFilter (wasm)", () => {
       const wasm = await onBackend("wasm", grad);
       setIm2colMaxPatch(IM2COL_MAX_PATCH);
       setSimdFilterGrad(true);
+      setWinogradFilterGrad("auto");
       expect(wasm.length).toBe(cpu.length);
       expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
     },
@@ -87,6 +102,8 @@ describe("Conv2DBackpropFilter (wasm)", () => {
     [2, 3],
     [16, 3],
     [3, 8],
+    [4, 8],
+    [8, 128], // Winograd (auto: 1024 channel pairs)
   ])("leaks no tensors or heap data (%i input, %i output channels)", async (channels, out) => {
     await tf.setBackend("wasm");
     const x = rand([2, 6, 6, channels], 3) as tf.Tensor4D;

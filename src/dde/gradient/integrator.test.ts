@@ -170,31 +170,47 @@ describe("integrateLinearDDE (DOPRI5 with dense output, breaking points, state j
       expect(heavy.steps).toBeGreaterThan(norm.steps);
     });
 
-    it("keeps a quadrature the states do not resolve accurate (q' = sin 40t next to x' = -x), also through zero crossings", () => {
-      const tr = integrateLinearDDE({
-        N: 3,
+    // x' = -x with quadratures q1' = a sin(40 t) (variation about 1.9 a) and q2' = b x (variation b (1 - e^-3)).
+    const withQuadratures = (a: number, b: number, sine = true) =>
+      integrateLinearDDE({
+        N: sine ? 3 : 2,
         t0: 0,
         t1: 3,
-        x0: Float64Array.of(1, 0, 0),
+        x0: new Float64Array(sine ? 3 : 2).fill(0).fill(1, 0, 1),
         m: 0,
         lag: () => 0,
         constantLags: true,
         history: (_t, o) => o.fill(0),
         rhs: (t, x, _z, _s, o) => {
           o[0] = -x[0]!;
-          o[1] = Math.sin(40 * t);
-          o[2] = 100 * x[0]!;
+          o[1] = sine ? a * Math.sin(40 * t) : b * x[0]!;
+          if (sine) o[2] = b * x[0]!;
         },
         breakpoints: [],
-        quadratures: 2,
+        quadratures: sine ? 2 : 1,
         rtol: 1e-9,
         atol: 1e-12,
         errorWeights: Float64Array.of(1),
       });
+    const q1 = (a: number) => (a * (1 - Math.cos(120))) / 40;
+
+    it("keeps a quadrature the states do not resolve accurate (q' = sin 40t next to x' = -x), also through zero crossings", () => {
+      const tr = withQuadratures(1, 10);
       expect(tr.ok).toBe(true);
-      // The partial integral (1 - cos 40t) / 40 touches zero every 2 pi / 40; its variation sets the error scale.
-      expect(Math.abs(tr.final[1]! - (1 - Math.cos(120)) / 40)).toBeLessThan(1e-9);
-      expect(Math.abs(tr.final[2]! - 100 * (1 - Math.exp(-3)))).toBeLessThan(1e-6);
+      // The partial integral (1 - cos 40t) / 40 touches zero every 2 pi / 40: its variation (1.9, a fifth of the other
+      // quadrature's) sets its error scale, not its value.
+      expect(Math.abs(tr.final[1]! - q1(1))).toBeLessThan(1e-9);
+      expect(Math.abs(tr.final[2]! - 10 * (1 - Math.exp(-3)))).toBeLessThan(1e-8);
+    });
+
+    it("holds a quadrature far below the largest to rtol / 10 of the largest, without extra steps", () => {
+      const alone = withQuadratures(0, 100, false);
+      const tiny = withQuadratures(1e-4, 100);
+      expect(tiny.ok && alone.ok).toBe(true);
+      expect(tiny.steps).toBeLessThanOrEqual(alone.steps + 1);
+      expect(Math.abs(tiny.final[1]! - q1(1e-4))).toBeLessThan(1e-9 * 0.1 * 95);
+      // Within a factor 10 of the largest it keeps its own control and sets the steps (the test above).
+      expect(withQuadratures(1, 10).steps).toBeGreaterThan(3 * alone.steps);
     });
   });
 

@@ -11,7 +11,7 @@
  */
 import { backend_util } from "@tensorflow/tfjs";
 import type { Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
-import { heapPointer, simdKernels } from "../simd/index.js";
+import { heapPointer, setWinogradEnabled, simdKernels, winogradEnabled } from "../simd/index.js";
 import { COL2IM_MAX_PATCH } from "./Conv2DBackpropInput.js";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
 
@@ -19,16 +19,13 @@ const stock = new StockKernel("Conv2D");
 
 /** Tiles per Winograd chunk: its transformed inputs and products (16 x 64 x (ci + co) floats) stay in cache. */
 const WINOGRAD_CHUNK = 64;
-let winogradOn = true;
-/** Tests and benchmarks: use the Winograd kernel for 3x3 convolutions where it applies (default) or XNNPACK. */
-export function setWinogradConv(on: boolean): void {
-  winogradOn = on;
-}
+/** Tests and benchmarks: use the Winograd kernels for 3x3 convolutions where they apply (default) or not. */
+export const setWinogradConv = setWinogradEnabled;
 
 /** Whether Winograd F(2x2, 3x3) applies: 3x3, stride 1, no dilation, NHWC, ci % 4 == 0 and co % 8 == 0 (or ci 1, co % 4 == 0). */
 export function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   return (
-    winogradOn &&
+    winogradEnabled() &&
     info.dataFormat === "channelsLast" &&
     info.filterHeight === 3 &&
     info.filterWidth === 3 &&

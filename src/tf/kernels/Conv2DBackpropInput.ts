@@ -10,11 +10,11 @@
  * col2im adds each row's KH*KW*CI values back into dx in JS (XNNPACK's tiles are 8+ channels wide, so the 1-channel
  * convolution does about 8x the useful work; the product here has 9-27 columns). With stride 1 and SIMD128 available
  * (src/tf/simd), a direct kernel replaces both: each dx element is a dot product of the dy pixels its taps reach with
- * the filter, 4 output channels per instruction (no cols matrix, no col2im pass; measured 6.5 -> ~1 ms for the bundled
- * CNN's first layer at batch 128).
+ * the filter, 4 output channels per instruction (no cols matrix, no col2im pass; 6.5 -> ~3 ms for the bundled CNN's
+ * first layer at batch 128), and a 3x3 filter over one input channel takes Winograd F(2x2, 3x3) (~2 ms).
  */
 import { backend_util } from "@tensorflow/tfjs";
-import { heapPointer, simdKernels, type SimdKernels } from "../simd/index.js";
+import { heapPointer, simdKernels, winogradEnabled, type SimdKernels } from "../simd/index.js";
 import { callKernel } from "./Conv2DBackpropFilter.js";
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import {
@@ -101,6 +101,49 @@ function col2imInputGrad(
   return dx;
 }
 
+/**
+ * dx of a 3x3 stride-1 convolution with ONE input channel (a grey-scale first layer) by Winograd F(2x2, 3x3)
+ * (kernels.c, corr_winograd_3x3_co1): dy correlated with the flipped filter, 16 products per 2x2 outputs and channel
+ * instead of 36. Null where it does not apply (dy channels not a multiple of 4, no SIMD, Winograd switched off).
+ */
+function winogradInputGrad(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const { batchSize: n, inHeight: ih, inWidth: iw, inChannels: ci, outChannels: co } = info;
+  const fits =
+    winogradEnabled() &&
+    ci === 1 &&
+    co % 4 === 0 &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1;
+  const simd = fits ? simdKernels(backend) : undefined;
+  if (!simd) return null;
+  const dx = backend.makeOutput([n, ih, iw, 1], "float32");
+  const u = backend.makeOutput([16 * co], "float32");
+  simd.corr_winograd_3x3_co1(
+    heapPointer(backend.typedArrayFromHeap(dy)),
+    heapPointer(backend.typedArrayFromHeap(filter)),
+    1,
+    heapPointer(backend.typedArrayFromHeap(dx)),
+    heapPointer(backend.typedArrayFromHeap(u)),
+    n,
+    info.outHeight,
+    info.outWidth,
+    co,
+    ih,
+    iw,
+    2 - info.padInfo.top,
+    2 - info.padInfo.left,
+  );
+  backend.disposeData(u.dataId);
+  return dx;
+}
+
 /** dx by the SIMD kernel: per dx element, the dot products of reachable dy pixels with the filter (stride 1). */
 function directInputGrad(
   simd: SimdKernels,
@@ -148,6 +191,8 @@ function conv2DBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   );
   if (info.dataFormat !== "channelsLast" || dy.dtype !== "float32" || filter.dtype !== "float32")
     return stock.run(args);
+  const viaWinograd = winogradInputGrad(backend, dy, filter, info);
+  if (viaWinograd) return viaWinograd;
   if (info.filterHeight * info.filterWidth * info.inChannels <= col2imMaxPatch) {
     const simd = info.strideHeight === 1 && info.strideWidth === 1 ? simdKernels(backend) : undefined;
     return simd

@@ -90,6 +90,21 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  corr_winograd_3x3_co1(
+    x: number,
+    w: number,
+    flip: number,
+    y: number,
+    scratch: number,
+    n: number,
+    ih: number,
+    iw: number,
+    c: number,
+    oh: number,
+    ow: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
   max_pool_2x2_f32(
     x: number,
     y: number,
@@ -131,6 +146,15 @@ let enabled = readEnabled();
 function readEnabled(): boolean {
   const env = typeof process !== "undefined" ? process.env?.GRADOPT_SIMD : undefined;
   return env !== "0";
+}
+
+let winograd = true;
+/** Tests and benchmarks: let 3x3 convolutions use the Winograd kernels (default) or not (direct / XNNPACK). */
+export function setWinogradEnabled(on: boolean): void {
+  winograd = on;
+}
+export function winogradEnabled(): boolean {
+  return winograd;
 }
 
 /** Tests and benchmarks: switch the SIMD kernels off (the JS loops run) or back on. */

@@ -598,3 +598,89 @@ void conv2d_winograd_3x3_ci1(const float *x, const float *w, const float *bias, 
     }
   }
 }
+
+/*
+ * A 3x3 stride-1 correlation with ONE output channel by Winograd F(2x2, 3x3): the input gradient of a grey-scale
+ * first layer (dx = dy correlated with the flipped filter, over dy's c channels). Products are summed over channels
+ * as 4-lane vectors and the (linear) output transform is applied to those vectors, so only the four outputs of a tile
+ * need horizontal sums. c a multiple of 4.
+ *   y[b, r, col] = sum_{a, e, k} x[b, r - pad_top + a, col - pad_left + e, k] * f(a, e, k)
+ * with f(a, e, k) = w[(2 - a) * 3 + (2 - e)][k] when flip (a Conv2DBackpropInput of a filter [3, 3, 1, c]), else
+ * w[a * 3 + e][k]. scratch: 16*c floats (U).
+ */
+EXPORT(corr_winograd_3x3_co1)
+void corr_winograd_3x3_co1(const float *x, const float *w, int flip, float *y, float *scratch, int n, int ih, int iw,
+                           int c, int oh, int ow, int pad_top, int pad_left) {
+  float *U = scratch;
+  const v128_t half = wasm_f32x4_splat(0.5f), zero = wasm_f32x4_splat(0.0f);
+  for (int k = 0; k < c; k += 4) {
+    v128_t g[3][3], t[4][3];
+    for (int a = 0; a < 3; a++)
+      for (int e = 0; e < 3; e++) g[a][e] = wasm_v128_load(w + (flip ? (2 - a) * 3 + (2 - e) : a * 3 + e) * c + k);
+    for (int e = 0; e < 3; e++) {
+      t[0][e] = g[0][e];
+      v128_t s = wasm_f32x4_add(g[0][e], g[2][e]);
+      t[1][e] = wasm_f32x4_mul(wasm_f32x4_add(s, g[1][e]), half);
+      t[2][e] = wasm_f32x4_mul(wasm_f32x4_sub(s, g[1][e]), half);
+      t[3][e] = g[2][e];
+    }
+    for (int a = 0; a < 4; a++) {
+      v128_t s = wasm_f32x4_add(t[a][0], t[a][2]);
+      wasm_v128_store(U + (a * 4 + 0) * c + k, t[a][0]);
+      wasm_v128_store(U + (a * 4 + 1) * c + k, wasm_f32x4_mul(wasm_f32x4_add(s, t[a][1]), half));
+      wasm_v128_store(U + (a * 4 + 2) * c + k, wasm_f32x4_mul(wasm_f32x4_sub(s, t[a][1]), half));
+      wasm_v128_store(U + (a * 4 + 3) * c + k, t[a][2]);
+    }
+  }
+  const int th = (oh + 1) / 2, tw = (ow + 1) / 2;
+  for (int b = 0; b < n; b++) {
+    const float *xb = x + b * ih * iw * c;
+    for (int ty = 0; ty < th; ty++) {
+      for (int tx = 0; tx < tw; tx++) {
+        const int r0 = 2 * ty - pad_top, c0 = 2 * tx - pad_left;
+        const int inside = r0 >= 0 && r0 + 3 < ih && c0 >= 0 && c0 + 3 < iw;
+        v128_t p[4][4];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) p[i][j] = zero;
+        for (int k = 0; k < c; k += 4) {
+          v128_t d[4][4], s[4][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) {
+              const int r = r0 + i, col = c0 + j;
+              d[i][j] = (inside || (r >= 0 && r < ih && col >= 0 && col < iw))
+                            ? wasm_v128_load(xb + (r * iw + col) * c + k)
+                            : zero;
+            }
+          for (int j = 0; j < 4; j++) {
+            s[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+            s[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+            s[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+            s[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+          }
+          for (int i = 0; i < 4; i++) {
+            const float *u = U + (i * 4) * c + k;
+            p[i][0] = wasm_f32x4_add(p[i][0], wasm_f32x4_mul(wasm_f32x4_sub(s[i][0], s[i][2]), wasm_v128_load(u)));
+            p[i][1] = wasm_f32x4_add(p[i][1], wasm_f32x4_mul(wasm_f32x4_add(s[i][1], s[i][2]), wasm_v128_load(u + c)));
+            p[i][2] =
+                wasm_f32x4_add(p[i][2], wasm_f32x4_mul(wasm_f32x4_sub(s[i][2], s[i][1]), wasm_v128_load(u + 2 * c)));
+            p[i][3] =
+                wasm_f32x4_add(p[i][3], wasm_f32x4_mul(wasm_f32x4_sub(s[i][1], s[i][3]), wasm_v128_load(u + 3 * c)));
+          }
+        }
+        v128_t q[2][4];
+        for (int j = 0; j < 4; j++) {
+          q[0][j] = wasm_f32x4_add(wasm_f32x4_add(p[0][j], p[1][j]), p[2][j]);
+          q[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(p[1][j], p[2][j]), p[3][j]);
+        }
+        const int oy = 2 * ty, ox = 2 * tx;
+        float *out = y + (b * oh + oy) * ow + ox;
+        out[0] = hsum(wasm_f32x4_add(wasm_f32x4_add(q[0][0], q[0][1]), q[0][2]));
+        if (ox + 1 < ow) out[1] = hsum(wasm_f32x4_sub(wasm_f32x4_sub(q[0][1], q[0][2]), q[0][3]));
+        if (oy + 1 < oh) {
+          out[ow] = hsum(wasm_f32x4_add(wasm_f32x4_add(q[1][0], q[1][1]), q[1][2]));
+          if (ox + 1 < ow) out[ow + 1] = hsum(wasm_f32x4_sub(wasm_f32x4_sub(q[1][1], q[1][2]), q[1][3]));
+        }
+      }
+    }
+  }
+}

@@ -59,16 +59,10 @@ export function stagedForwardApplies(
     }
   }
   if (!moves) return true;
-  // Delay targets: the forcing -f_z y'(t - tau) dtau/dtheta is evaluated at the stages. Without a jump of y (at t0, in
-  // the history or declared), no breaking point where y' jumps moves with a target: no jump conditions.
+  // Delay targets: the forcing -f_z y'(t - tau) dtau/dtheta is evaluated at the stages, and with a jump of y at t0 the
+  // jump conditions at t0 + tau (declared jumps and history discontinuities take the separate solve).
   if (!problem.delays.every((d) => d.kind === "constant")) return false;
-  if ((problem.jumps?.length ?? 0) > 0 || (problem.history.discontinuities?.length ?? 0) > 0) return false;
-  if (problem.initial) {
-    const y0 = new Float64Array(problem.n);
-    problem.initial.value(pm, y0);
-    if (y0.some((v, i) => v !== phi0[i])) return false;
-  }
-  return true;
+  return (problem.jumps?.length ?? 0) === 0 && (problem.history.discontinuities?.length ?? 0) === 0;
 }
 
 /** The solve with its sensitivities: the solution, and s(t) on its steps. */
@@ -100,7 +94,7 @@ export function solveWithSensitivities(
  * caller then takes the general path).
  */
 export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardResult | null {
-  if (ctx.jumps.length > 0 || run.sens.lagMoved || run.sens.unsupported) return null;
+  if (run.sens.lagMoved || run.sens.unsupported || !run.sens.sameJumps(ctx)) return null;
   const { n, nt } = ctx;
   const NS = n * nt;
   const nq = ctx.compiled.integrals.length > 0 ? nt : 0;
@@ -300,6 +294,15 @@ export class SensitivityStages implements StageCompanion {
    * separate sensitivity solve takes over.
    */
   unsupported = false;
+  /** y jumps at t0 (y0 != phi(t0)): y' jumps at t0 + tau_l, and s where a moving lag carries t0 (jump conditions). */
+  private readonly yJump: boolean;
+  /** Where y' jumps (t0, and t0 + tau_l with a jump of y at t0): a moving lag reading one of them needs sides. */
+  private readonly yPrimeJumps: number[];
+  /** f at the last stage evaluated from the left (the step's end): y'(xi-) for a jump condition. */
+  private readonly dyLeft: Float64Array;
+  private readonly dyRight: Float64Array;
+  /** Times where the jump conditions were applied. */
+  readonly jumpTimes: number[] = [];
   /** Present when the sensitivities take part in the step-size control (see StageCompanion.errorSums). */
   errorSums?: (
     btilde: readonly number[],
@@ -397,6 +400,12 @@ export class SensitivityStages implements StageCompanion {
       d.kind === "constant" ? d.lag(this.t0, phi0, this.pm) : NaN,
     );
     this.leftRows = [...tab.c, ...(tab.extra?.c ?? [])].map((c) => c === 1);
+    const y0 = new Float64Array(n);
+    if (problem.initial) problem.initial.value(this.pm, y0);
+    this.yJump = problem.initial !== undefined && y0.some((v, i) => v !== phi0[i]);
+    this.yPrimeJumps = [this.t0, ...(this.yJump ? Array.from(this.lags, (l) => this.t0 + l) : [])];
+    this.dyLeft = new Float64Array(n);
+    this.dyRight = new Float64Array(n);
     this.lagDpBuf = new Float64Array(Math.max(1, this.pm.length));
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
@@ -414,6 +423,7 @@ export class SensitivityStages implements StageCompanion {
     const { NS, n, m, nt, S, rows, vz } = this;
     this.lastRow = row;
     this.lastH = h;
+    if (row === 0 && this.yJump && this.anyMoving) this.jumpCondition(t, y, z, zd);
     // S_row = s_n + h sum_k a[row][k] KS_k (the non-zero a only)
     const sCur = this.sCur;
     const aRow = this.aNonZero[row]!;
@@ -456,6 +466,43 @@ export class SensitivityStages implements StageCompanion {
       this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
     }
     this.evals++;
+    if (this.leftRows[row]) for (let i = 0; i < n; i++) this.dyLeft[i] = dy[i]!;
+  }
+
+  /**
+   * At xi = t0 + tau_j, where y' jumps because y jumped at t0 (its lagged value crosses t0 here, read from the right
+   * now): s(xi+) = s(xi-) - [y'(xi+) - y'(xi-)] dtau_j/dtheta (Zivari-Piran & Enright), y'(xi-) being the last stage's f.
+   */
+  private jumpCondition(t: number, y: Float64Array, z: Float64Array, zd: Float64Array): void {
+    const { n, m, nt, lag, t0 } = this;
+    let hit = -1;
+    for (let j = 0; j < m; j++) {
+      if (!this.moving[j] || Math.abs(lag.lagTime[j]! - t0) > this.t0Eps) continue;
+      if (lag.lagStep[j] === LagSource.History) continue; // still the left side
+      if (hit >= 0) {
+        this.unsupported = true; // two moving lags carry t0 here: the jump of y' cannot be split between them
+        return;
+      }
+      hit = j;
+    }
+    if (hit < 0 || this.jumpTimes[this.jumpTimes.length - 1] === t) return;
+    this.f(t, y, z, this.p, this.dyRight, zd);
+    this.evals++;
+    const sCur = this.sCur;
+    for (let k = 0; k < nt; k++) {
+      const d = this.dtau[hit * nt + k]!;
+      if (d === 0) continue;
+      for (let i = 0; i < n; i++) sCur[k * n + i] -= (this.dyRight[i]! - this.dyLeft[i]!) * d;
+    }
+    this.jumpTimes.push(t);
+  }
+
+  /** True when the context's jump conditions are the ones applied on the way (same times, none state-dependent). */
+  sameJumps(ctx: GradContext): boolean {
+    const tol = 1e-10 * Math.max(1, Math.abs(ctx.t0), Math.abs(ctx.T));
+    const applied = this.jumpTimes;
+    if (ctx.jumps.length !== applied.length) return false;
+    return ctx.jumps.every((jmp, i) => !jmp.update && Math.abs(jmp.t - applied[i]!) <= tol);
   }
 
   /**
@@ -471,14 +518,24 @@ export class SensitivityStages implements StageCompanion {
       let s = lag.lagTime[j]!;
       if (Math.abs(s - t0) <= this.t0Eps) s = t0;
       if (s < t0 || (s === t0 && left)) lag.historyAt(s, zPast, 0, ypPast);
-      else if (src === LagSource.Current) {
+      else if (s === t0) {
+        // y'(t0+) = f(t0, y0, phi(t0 - tau))
+        for (let i = 0; i < n; i++) yPast[i] = lag.y0[i]!;
+        for (let l = 0; l < m; l++) lag.historyAt(t0 - this.lags[l]!, zPast, l * n, null);
+        this.f(s, yPast, zPast, this.p, ypPast, this.zdPast);
+        this.evals++;
+      } else if (src === LagSource.Current) {
         this.unsupported = true;
         return;
       } else {
         for (let i = 0; i < n; i++) yPast[i] = z[j * n + i]!;
         for (let l = 0; l < m; l++) {
-          const u = s - this.lags[l]!;
-          if (u <= t0) lag.historyAt(u, zPast, l * n, null);
+          let u = s - this.lags[l]!;
+          if (Math.abs(u - t0) <= this.t0Eps) u = t0;
+          // y jumps only at t0: the left limit there is the history's
+          if (u < t0 || (u === t0 && left)) lag.historyAt(u, zPast, l * n, null);
+          else if (u === t0 && this.yStore.size === 0)
+            for (let i = 0; i < n; i++) zPast[l * n + i] = lag.y0[i]!;
           else if (u <= yStore.tLast) {
             const k = yStore.locate(u, this.pastHints[l]!, false);
             this.pastHints[l] = k;
@@ -500,12 +557,14 @@ export class SensitivityStages implements StageCompanion {
     }
   }
 
-  /** The first stage after a step that ended where a moving lag reads t0 (y' jumps there) is evaluated anew. */
+  /** The first stage after a step that ended where a moving lag reads a jump of y' (t0, t0 + tau) is evaluated anew. */
   freshStart(): boolean {
     if (!this.anyMoving) return false;
     const lag = this.lag;
-    for (let j = 0; j < this.m; j++)
-      if (this.moving[j] && Math.abs(lag.lagTime[j]! - this.t0) <= this.t0Eps) return true;
+    for (let j = 0; j < this.m; j++) {
+      if (!this.moving[j]) continue;
+      for (const xi of this.yPrimeJumps) if (Math.abs(lag.lagTime[j]! - xi) <= this.t0Eps) return true;
+    }
     return false;
   }
 

@@ -6,13 +6,17 @@
  *   S_i' = f_y S_i + sum_j f_zj s(t_i - tau_j) + f_theta,
  * computed together with f by `jac.fjvp` when the problem has it (f and its tangent share their work), else by f and
  * the tangent (jvp, dense matrices or finite differences) one after the other. Error control and step sizes stay the
- * state's; the sensitivities follow with the same order (the tangent of the RK step is the RK step of the tangent).
+ * state's (or include s: sensitivityErrorControl); the sensitivities follow with the same order (the tangent of the RK
+ * step is the RK step of the tangent).
  *
- * It covers retarded problems with constant lags, and time-dependent ones with dLagDp, that no target moves (no forcing
- * by y'(t - tau), no breaking point that moves with a target, so no jump conditions; a time-dependent lag is checked
- * at every stage); history and initial-value targets are covered. Everything else takes the general path
- * (src/dde/gradient/forward.ts), which integrates the sensitivities after the solve.
- * Integral cost terms are integrated afterwards by Gauss-Legendre quadrature on the steps, from the dense y and s.
+ * Covered: retarded problems with constant lags, and time-dependent lags with dLagDp that no target moves (checked at
+ * every stage); history and initial-value targets; constant lags as targets, with the forcing -f_zj y'(t - tau_j)
+ * dtau_j/dtheta (y' from f at the lagged time, phi' before t0, sided where y' jumps) and, with a jump of y at t0, the
+ * jump conditions s(xi+) = s(xi-) - [y'] dtau_j at xi = t0 + tau_j (Zivari-Piran & Enright) applied on the way.
+ * Everything else (neutral terms, state-dependent lags, declared jumps or history discontinuities with delay targets,
+ * events, a moving lag shorter than the step) takes the general path (src/dde/gradient/forward.ts), which integrates
+ * the sensitivities after the solve. Integral cost terms are integrated afterwards by Gauss-Legendre quadrature on the
+ * steps, from the dense y and s.
  */
 import { GradoptError } from "../../errors.js";
 import { CurrentMode, LagSource, type LagEvaluator } from "../lagged.js";
@@ -30,8 +34,9 @@ import { Linearizer, pointDp, pointDy } from "./jacobians.js";
 import { historyDp, initialDp, lagDp, type Targets } from "./targets.js";
 
 /**
- * True when the staged path applies: constant, non-neutral lags that do not move with any target, and a plain solve
- * (no events; the caller brings no solution or solver of its own).
+ * True when the staged path may apply (see the module comment; the caller brings no solution or solver of its own).
+ * A case it finds it cannot carry on the way (a moving lag inside the step, a lag a target moves later, a jump list
+ * that differs from the context's) is handed to the general path by stagedForwardResult.
  */
 export function stagedForwardApplies(
   problem: DDEProblem,

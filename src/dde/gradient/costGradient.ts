@@ -44,8 +44,8 @@ export interface CostGradientOptions {
   /** The forward solver (default: gradopt's). */
   solver?: SolveFn;
   /**
-   * Forward sensitivities integrated on the solver's own steps (constant lags that no target moves, no neutral terms,
-   * no events): include them in the step-size control too (default false: the state's steps, the very solution solve()
+   * Forward sensitivities integrated on the solver's own steps (retarded problems with constant or time-dependent lags,
+   * no events: src/dde/gradient/stagedForward.ts): include them in the step-size control too (default false: the state's steps, the very solution solve()
    * gives; the gradient is then about as accurate as the separate sensitivity solve's, up to a few times less on
    * problems whose sensitivities vary faster than the state).
    */

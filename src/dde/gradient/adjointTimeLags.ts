@@ -58,11 +58,14 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
   const z = new Float64Array(m * n);
   const zA = new Float64Array(m * n);
   const lags = new Float64Array(m);
+  const lagsA = new Float64Array(m);
   const ypBuf = new Float64Array(n);
   const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
   const pm = Float64Array.from(p);
-  const w = new Float64Array(n);
+  const wAll = new Float64Array(m * n);
+  const wBlocks = Array.from({ length: m }, (_, j) => wAll.subarray(j * n, (j + 1) * n));
+  const quadViews = new Map<Float64Array, Float64Array>();
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
   const dtauRow = new Float64Array(nt);
@@ -112,49 +115,40 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     return b;
   };
 
-  const rhs = (r: number, x: Float64Array, xlag: Float64Array, side: Side, out: Float64Array) => {
+  const rhs = (
+    r: number,
+    x: Float64Array,
+    xlag: Float64Array,
+    side: Side,
+    out: Float64Array,
+    _quad: boolean,
+    _xdlag: Float64Array,
+    outputs: Float64Array | null,
+  ) => {
     const t = T - r;
     const ts = flip(side);
     traj.y(t, y, ts);
     traj.lagged(t, y, z, lags, ts);
-    const A = lin.dy(t, y, z, p);
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let l = 0; l < n; l++) acc += A[l * n + i]! * x[l]!;
-      out[i] = acc;
-    }
-    // + beta_j' f_zj(beta_j)^T lambda(beta_j) while beta_j(t) <= T.
+    // f_y^T lambda, f_theta^T lambda (the targets) and w_j = f_zj^T lambda from one product at t (matrix-free where the
+    // problem has a vjp), written straight into out.
+    out.fill(0, 0, N);
+    wAll.fill(0);
+    let quad = quadViews.get(out);
+    if (!quad) quadViews.set(out, (quad = out.subarray(n, N)));
+    lin.vjp(t, y, z, p, x, out, wAll, quad);
+    // + beta_j' f_zj(beta_j)^T lambda(beta_j) while beta_j(t) <= T: the lagged output a_j at beta_j(t) (zero beyond).
     for (let j = 0; j < m; j++) {
       if (t > alphaT[j]!) continue;
-      const tb = beta(j, t);
-      const scale = 1 / rate(j, tb, ts);
-      traj.y(tb, yA, ts);
-      traj.lagged(tb, yA, zA, lags, ts);
-      const B = linAhead.dz(tb, yA, zA, p);
-      const Bj = j * n * n;
       const off = j * n;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * xlag[off + l]!;
-        out[i] = out[i]! + scale * acc;
-      }
-    }
-    const Fp = lin.dp(t, y, z, p);
-    for (let k = 0; k < nt; k++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += x[i]! * Fp[i * nt + k]!;
-      out[n + k] = acc;
+      for (let i = 0; i < n; i++) out[i] = out[i]! + xlag[off + i]!;
     }
     if (m > 0) {
-      traj.lagged(t, y, z, lags, ts);
-      const B = lin.dz(t, y, z, p);
       for (let j = 0; j < m; j++) {
         const tl = t - lags[j]!;
-        const Bj = j * n * n;
-        for (let i = 0; i < n; i++) {
-          let acc = 0;
-          for (let l = 0; l < n; l++) acc += B[Bj + l * n + i]! * x[l]!;
-          w[i] = acc;
+        const w = wBlocks[j]!;
+        if (outputs) {
+          const scale = 1 / rate(j, t, ts);
+          for (let i = 0; i < n; i++) outputs[j * n + i] = scale * w[i]!;
         }
         const inHistory = tl < t0 || (tl === t0 && ts === "left");
         if (inHistory && problem.history.dp) {
@@ -222,6 +216,21 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     constantLags: false,
     history: (_r, out) => out.fill(0),
     rhs,
+    // a_j(s) = f_zj(s)^T lambda(s) / alpha_j'(s) at s = T - r (strictly inside a step), read at s = beta_j(t).
+    laggedOutputs: {
+      size: n,
+      eval: (r, x, out) => {
+        const t = T - r;
+        traj.y(t, yA, "right");
+        traj.lagged(t, yA, zA, lagsA, "right");
+        out.fill(0);
+        linAhead.vjp(t, yA, zA, p, x, null, out, null);
+        for (let j = 0; j < m; j++) {
+          const scale = 1 / rate(j, t, "right");
+          for (let i = j * n; i < (j + 1) * n; i++) out[i] = scale * out[i]!;
+        }
+      },
+    },
     breakpoints: [...bases].map(toR).filter((r) => r > 0 && r < R),
     stateJumps: [
       ...observationJumps(ctx),

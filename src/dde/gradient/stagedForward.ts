@@ -115,14 +115,16 @@ export function stagedForwardResult(ctx: GradContext, run: StagedRun): ForwardRe
 
 /**
  * The sensitivities' stored steps, laid out like the solver's StepStore (s_k, then q coefficient blocks; same step
- * indices as the state's store), in chunks of CHUNK steps: no copy when it grows (at n * targets * (q + 1) doubles per
+ * indices as the state's store), in chunks that double in size: no copy when it grows (at n * targets * (q + 1) doubles per
  * step, growing by doubling cost a fifth of the run at 100 targets), and the step being computed writes its
  * coefficients straight into its slot.
  */
 class ChunkedSteps {
+  /** Chunk c holds steps [base (2^c - 1), base (2^(c+1) - 1)): sizes double, so a few allocations and no copies. */
   private readonly chunks: Float64Array[] = [];
   private readonly ts: number[] = [];
   private readonly te: number[] = [];
+  private readonly base: number;
   readonly stride: number;
   size = 0;
   /** The chunk and offset of the next slot: the step being computed writes its coefficients there (at + width). */
@@ -134,13 +136,25 @@ class ChunkedSteps {
     readonly q: number,
   ) {
     this.stride = width * (q + 1);
+    // a first chunk of about 64k doubles, 4 to 64 steps
+    this.base = Math.max(4, Math.min(64, Math.floor(65536 / this.stride)));
     this.next = this.chunkOf(0);
   }
 
+  private chunkIndex(k: number): number {
+    return 31 - Math.clz32(Math.floor(k / this.base) + 1);
+  }
+
   private chunkOf(k: number): Float64Array {
-    const c = k >> CHUNK_BITS;
-    if (c === this.chunks.length) this.chunks.push(new Float64Array(this.stride << CHUNK_BITS));
+    const c = this.chunkIndex(k);
+    while (c >= this.chunks.length)
+      this.chunks.push(new Float64Array((this.base << this.chunks.length) * this.stride));
     return this.chunks[c]!;
+  }
+
+  /** Offset of step k in its chunk. */
+  private offset(k: number, c: number): number {
+    return (k - this.base * ((1 << c) - 1)) * this.stride;
   }
 
   /** Stores the step [t, tEnd] from s, with the coefficients already in the next slot. */
@@ -150,7 +164,7 @@ class ChunkedSteps {
     this.te.push(tEnd);
     const k = ++this.size;
     this.next = this.chunkOf(k);
-    this.nextBase = (k & (CHUNK - 1)) * this.stride;
+    this.nextBase = this.offset(k, this.chunkIndex(k));
   }
 
   /** s at time u of step k into out[0..width). */
@@ -158,8 +172,9 @@ class ChunkedSteps {
     const t = this.ts[k]!;
     const theta = (u - t) / (this.te[k]! - t);
     const { width, q } = this;
-    const d = this.chunks[k >> CHUNK_BITS]!;
-    const base = (k & (CHUNK - 1)) * this.stride;
+    const c = this.chunkIndex(k);
+    const d = this.chunks[c]!;
+    const base = this.offset(k, c);
     for (let j = 0; j < width; j++) {
       let acc = d[base + width * q + j]!;
       for (let p = q - 1; p >= 1; p--) acc = acc * theta + d[base + width * p + j]!;
@@ -172,9 +187,6 @@ class ChunkedSteps {
 function copy(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, len: number): void {
   for (let i = 0; i < len; i++) dst[dOff + i] = src[sOff + i]!;
 }
-
-const CHUNK_BITS = 5;
-const CHUNK = 1 << CHUNK_BITS;
 
 /** What the stages need of a tableau, worked out once per tableau. */
 interface StageTableau {
@@ -355,7 +367,9 @@ export class SensitivityStages implements StageCompanion {
     this.sNew = new Float64Array(NS);
     this.vz = new Float64Array(Math.max(1, nt * m * n));
     this.lagBuf = new Float64Array(NS);
-    this.scratch = new Float64Array(Math.max(1, n * this.pm.length));
+    // n x np only where the history or the initial value has parameter derivatives (they fill whole matrices)
+    const wide = problem.history.dp !== undefined || problem.initial?.dp !== undefined;
+    this.scratch = new Float64Array(Math.max(1, (wide ? n : 1) * this.pm.length));
     this.s0 = new Float64Array(NS);
     initialDp(problem, this.pm, this.cols, this.s0, this.scratch);
     this.sCur.set(this.s0);
@@ -411,7 +425,7 @@ export class SensitivityStages implements StageCompanion {
     this.yPrimeJumps = [this.t0, ...(this.yJump ? Array.from(this.lags, (l) => this.t0 + l) : [])];
     this.dyLeft = new Float64Array(n);
     this.dyRight = new Float64Array(n);
-    this.lagDpBuf = new Float64Array(Math.max(1, this.pm.length));
+    this.lagDpBuf = new Float64Array(this.timeLags.length > 0 ? this.pm.length : 1);
     this.lastStep = new Int32Array(m).fill(-99);
     this.lastTime = new Float64Array(m);
   }
@@ -471,7 +485,8 @@ export class SensitivityStages implements StageCompanion {
       this.lin.jvp(t, y, z, this.p, S, vz, this.cols, out);
     }
     this.evals++;
-    if (this.leftRows[row]) for (let i = 0; i < n; i++) this.dyLeft[i] = dy[i]!;
+    if (this.yJump && this.anyMoving && this.leftRows[row])
+      for (let i = 0; i < n; i++) this.dyLeft[i] = dy[i]!;
   }
 
   /**

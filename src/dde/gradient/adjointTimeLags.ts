@@ -9,7 +9,11 @@
  * under alpha_j. The parameter integrals are those of the constant-lag adjoint with tau_j,theta(t) varying:
  *   dJ/dtheta = sum g_theta + integral lambda^T [ f_theta + sum_j f_zj (phi_theta(alpha_j) 1[alpha_j < t0]
  *               - y'(alpha_j) tau_j,theta(t)) ] + q_theta dt + lambda(t0)^T dy0/dtheta + sum_xi lambda(xi)^T v(xi).
- * State-dependent delays are not covered (tau_y adds terms in lambda along the solution and beta depends on y).
+ * A state-dependent delay tau_j(t, y) takes alpha_j and beta_j along the forward solution and adds the transposed
+ * -f_zj y'(alpha_j) tau_j,y term to f_y^T lambda.
+ * Each right-hand side is one vector-Jacobian product at t; the advanced term is a lagged output of the integrator,
+ * a_j(s) = f_zj(s)^T lambda(s) / alpha_j'(s), read at s = beta_j(t) (formed at the ends and three interior points of
+ * each step instead of a look-up and a Jacobian at beta_j(t) at every stage).
  */
 import { adjointErrorWeights, adjointResult, observationJumps } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";

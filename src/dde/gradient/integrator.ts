@@ -9,6 +9,8 @@
  * Steps are at most the smallest lag, so lagged values always come from finished steps (no implicit iteration).
  * Dense output: Hairer's 4th-order continuous extension of DOPRI5. Quadrature states (cost integrals) are stepped along
  * without lagged values or dense output, and the right-hand side is told where their derivatives are not needed.
+ * For the adjoints: norm-wise error control (errorWeights) and lagged outputs (a Jacobian product of the state, stored
+ * with its own dense output and read at the lags instead of the lagged state).
  */
 
 export type Side = "left" | "right";
@@ -44,7 +46,7 @@ export interface LinearDDESystem {
     outputs: Float64Array | null,
   ): void;
   /**
-   * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j (its last argument). It is evaluated
+   * Neutral lags (a linear neutral DDE): rhs also reads xdlag[j*D + i] = x_i'(t - lag_j) for these j (its seventh argument). It is evaluated
    * from rhs itself on the stored past (recursively through earlier neutral lags, `historyDerivative` before t0), not by
    * differentiating the dense output; only beyond `neutralDepth` nested evaluations (default: 64 for one neutral lag,
    * else a call tree of about 256 evaluations)
@@ -208,17 +210,8 @@ function quadratureStepsNormwise(
   atol: number,
   rtol: number,
 ): number {
-  const b0 = 35 / 384;
-  const b2 = 500 / 1113;
-  const b3 = 125 / 192;
-  const b4 = -2187 / 6784;
-  const b5 = 11 / 84;
-  const e0 = 71 / 57600;
-  const e2 = -71 / 16695;
-  const e3 = 71 / 1920;
-  const e4 = -17253 / 339200;
-  const e5 = 22 / 525;
-  const e6 = -1 / 40;
+  const [b0, , b2, b3, b4, b5] = A[6] as [number, number, number, number, number, number];
+  const [e0, , e2, e3, e4, e5, e6] = E as [number, number, number, number, number, number, number];
   const N2 = 2 * N;
   const N3 = 3 * N;
   const N4 = 4 * N;

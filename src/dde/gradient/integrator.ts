@@ -315,12 +315,14 @@ export function integrateLinearDDE(sys: LinearDDESystem): DenseTrack {
   // Stored steps: start, length, and 5 D dense coefficients each (one growing buffer, no allocation per step).
   const starts: number[] = [];
   const lens: number[] = [];
-  let coefs = new Float64Array(5 * D * 64);
+  // Room for 256 steps up front where that stays under 256 kB (growing by copies costs a few percent on small systems).
+  const initialSteps = Math.max(64, Math.min(256, Math.floor(32768 / Math.max(1, 5 * D))));
+  let coefs = new Float64Array(5 * D * initialSteps);
   // Lagged outputs (optional): `size` values per lag, stored per step as 5 coefficients each like the states.
   const outs = sys.laggedOutputs ?? null;
   const L = outs ? outs.size : D;
   const mL = outs ? m * L : 0;
-  let ocoefs = new Float64Array(5 * mL * (outs ? 64 : 0));
+  let ocoefs = new Float64Array(5 * mL * (outs ? initialSteps : 0));
   const aStart = new Float64Array(mL);
   const aEnd = new Float64Array(mL);
   const aMid = [new Float64Array(mL), new Float64Array(mL), new Float64Array(mL)];

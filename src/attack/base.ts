@@ -92,16 +92,36 @@ export type Attack = (FixedEpsilonAttack | MinimizationAttack) & {
   readonly reverse?: boolean;
 };
 
-/** Records the first-step gradient statistics (one sync read of two numbers per batch). */
-export function recordGradientStats(stats: AttackStats, grad: tf.Tensor): void {
+/**
+ * Records the first-step gradient statistics. On backends whose tensors live in CPU memory (wasm, cpu) one read of
+ * the gradient and a count here (six kernels and two reads otherwise: ~0.5 ms of a 25 ms FGSM step at batch 128);
+ * elsewhere (WebGL, WebGPU) the counts are reduced on the device and only two numbers are read back.
+ */
+export function recordGradientStats(
+  stats: AttackStats,
+  grad: tf.Tensor,
+  onDevice = !["wasm", "cpu"].includes(tf.getBackend()),
+): void {
+  const n = grad.shape[0]!;
+  stats.gradientEntries += grad.size;
+  stats.gradientSamples += n;
+  if (!onDevice) {
+    const g = grad.dataSync();
+    const d = grad.size / n;
+    for (let i = 0; i < n; i++) {
+      let zeros = 0;
+      for (let j = i * d; j < (i + 1) * d; j++) if (g[j] === 0) zeros++;
+      stats.zeroGradientEntries += zeros;
+      if (zeros === d) stats.zeroGradientSamples++;
+    }
+    return;
+  }
   const [zeros, deadSamples] = tf.tidy(() => {
     const isZero = tf.equal(grad, 0);
     const axes = Array.from({ length: grad.rank - 1 }, (_, i) => i + 1);
     return [tf.sum(tf.cast(isZero, "int32")), tf.sum(tf.cast(tf.all(isZero, axes), "int32"))];
   });
-  stats.gradientEntries += grad.size;
   stats.zeroGradientEntries += zeros!.dataSync()[0]!;
-  stats.gradientSamples += grad.shape[0]!;
   stats.zeroGradientSamples += deadSamples!.dataSync()[0]!;
   tf.dispose([zeros!, deadSamples!]);
 }

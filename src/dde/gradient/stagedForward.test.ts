@@ -163,6 +163,21 @@ describe("forward sensitivities on the solver's own stages", () => {
     expect(staged(fwd)).toBe(true);
     const fd = wrt.map((w) => finiteDifference(pr, cost, pr.paramNames!.indexOf(w)));
     expect(relDiff(fwd.gradient, fd)).toBeLessThan(method.name === "BS3" ? 1e-5 : 1e-6);
+    // Delay targets (forcing, fresh first stages, jump condition at t0 + tau) with every method, against a tight adjoint.
+    const data: Cost = [
+      { kind: "data", times: [1.7, 3.3, 4.9], states: [0], values: Float64Array.of(0.5, 1, 1.2), sigma: 0.1 },
+    ];
+    const all = pr.paramNames!;
+    const ref = costGradient(pr, data, { wrt: all, method: "adjoint", rtol: 1e-12, atol: 1e-14 });
+    const withDelay = costGradient(pr, data, {
+      wrt: all,
+      rtol,
+      atol: rtol / 100,
+      method: "forward",
+      solverOptions: { method },
+    });
+    expect(staged(withDelay)).toBe(true);
+    expect(relDiff(withDelay.gradient, ref.gradient)).toBeLessThan(1e-8);
   });
 
   it("sensitivityErrorControl: the sensitivities join the step-size control (more steps, a closer gradient)", () => {

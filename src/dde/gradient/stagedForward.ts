@@ -318,6 +318,8 @@ export class SensitivityStages implements StageCompanion {
   /** f at the last stage evaluated from the left (the step's end): y'(xi-) for a jump condition. */
   private readonly dyLeft: Float64Array;
   private readonly dyRight: Float64Array;
+  /** The lagged times of the last main stage (the step's end) evaluated. */
+  private readonly endLagTime: Float64Array;
   /** Times where the jump conditions were applied. */
   readonly jumpTimes: number[] = [];
   /** Present when the sensitivities take part in the step-size control (see StageCompanion.errorSums). */
@@ -424,6 +426,7 @@ export class SensitivityStages implements StageCompanion {
     this.yJump = problem.initial !== undefined && y0.some((v, i) => v !== phi0[i]);
     this.yPrimeJumps = [this.t0, ...(this.yJump ? Array.from(this.lags, (l) => this.t0 + l) : [])];
     this.dyLeft = new Float64Array(n);
+    this.endLagTime = new Float64Array(m).fill(NaN);
     this.dyRight = new Float64Array(n);
     this.lagDpBuf = new Float64Array(this.timeLags.length > 0 ? this.pm.length : 1);
     this.lastStep = new Int32Array(m).fill(-99);
@@ -476,6 +479,8 @@ export class SensitivityStages implements StageCompanion {
     }
     this.lagStoreEnd = this.store.size;
     if (this.anyMoving && !same) this.forcing(z, this.leftRows[row]!);
+    if (this.anyMoving && row === this.sMain - 1)
+      for (let j = 0; j < m; j++) this.endLagTime[j] = lag.lagTime[j]!;
     if (this.timeLags.length > 0 && !this.lagMoved) this.checkTimeLags(t, y);
     const out = rows[row]!;
     if (this.fjvp) this.fjvp(t, y, z, this.p, zd, S, vz, this.cols, out, dy);
@@ -580,10 +585,11 @@ export class SensitivityStages implements StageCompanion {
   /** The first stage after a step that ended where a moving lag reads a jump of y' (t0, t0 + tau) is evaluated anew. */
   freshStart(): boolean {
     if (!this.anyMoving) return false;
-    const lag = this.lag;
+    // the lagged times of the step's last main stage (dense-output stages may have been evaluated since)
+    const times = this.endLagTime;
     for (let j = 0; j < this.m; j++) {
       if (!this.moving[j]) continue;
-      for (const xi of this.yPrimeJumps) if (Math.abs(lag.lagTime[j]! - xi) <= this.t0Eps) return true;
+      for (const xi of this.yPrimeJumps) if (Math.abs(times[j]! - xi) <= this.t0Eps) return true;
     }
     return false;
   }

@@ -1,8 +1,8 @@
 /**
  * FusedConv2D (convolution + bias + activation, what tfjs-layers' Conv2D runs) for the wasm backend:
- * - 3x3 stride-1 convolutions that gradopt's Conv2D runs by Winograd F(2x2, 3x3) (ci % 4 == 0, co % 8 == 0, SIMD
- *   kernels available): that Conv2D, then bias and relu in place (train.c; Winograd does 2.25x fewer multiplies:
- *   [128, 14, 14, 16] * [3, 3, 16, 32] 4.1 ms + bias vs 5.9 ms direct, loaded machine);
+ * - 3x3 stride-1 convolutions where gradopt's Winograd F(2x2, 3x3) applies (Conv2D.ts's winogradConv2D, bias and
+ *   relu fused at its output transform; 2.25x fewer multiplies: [128, 14, 14, 16] * [3, 3, 16, 32] ~4.1-4.6 vs 5.9 ms
+ *   direct, loaded machine);
  * - otherwise the direct SIMD128 kernel of src/tf/simd/train.c: the input zero-padded into a scratch window, then
  *   blocks of 4 output pixels x 8 output channels accumulated in registers over the filter, bias and relu applied
  *   on the way out (9.6 ms through XNNPACK for the shape above);
@@ -12,8 +12,7 @@ import { backend_util, util } from "@tensorflow/tfjs";
 import type { FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
 import { heapOffset, simdModule } from "../simd/train-module.js";
-import { simdKernels } from "../simd/index.js";
-import { callKernel } from "./Conv2DBackpropFilter.js";
+import { winogradConv2D } from "./Conv2D.js";
 import { trainWasm } from "../simd/train.wasm.js";
 
 const stock = new StockKernel("FusedConv2D");
@@ -49,7 +48,6 @@ interface ConvSimd {
     relu: number,
     out: number,
   ): void;
-  bias_act_inplace(y: number, bias: number, rows: number, c: number, relu: number): void;
 }
 
 let simdConv = true;
@@ -140,57 +138,10 @@ function fusedConv2D(args: Parameters<KernelFunc>[0]): TensorInfo {
   const backend = args.backend as unknown as WasmBackendLike;
   const relu = activation === "relu";
   return (
-    winogradThenBias(backend, x, filter, info, bias, relu, attrs) ??
+    (simdConv ? winogradConv2D(backend, x, filter, info, bias, relu) : null) ??
     simdConv2D(backend, x, filter, info, bias, relu) ??
     stock.run(args)
   );
-}
-
-/** Conv2D (Winograd, src/tf/kernels/Conv2D.ts), + bias, relu; null where Conv2D would not take its Winograd path. */
-function winogradThenBias(
-  backend: WasmBackendLike,
-  x: TensorInfo,
-  filter: TensorInfo,
-  info: backend_util.Conv2DInfo,
-  bias: TensorInfo | undefined,
-  relu: boolean,
-  attrs: FusedConv2DAttrs,
-): TensorInfo | null {
-  const winograd =
-    simdConv &&
-    info.filterHeight === 3 &&
-    info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.inChannels % 4 === 0 &&
-    info.outChannels % 8 === 0 &&
-    x.dtype === "float32" &&
-    filter.dtype === "float32" &&
-    (!bias || bias.dtype === "float32") &&
-    simdKernels(backend) !== undefined;
-  if (!winograd) return null;
-  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
-  const simd = simdModule(backend, "train", trainWasm) as unknown as ConvSimd | null;
-  if (!simd) return null;
-  const y = callKernel(
-    backend,
-    "Conv2D",
-    { x, filter },
-    { strides, pad, dataFormat, dilations, dimRoundingMode },
-  );
-  if (bias || relu) {
-    const rows = info.batchSize * info.outHeight * info.outWidth;
-    simd.bias_act_inplace(
-      heapOffset(backend, y),
-      bias ? heapOffset(backend, bias) : 0,
-      rows,
-      info.outChannels,
-      relu ? 1 : 0,
-    );
-  }
-  return y;
 }
 
 export const fusedConv2DConfig: KernelConfig = {

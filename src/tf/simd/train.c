@@ -321,27 +321,6 @@ void conv2d_forward(const float *xp, int batch, int hp, int wp, int c, const flo
   }
 }
 
-// y[r, j] = act(y[r, j] + bias[j]) in place (bias may be 0: none; relu != 0: max(0, .)): a convolution's output
-// from a kernel without fused bias/activation, in one pass.
-EXPORT(bias_act_inplace)
-void bias_act_inplace(float *y, const float *bias, int rows, int c, int relu) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  for (int r = 0; r < rows; r++) {
-    float *p = y + (long)r * c;
-    int j = 0;
-    for (; j + 4 <= c; j += 4) {
-      v128_t v = wasm_v128_load(p + j);
-      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
-      if (relu) v = wasm_f32x4_max(v, zero);
-      wasm_v128_store(p + j, v);
-    }
-    for (; j < c; j++) {
-      float v = p[j] + (bias ? bias[j] : 0.0f);
-      p[j] = relu && !(v > 0.0f) ? 0.0f : v;
-    }
-  }
-}
-
 // Filter gradient of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2) (the transpose of F(2x2, 3x3)): each 2x2
 // tile of dy and the 4x4 window of the padded input it reads give the 3x3 filter gradient as
 // G^T [(A D A^T) . (B^T X B)] G, so per tile 16 products per (ci, co) instead of 36 (2.25x fewer multiplies).

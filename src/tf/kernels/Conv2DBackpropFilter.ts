@@ -3,12 +3,19 @@
  *
  * dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s + kh*d - padTop, ow*s + kw*d - padLeft, ci] * dy[b,oh,ow,co]
  *
- * This is itself a convolution: with x transposed to [ci, H, W, b] (ci plays the batch, b the channels) and dy transposed
- * to [OH, OW, b, co] (a filter with OH x OW taps), a stride-1 Conv2D whose dilation is the original stride yields
- * [ci, KH, KW, co]. XNNPACK (wasm's Conv2D) then does all the arithmetic; we only move memory.
- * Measured alternatives (CPU ms, batch 128, 3x3 SAME): im2col by slices + BatchMatMul was 4-10x slower; a direct JS
- * loop over the wasm heap was 1.7x slower at 1 input channel and 16x at 32 (28x28x1->32: 43 vs 73 ms;
- * 14x14x32->64: 65 vs 1051 ms; the forward conv takes 5 and 31 ms); splitting the batch into chunks was slower too.
+ * Strategies, first that applies:
+ * 1. SIMD128 kernels of src/tf/simd/train.c on the backend's heap (dilation 1, co % 4 == 0): Winograd F(3x3, 2x2)
+ *    for 3x3 stride-1 filters with many channel pairs, else a direct kernel (x zero-padded into a scratch window, 4
+ *    (kw, ci) entries x 8 output channels accumulated in registers over the output pixels, image by image).
+ *    Batch 128, CPU ms (load 6-8): 14x14x16->32 17-20 (XNNPACK formulation below) -> 5.3-5.9; 28x28x1->16 4.9 -> 1.4.
+ * 2. im2col by convolution (few input channels), see im2colFilterGrad.
+ * 3. The filter gradient as a convolution: with x transposed to [ci, H, W, b] (ci plays the batch, b the channels)
+ *    and dy transposed to [OH, OW, b, co] (a filter with OH x OW taps), a stride-1 Conv2D whose dilation is the
+ *    original stride yields [ci, KH, KW, co]; XNNPACK does the arithmetic, we only move memory.
+ * Measured alternatives to 3 before the SIMD kernels (CPU ms, batch 128, 3x3 SAME): im2col by slices + BatchMatMul
+ * was 4-10x slower; a direct JS loop over the wasm heap was 1.7x slower at 1 input channel and 16x at 32 (28x28x1->32:
+ * 43 vs 73 ms; 14x14x32->64: 65 vs 1051 ms; the forward conv takes 5 and 31 ms); splitting the batch into chunks was
+ * slower too.
  */
 import * as tf from "@tensorflow/tfjs";
 import {

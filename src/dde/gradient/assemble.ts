@@ -67,13 +67,14 @@ export function assembleForward(
   right.set(gradient);
   for (const pt of ctx.points) {
     sensitivity(pt.t, sPlus, "right");
-    sensitivity(pt.t, sMinus, "left");
     const on = ctx.jumpsAt(pt.t);
+    // The left limit differs only on a moving jump (elsewhere the right one is used).
+    const minus = on.length > 0 ? sensitivity(pt.t, sMinus, "left") : sPlus;
     for (let k = 0; k < nt; k++) {
       let gm = pt.gp[k]!;
       let gpl = pt.gp[k]!;
       for (let i = 0; i < n; i++) {
-        gm += pt.gy[i]! * sMinus[k * n + i]!;
+        gm += pt.gy[i]! * minus[k * n + i]!;
         gpl += pt.gy[i]! * sPlus[k * n + i]!;
       }
       if (on.length === 0 || gm === gpl) {

@@ -42,6 +42,8 @@ export interface PointDerivs {
   gp: Float64Array;
 }
 
+const NO_JUMPS = Object.freeze([]) as unknown as MovingJump[];
+
 export class GradContext {
   readonly n: number;
   readonly m: number;
@@ -89,6 +91,8 @@ export class GradContext {
     const np = p.length;
     const y = new Float64Array(n);
     const scratch = new Float64Array(Math.max(np * n, np, 1));
+    // d g / d p is a row of np: a point function's dp may clear its whole output, so not the n x np scratch
+    const pScratch = new Float64Array(Math.max(np, 1));
     const pm = Float64Array.from(p);
 
     this.points = this.compiled.points.map((pt) => {
@@ -96,7 +100,7 @@ export class GradContext {
       return {
         t: pt.t,
         gy: pointDy(pt.g, pt.t, y, pm, new Float64Array(n)),
-        gp: pointDp(pt.g, pt.t, y, pm, targets.indices, new Float64Array(nt), scratch),
+        gp: pointDp(pt.g, pt.t, y, pm, targets.indices, new Float64Array(nt), pScratch),
       };
     });
 
@@ -179,6 +183,7 @@ export class GradContext {
 
   /** The moving jumps within a relative 1e-10 of t (an observation sitting on a breaking point). */
   jumpsAt(t: number): MovingJump[] {
+    if (this.jumps.length === 0) return NO_JUMPS;
     const tol = 1e-10 * Math.max(1, Math.abs(t), Math.abs(this.T - this.t0));
     return this.jumps.filter((j) => Math.abs(j.t - t) <= tol);
   }

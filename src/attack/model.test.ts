@@ -171,6 +171,53 @@ describe("TfjsClassifier", () => {
     tf.dispose([x, loss, logits, grad]);
   });
 
+  it("fuses a ReLU layer and the 2x2 max pooling after it under the tape: the same gradient as without the fast path", async () => {
+    const m = tf.sequential();
+    m.add(
+      tf.layers.conv2d({
+        inputShape: [9, 10, 1],
+        filters: 8,
+        kernelSize: 3,
+        padding: "same",
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 11 }),
+        biasInitializer: tf.initializers.randomNormal({ seed: 12 }),
+      }),
+    );
+    m.add(tf.layers.reLU());
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 })); // 9x10 -> 4x5: a row no window covers
+    m.add(
+      tf.layers.conv2d({
+        filters: 8,
+        kernelSize: 3,
+        padding: "same",
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 13 }),
+      }),
+    );
+    m.add(tf.layers.activation({ activation: "relu" }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 14 }) }));
+    const x = tf.randomUniform([4, 9, 10, 1], 0, 1, "float32", 3);
+    const crit = misclassification([0, 1, 2, 0]);
+    const grads = [true, false].map((fastPath) => {
+      const model = TfjsClassifier.fromModel(m, { gradientFastPath: fastPath });
+      const before = tf.memory().numTensors;
+      const g = tf.tidy(() => adversarialGradient(model, x, crit).grad.dataSync());
+      expect(tf.memory().numTensors).toBe(before);
+      return Array.from(g);
+    });
+    expect(grads[0]!.some((v) => v !== 0)).toBe(true);
+    // Both pairs took the fused op (wasm with SIMD128: one kernel each way).
+    const fast = TfjsClassifier.fromModel(m);
+    const prof = await tf.profile(() => tf.dispose(adversarialGradient(fast, x, crit)));
+    expect(prof.kernels.filter((k) => k.name === "GradoptReluMaxPool").length).toBe(2);
+    expect(prof.kernels.filter((k) => k.name === "GradoptReluMaxPoolGrad").length).toBe(2);
+    for (let i = 0; i < grads[1]!.length; i++) expect(grads[0]![i]).toBeCloseTo(grads[1]![i]!, 5);
+    for (const layer of m.layers) expect(Object.prototype.hasOwnProperty.call(layer, "call")).toBe(false);
+    x.dispose();
+    m.dispose();
+  });
+
   it("applies preprocessing inside the forward pass (mobilenet [-1, 1], mean/std)", () => {
     const m = tinyModel("linear", 7);
     const x = tf.randomUniform([2, 6, 6, 2], 0, 1, "float32", 4);

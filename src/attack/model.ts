@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { GradoptError, assertArg } from "../errors.js";
+import { reluMaxPool2x2 } from "../tf/kernels/ReluMaxPool.js";
 import { loadTfjsModel, type LoadedModel } from "./io.js";
 
 /** Pixel-scale preprocessing applied inside the model: none; MobileNet's [-1, 1] (x * 2 - 1); or (x - mean) / std per channel. */
@@ -329,6 +330,64 @@ function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
   return undefined;
 }
 
+interface PoolInternals {
+  poolSize?: number[];
+  strides?: number[];
+  padding?: string;
+  dataFormat?: string;
+  maxValue?: number | null;
+  activation?: ActivationLike | null;
+  outboundNodes?: unknown[];
+}
+
+/** A ReLU layer (or Activation("relu")) without a cap. */
+function isPlainRelu(layer: tf.layers.Layer): boolean {
+  const l = layer as unknown as PoolInternals;
+  const cls = layer.getClassName();
+  if (cls === "ReLU") return l.maxValue === undefined || l.maxValue === null;
+  return cls === "Activation" && l.activation?.getClassName?.() === "relu";
+}
+
+/** MaxPooling2D with 2x2 windows, stride 2, valid padding, channels last. */
+function isPool2x2(layer: tf.layers.Layer | undefined): boolean {
+  const l = layer as unknown as PoolInternals | undefined;
+  return (
+    layer?.getClassName() === "MaxPooling2D" &&
+    l?.poolSize?.[0] === 2 &&
+    l.poolSize[1] === 2 &&
+    l.strides?.[0] === 2 &&
+    l.strides[1] === 2 &&
+    l.padding === "valid" &&
+    l.dataFormat === "channelsLast"
+  );
+}
+
+/**
+ * A ReLU layer whose only consumer is the 2x2 max pooling right after it (a Sequential model's conv -> relu -> pool):
+ * under the tape the ReLU passes its input through and the pool computes relu + pooling as one op (reluMaxPool2x2:
+ * one kernel each way on wasm instead of four, and one full-size activation less).
+ */
+function reluPoolSwaps(layers: tf.layers.Layer[]): Array<[tf.layers.Layer, CallFn]> {
+  const swaps: Array<[tf.layers.Layer, CallFn]> = [];
+  for (let i = 0; i + 1 < layers.length; i++) {
+    const relu = layers[i]!;
+    const pool = layers[i + 1]!;
+    const consumers = (relu as unknown as PoolInternals).outboundNodes?.length;
+    if (!isPlainRelu(relu) || !isPool2x2(pool) || consumers !== 1) continue;
+    if (
+      Object.prototype.hasOwnProperty.call(relu, "call") ||
+      Object.prototype.hasOwnProperty.call(pool, "call")
+    )
+      continue;
+    // A reshape to the same shape, not the input itself: tfjs-layers clones a layer output that is one of its inputs,
+    // and the gradient of that clone (Identity) is a full-size Cast copy; Reshape shares the data both ways.
+    swaps.push([relu, (inputs) => tf.reshape(one(inputs), one(inputs).shape)]);
+    swaps.push([pool, (inputs) => reluMaxPool2x2(one(inputs) as tf.Tensor4D)]);
+    i++;
+  }
+  return swaps;
+}
+
 /** True inside tf.grad / valueAndGrad (tfjs-core's engine keeps this private). */
 function tapeIsOn(): boolean {
   const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
@@ -364,7 +423,10 @@ function fromLayers(model: tf.LayersModel, options: ClassifierOptions): TfjsClas
       if (call) swaps.push([layer, call]);
     }
   };
-  if (options.gradientFastPath ?? true) visit(model.layers);
+  if (options.gradientFastPath ?? true) {
+    visit(model.layers);
+    if (model instanceof tf.Sequential) swaps.push(...reluPoolSwaps(model.layers));
+  }
   const plain = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor;
   // The replacements pay off only under a gradient tape; plain inference keeps tfjs's fused kernels.
   const apply = (x: tf.Tensor) =>

@@ -105,6 +105,27 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  relu_max_pool_2x2_f32(
+    x: number,
+    y: number,
+    n: number,
+    ih: number,
+    iw: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
+  relu_max_pool_grad_2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    ih: number,
+    iw: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
   max_pool_2x2_f32(
     x: number,
     y: number,

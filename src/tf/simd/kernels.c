@@ -684,3 +684,70 @@ void corr_winograd_3x3_co1(const float *x, const float *w, int flip, float *y, f
     }
   }
 }
+
+/*
+ * relu(maxPool2x2(x)) in one pass (= maxPool2x2(relu(x)) for inputs that are not all NaN in a window): a ReLU layer
+ * followed by 2x2 max pooling, fused by the attack's gradient fast path (src/attack/model.ts).
+ */
+EXPORT(relu_max_pool_2x2_f32)
+void relu_max_pool_2x2_f32(const float *x, float *y, int n, int ih, int iw, int c, int oh, int ow) {
+  max_pool_2x2_f32(x, y, n, ih, iw, c, oh, ow);
+  const int size = n * oh * ow * c;
+  int i = 0;
+  for (; i + 4 <= size; i += 4) wasm_v128_store(y + i, relu4(wasm_v128_load(y + i)));
+  for (; i < size; i++) y[i] = y[i] < 0.0f ? 0.0f : y[i];
+}
+
+/*
+ * The gradient of relu_max_pool_2x2_f32 with respect to x: each window's dy goes to its first maximum when that
+ * maximum is > 0, nothing otherwise. Equals MaxPoolGrad followed by Relu's gradient for finite x (which would give
+ * NaN where x is NaN). Writes the windows' 4 * oh * ow * c elements, as max_pool_grad_2x2.
+ */
+EXPORT(relu_max_pool_grad_2x2)
+void relu_max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int ih, int iw, int c, int oh,
+                            int ow) {
+  const int row = iw * c;
+  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff()), zero = wasm_f32x4_splat(0.0f);
+  for (int b = 0; b < n; b++) {
+    for (int yr = 0; yr < oh; yr++) {
+      for (int yc = 0; yc < ow; yc++) {
+        const int p00 = ((b * ih + 2 * yr) * iw + 2 * yc) * c;
+        const int p01 = p00 + c, p10 = p00 + row, p11 = p10 + c;
+        const float *g = dy + ((b * oh + yr) * ow + yc) * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t v00 = wasm_v128_load(x + p00 + k), v01 = wasm_v128_load(x + p01 + k);
+          v128_t v10 = wasm_v128_load(x + p10 + k), v11 = wasm_v128_load(x + p11 + k);
+          v128_t s0 = wasm_f32x4_gt(v00, ninf);
+          v128_t m = wasm_v128_bitselect(v00, ninf, s0);
+          v128_t s1 = wasm_f32x4_gt(v01, m);
+          m = wasm_v128_bitselect(v01, m, s1);
+          v128_t s2 = wasm_f32x4_gt(v10, m);
+          m = wasm_v128_bitselect(v10, m, s2);
+          v128_t s3 = wasm_f32x4_gt(v11, m);
+          m = wasm_v128_bitselect(v11, m, s3);
+          v128_t later3 = s3, later2 = wasm_v128_or(s2, later3), later1 = wasm_v128_or(s1, later2);
+          v128_t gv = wasm_v128_and(wasm_v128_load(g + k), wasm_f32x4_gt(m, zero));
+          wasm_v128_store(dx + p00 + k, wasm_v128_and(gv, wasm_v128_andnot(s0, later1)));
+          wasm_v128_store(dx + p01 + k, wasm_v128_and(gv, wasm_v128_andnot(s1, later2)));
+          wasm_v128_store(dx + p10 + k, wasm_v128_and(gv, wasm_v128_andnot(s2, later3)));
+          wasm_v128_store(dx + p11 + k, wasm_v128_and(gv, s3));
+        }
+        for (; k < c; k++) {
+          const float v0 = x[p00 + k], v1 = x[p01 + k], v2 = x[p10 + k], v3 = x[p11 + k];
+          float m = -__builtin_inff();
+          int at = -1;
+          if (v0 > m) m = v0, at = 0;
+          if (v1 > m) m = v1, at = 1;
+          if (v2 > m) m = v2, at = 2;
+          if (v3 > m) m = v3, at = 3;
+          const float gv = m > 0.0f ? g[k] : 0.0f;
+          dx[p00 + k] = at == 0 ? gv : 0.0f;
+          dx[p01 + k] = at == 1 ? gv : 0.0f;
+          dx[p10 + k] = at == 2 ? gv : 0.0f;
+          dx[p11 + k] = at == 3 ? gv : 0.0f;
+        }
+      }
+    }
+  }
+}

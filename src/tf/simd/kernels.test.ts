@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linfSignStep } from "../../attack/linf-step.js";
 import { initBackend } from "../backend.js";
 import { setWinogradConv, winogradConv2D } from "../kernels/Conv2D.js";
+import { reluMaxPool2x2 } from "../kernels/ReluMaxPool.js";
 import type { WasmBackendLike } from "../kernels/Conv2DBackpropInput_util.js";
 import { setSimdEnabled, simdKernels } from "./index.js";
 
@@ -190,6 +191,32 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
     expect(Array.from(g.plain)).toEqual(Array.from(g.cpu));
     tf.dispose([x, w]);
   });
+
+  for (const shape of [
+    [3, 8, 10, 16],
+    [2, 7, 9, 6], // odd size and a channel tail
+  ]) {
+    it(`relu + 2x2 max pooling as one op, and its gradient, match cpu's relu then maxPool: [${shape.join(", ")}]`, () => {
+      const x = randn(shape, 21);
+      const fwd = onBackends([x], (a) => reluMaxPool2x2(a as tf.Tensor4D));
+      const ref = onBackends([x], (a) => tf.maxPool(tf.relu(a as tf.Tensor4D), 2, 2, "valid"));
+      expect(Array.from(fwd.simd)).toEqual(Array.from(ref.cpu));
+      expect(Array.from(fwd.plain)).toEqual(Array.from(ref.cpu));
+      const outShape = tf.tidy(() => tf.maxPool(x as tf.Tensor4D, 2, 2, "valid").shape);
+      const w = randn(outShape, 22);
+      const g = onBackends([x, w], (a, b) =>
+        tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(reluMaxPool2x2(xx as tf.Tensor4D), b)))(a),
+      );
+      const gRef = onBackends([x, w], (a, b) =>
+        tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(tf.relu(xx as tf.Tensor4D), 2, 2, "valid"), b)))(
+          a,
+        ),
+      );
+      expect(Array.from(g.simd)).toEqual(Array.from(gRef.cpu).map((v) => v + 0));
+      expect(Array.from(g.plain)).toEqual(Array.from(gRef.cpu));
+      tf.dispose([x, w]);
+    });
+  }
 
   for (const [name, xShape, bShape] of [
     ["conv bias [n, h, w, 16] + [16]", [4, 12, 12, 16], [16]],

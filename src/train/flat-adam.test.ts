@@ -3,20 +3,25 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../tf/backend.js";
 import { mulberry32 } from "./rng.js";
-import { FlatAdam } from "./flat-adam.js";
+import { FlatAdam, setSimdFlatAdam } from "./flat-adam.js";
 
 beforeAll(async () => {
   expect(await initBackend("wasm")).toBe("wasm");
 });
 
 describe("FlatAdam", () => {
-  it.each(["wasm", "cpu"])(
-    "gives tf.train.adam's weights exactly on %s over changing learning rates",
-    async (name) => {
+  it.each([
+    { name: "wasm", simd: true },
+    { name: "wasm", simd: false },
+    { name: "cpu", simd: true },
+  ])(
+    "gives tf.train.adam's weights exactly on $name over changing learning rates (SIMD kernel $simd)",
+    async ({ name, simd }) => {
+      setSimdFlatAdam(simd);
       await tf.setBackend(name);
       const rng = mulberry32(5);
-      const sizes = [37, 300, 4];
-      const scales = [1, 1e-4, 30];
+      const sizes = [37, 300, 4, 1]; // vector blocks of 4 and scalar tails
+      const scales = [1, 1e-4, 30, 3];
       const init = sizes.map((n) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1));
       const vars = init.map((w) => tf.variable(tf.tensor1d(w)));
       const optimizer = tf.train.adam(1e-3);
@@ -34,12 +39,15 @@ describe("FlatAdam", () => {
         );
         flat.step(weights, grads, lr);
       }
+      // The path under test ran (the SIMD kernel's state exists only on that path).
+      expect((flat as unknown as { simd: unknown }).simd !== null).toBe(simd);
       for (let k = 0; k < sizes.length; k++) {
         const expected = vars[k]!.dataSync() as Float32Array;
         expect(Array.from(weights[k]!)).toEqual(Array.from(expected));
       }
       optimizer.dispose();
       tf.dispose(vars);
+      setSimdFlatAdam(true);
       await tf.setBackend("wasm");
     },
   );

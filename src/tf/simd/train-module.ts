@@ -31,6 +31,42 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+const compiled = new Map<string, WebAssembly.Module | null>();
+
+/** The compiled module `name` (wasm bytes as base64), or null where this runtime cannot compile it synchronously. */
+function compiledModule(name: string, base64: string): WebAssembly.Module | null {
+  if (!compiled.has(name)) {
+    let module: WebAssembly.Module | null = null;
+    try {
+      // Synchronous: kernels are synchronous. Browsers may refuse this on the main thread; then we fall back.
+      module = new WebAssembly.Module(decode(base64));
+    } catch {
+      module = null;
+    }
+    compiled.set(name, module);
+  }
+  return compiled.get(name)!;
+}
+
+/**
+ * The exports of module `name` bound to a memory of the caller's own (the kernels touch only the pointers they get,
+ * so any memory works), or null where it cannot run. For work on plain arrays outside tfjs (FlatAdam).
+ */
+export function simdModuleOnMemory(
+  name: string,
+  base64: string,
+  memory: WebAssembly.Memory,
+): WebAssembly.Exports | null {
+  if (disabled || typeof WebAssembly === "undefined") return null;
+  const module = compiledModule(name, base64);
+  if (!module) return null;
+  try {
+    return new WebAssembly.Instance(module, { env: { memory } }).exports;
+  } catch {
+    return null;
+  }
+}
+
 /** The exports of module `name` (wasm bytes as base64) bound to `backend`'s memory, or null where it cannot run. */
 export function simdModule(backend: unknown, name: string, base64: string): WebAssembly.Exports | null {
   if (disabled || typeof WebAssembly === "undefined") return null;
@@ -40,11 +76,10 @@ export function simdModule(backend: unknown, name: string, base64: string): WebA
   let perBackend = instances.get(b);
   if (!perBackend) instances.set(b, (perBackend = new Map()));
   if (!perBackend.has(name)) {
+    const module = compiledModule(name, base64);
     let exports: WebAssembly.Exports | null = null;
     try {
-      // Synchronous: kernels are synchronous. Browsers may refuse this on the main thread; then we fall back.
-      const module = new WebAssembly.Module(decode(base64));
-      exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      exports = module && new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch {
       exports = null;
     }

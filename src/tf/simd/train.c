@@ -413,3 +413,33 @@ void winograd_filter_grad_3x3(const float *xp, int batch, int hp, int wp, int c,
     }
   }
 }
+
+// One Adam step over n weights, the float32 operations of tf.train.adam in its order (so the result is bit-identical):
+// m = m*b1 + g*c1; v = v*b2 + (g*g)*c2; w = ((m/d1) / (sqrt(v/d2) + eps)) * neg_lr + w, with c = 1 - b,
+// d = 1 - b^t. Runs on any memory (src/train/flat-adam.ts gives it one of its own).
+EXPORT(adam_f32)
+void adam_f32(float *w, const float *g, float *m, float *v, int n, float b1, float b2, float c1, float c2, float d1,
+              float d2, float eps, float neg_lr) {
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), vc1 = wasm_f32x4_splat(c1),
+               vc2 = wasm_f32x4_splat(c2), vd1 = wasm_f32x4_splat(d1), vd2 = wasm_f32x4_splat(d2),
+               veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vc1));
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vd2)), veps);
+    v128_t step = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(mi, vd1), den), vlr);
+    wasm_v128_store(w + i, wasm_f32x4_add(step, wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * c1;
+    float vi = v[i] * b2 + (gi * gi) * c2;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = ((mi / d1) / (__builtin_sqrtf(vi / d2) + eps)) * neg_lr + w[i];
+  }
+}

@@ -50,7 +50,11 @@ export default async function trainThroughput(): Promise<void> {
   // The attack API's classifier: under a gradient tape its layers skip weight gradients (the workers use it too).
   const classifier = TfjsClassifier.fromModel(model, { output: "logits" });
   const logits = (t: tf.Tensor4D) => classifier.logits(t);
-  const optimizer = tf.train.adam(1e-3);
+  const singleWeights = model.trainableWeights.map((v) => (v.read().dataSync() as Float32Array).slice());
+  const optimizer = new FlatAdam(
+    singleWeights.map((w) => w.length),
+    { epsilon: tf.backend().epsilon() },
+  );
   const fgsmSpec: AdversarialConfig = { method: "fgsm-rs", eps: EPS };
   const pgdSpec: AdversarialConfig = { method: "pgd", eps: EPS, steps: PGD_STEPS };
   const attackAndScore = (spec: AdversarialConfig) => {
@@ -68,17 +72,27 @@ export default async function trainThroughput(): Promise<void> {
       c.dataSync();
       c.dispose();
     },
+    // The main-thread step of trainClassifier: weight gradients (no input gradient, as PyTorch's input needs none),
+    // FlatAdam, weights written back.
     train: () => {
-      const loss = tf.tidy(() =>
-        optimizer.minimize(
-          () =>
-            // As trainClassifier does (and PyTorch, whose input needs no gradient): no input gradient.
-            tf.losses.softmaxCrossEntropy(y, applyForWeightGradients(model, x) as tf.Tensor) as tf.Scalar,
-          true,
-        )!,
+      const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+      const [loss, ...grads] = tf.tidy(() => {
+        const r = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, applyForWeightGradients(model, x) as tf.Tensor) as tf.Scalar,
+          vars,
+        );
+        return [r.value, ...vars.map((v) => r.grads[v.name]!)];
+      });
+      optimizer.step(
+        singleWeights,
+        grads.map((g) => g!.dataSync() as Float32Array),
+        1e-3,
       );
-      loss.dataSync();
-      loss.dispose();
+      tf.tidy(() =>
+        model.trainableWeights.forEach((v, k) => v.write(tf.tensor(singleWeights[k]!, v.shape as number[]))),
+      );
+      loss!.dataSync();
+      tf.dispose([loss!, ...grads.map((g) => g!)]);
     },
     fgsm: () => attackAndScore(fgsmSpec),
     pgd: () => attackAndScore(pgdSpec),
@@ -132,7 +146,6 @@ export default async function trainThroughput(): Promise<void> {
   for (const s of sides) await s.close?.();
   await pool.close();
   tf.dispose([x, y, labelsT]);
-  optimizer.dispose();
 
   const f = result.figures;
   const torch2 = f["PyTorch, 2 threads"];

@@ -22,12 +22,9 @@ export class Linearizer {
   readonly B: Float64Array;
   /** d f / d p for the targets, n x nt: Fp[i*nt + k] = d f_i / d p_{targets[k]}. */
   readonly Fp: Float64Array;
-  private readonly fullDp: Float64Array;
   private readonly Bblocks: Float64Array[];
   private readonly zd: Float64Array;
-  private readonly f1: Float64Array;
-  private readonly f2: Float64Array;
-  private readonly pw: Float64Array;
+  private readonly scratch: DifferenceScratch;
   /** Scratch for the products (perturbed y and z), and whether tangents multiply dense matrices. */
   private readonly yw: Float64Array;
   private readonly zw: Float64Array;
@@ -45,14 +42,11 @@ export class Linearizer {
     this.A = new Float64Array(this.n * this.n);
     this.B = new Float64Array(this.m * this.n * this.n);
     this.Fp = new Float64Array(this.n * this.nt);
-    this.fullDp = new Float64Array(this.n * this.np);
     this.Bblocks = Array.from({ length: this.m }, (_, j) =>
       this.B.subarray(j * this.n * this.n, (j + 1) * this.n * this.n),
     );
     this.zd = new Float64Array(this.m * this.n);
-    this.f1 = new Float64Array(this.n);
-    this.f2 = new Float64Array(this.n);
-    this.pw = Float64Array.from(p);
+    this.scratch = differenceScratch(this.n, p);
     this.yw = new Float64Array(this.n);
     this.zw = new Float64Array(this.m * this.n);
     const jac = problem.jac;
@@ -183,27 +177,22 @@ export class Linearizer {
     cols: Int32Array,
     out: Float64Array,
   ): void {
-    const { n, np } = this;
+    const { n, np, scratch } = this;
+    const { fullDp, pw, f1, f2 } = scratch;
     const jac = this.problem.jac;
     let full = false;
+    if (!jac?.dp) pw.set(p);
     for (let d = 0; d < cols.length; d++) {
       const q = cols[d]!;
       if (q < 0) continue;
       if (jac?.dp) {
-        if (!full) jac.dp(t, y, z, p, this.fullDp, this.zd);
+        if (!full) jac.dp(t, y, z, p, fullDp, this.zd);
         full = true;
-        for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + this.fullDp[i * np + q]!;
+        for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + fullDp[i * np + q]!;
         continue;
       }
-      const pw = this.pw;
-      pw.set(p);
-      const x = pw[q]!;
-      const h = FD_REL * Math.max(1, Math.abs(x));
-      pw[q] = x + h;
-      this.problem.f(t, y, z, pw, this.f1, this.zd);
-      pw[q] = x - h;
-      this.problem.f(t, y, z, pw, this.f2, this.zd);
-      for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + (this.f1[i]! - this.f2[i]!) / (2 * h);
+      const h = entryDifference(this.problem, t, y, z, pw, this.zd, pw, q, scratch);
+      for (let i = 0; i < n; i++) out[d * n + i] = out[d * n + i]! + (f1[i]! - f2[i]!) / (2 * h);
     }
   }
 
@@ -220,7 +209,8 @@ export class Linearizer {
   ): void {
     const { n, m } = this;
     const mn = m * n;
-    const { yw, zw, pw, f1, f2 } = this;
+    const { yw, zw } = this;
+    const { pw, f1, f2 } = this.scratch;
     pw.set(p);
     for (let d = 0; d < cols.length; d++) {
       const oy = d * n;
@@ -273,7 +263,7 @@ export class Linearizer {
       jac.dy(t, y, z, p, this.A, this.zd);
       return this.A;
     }
-    this.fdColumns(t, y, z, p, y, this.A, 0, this.n);
+    differenceColumns(this.problem, t, y, z, p, this.zd, y, 0, this.A, this.scratch);
     return this.A;
   }
 
@@ -285,59 +275,134 @@ export class Linearizer {
       return this.B;
     }
     // Entries j*n .. j*n+n-1 of z, written as the n x n block j.
-    for (let j = 0; j < this.m; j++) this.fdColumns(t, y, z, p, z, this.Bblocks[j]!, j * this.n, this.n);
+    for (let j = 0; j < this.m; j++)
+      differenceColumns(this.problem, t, y, z, p, this.zd, z, j * this.n, this.Bblocks[j]!, this.scratch);
     return this.B;
   }
 
   /** The target columns of f_p at (t, y, z) into this.Fp. */
   dp(t: number, y: Float64Array, z: Float64Array, p: Float64Array): Float64Array {
-    const { n, nt, np, targets } = this;
-    const jac = this.problem.jac;
-    if (jac?.dp) {
-      jac.dp(t, y, z, p, this.fullDp, this.zd);
-      for (let i = 0; i < n; i++)
-        for (let k = 0; k < nt; k++) this.Fp[i * nt + k] = this.fullDp[i * np + targets[k]!]!;
-      return this.Fp;
-    }
-    const pw = this.pw;
-    pw.set(p);
-    for (let k = 0; k < nt; k++) {
-      const q = targets[k]!;
-      const x = pw[q]!;
-      const h = FD_REL * Math.max(1, Math.abs(x));
-      pw[q] = x + h;
-      this.problem.f(t, y, z, pw, this.f1, this.zd);
-      pw[q] = x - h;
-      this.problem.f(t, y, z, pw, this.f2, this.zd);
-      pw[q] = x;
-      for (let i = 0; i < n; i++) this.Fp[i * nt + k] = (this.f1[i]! - this.f2[i]!) / (2 * h);
-    }
-    return this.Fp;
+    return targetColumnsOfDp(this.problem, this.targets, t, y, z, p, this.zd, this.Fp, this.scratch);
   }
+}
 
-  /** Central differences of f with respect to the entries [from, from+cols) of `v` (which is y), into out (n x cols). */
-  private fdColumns(
-    t: number,
-    y: Float64Array,
-    z: Float64Array,
-    p: Float64Array,
-    v: Float64Array,
-    out: Float64Array,
-    from: number,
-    cols: number,
-  ): void {
-    const n = this.n;
-    for (let c = 0; c < cols; c++) {
-      const x = v[from + c]!;
-      const h = FD_REL * Math.max(1, Math.abs(x));
-      v[from + c] = x + h;
-      this.problem.f(t, y, z, p, this.f1, this.zd);
-      v[from + c] = x - h;
-      this.problem.f(t, y, z, p, this.f2, this.zd);
-      v[from + c] = x;
-      for (let i = 0; i < n; i++) out[i * cols + c] = (this.f1[i]! - this.f2[i]!) / (2 * h);
-    }
+/** Scratch of the central differences of f: its two values, a perturbed copy of p, and the full f_p from jac.dp. */
+export interface DifferenceScratch {
+  readonly f1: Float64Array;
+  readonly f2: Float64Array;
+  readonly pw: Float64Array;
+  readonly fullDp: Float64Array;
+}
+
+export function differenceScratch(n: number, p: Float64Array): DifferenceScratch {
+  return {
+    f1: new Float64Array(n),
+    f2: new Float64Array(n),
+    pw: Float64Array.from(p),
+    fullDp: new Float64Array(n * p.length),
+  };
+}
+
+/**
+ * f with entry `index` of `v` (one of y, z, zd, p, perturbed in place and restored) at x + h into s.f1 and at x - h into
+ * s.f2; returns h = FD_REL max(1, |x|).
+ */
+function entryDifference(
+  problem: DDEProblem,
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  zd: Float64Array,
+  v: Float64Array,
+  index: number,
+  s: DifferenceScratch,
+): number {
+  const x = v[index]!;
+  const h = FD_REL * Math.max(1, Math.abs(x));
+  v[index] = x + h;
+  problem.f(t, y, z, p, s.f1, zd);
+  v[index] = x - h;
+  problem.f(t, y, z, p, s.f2, zd);
+  v[index] = x;
+  return h;
+}
+
+/**
+ * Central differences of f with respect to the n entries of `v` (y, z or zd) from `from`, into the n x n block `out`
+ * (out[i*n + c] = d f_i / d v_{from+c}).
+ */
+export function differenceColumns(
+  problem: DDEProblem,
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  zd: Float64Array,
+  v: Float64Array,
+  from: number,
+  out: Float64Array,
+  s: DifferenceScratch,
+): void {
+  const n = problem.n;
+  const { f1, f2 } = s;
+  for (let c = 0; c < n; c++) {
+    const h = entryDifference(problem, t, y, z, p, zd, v, from + c, s);
+    for (let i = 0; i < n; i++) out[i * n + c] = (f1[i]! - f2[i]!) / (2 * h);
   }
+}
+
+/** The target columns of f_p into out (n x nt): gathered from jac.dp, else a central difference per target. */
+export function targetColumnsOfDp(
+  problem: DDEProblem,
+  targets: Int32Array,
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  zd: Float64Array,
+  out: Float64Array,
+  s: DifferenceScratch,
+): Float64Array {
+  const n = problem.n;
+  const nt = targets.length;
+  const np = p.length;
+  const { fullDp, pw, f1, f2 } = s;
+  const jac = problem.jac;
+  if (jac?.dp) {
+    jac.dp(t, y, z, p, fullDp, zd);
+    for (let i = 0; i < n; i++) for (let k = 0; k < nt; k++) out[i * nt + k] = fullDp[i * np + targets[k]!]!;
+    return out;
+  }
+  pw.set(p);
+  for (let k = 0; k < nt; k++) {
+    const h = entryDifference(problem, t, y, z, pw, zd, pw, targets[k]!, s);
+    for (let i = 0; i < n; i++) out[i * nt + k] = (f1[i]! - f2[i]!) / (2 * h);
+  }
+  return out;
+}
+
+/**
+ * Central difference of the scalar fn(t, y, p) (called on `self`) in entry `index` of `v` (y or p, perturbed in place and
+ * restored), with the step rule of f's differences.
+ */
+export function scalarDifference<S>(
+  fn: (this: S, t: number, y: Float64Array, p: Float64Array) => number,
+  self: S,
+  t: number,
+  y: Float64Array,
+  p: Float64Array,
+  v: Float64Array,
+  index: number,
+): number {
+  const x = v[index]!;
+  const h = FD_REL * Math.max(1, Math.abs(x));
+  v[index] = x + h;
+  const a = fn.call(self, t, y, p);
+  v[index] = x - h;
+  const b = fn.call(self, t, y, p);
+  v[index] = x;
+  return (a - b) / (2 * h);
 }
 
 /** d g / d y of a scalar point function, from g.dy or central differences. */
@@ -355,16 +420,7 @@ export function pointDy(
     g.dy(t, y, p, out);
     return out;
   }
-  for (let i = 0; i < y.length; i++) {
-    const x = y[i]!;
-    const h = FD_REL * Math.max(1, Math.abs(x));
-    y[i] = x + h;
-    const a = g.value(t, y, p);
-    y[i] = x - h;
-    const b = g.value(t, y, p);
-    y[i] = x;
-    out[i] = (a - b) / (2 * h);
-  }
+  for (let i = 0; i < y.length; i++) out[i] = scalarDifference(g.value, g, t, y, p, y, i);
   return out;
 }
 
@@ -386,16 +442,6 @@ export function pointDp(
     for (let k = 0; k < targets.length; k++) out[k] = scratch[targets[k]!]!;
     return out;
   }
-  for (let k = 0; k < targets.length; k++) {
-    const q = targets[k]!;
-    const x = p[q]!;
-    const h = FD_REL * Math.max(1, Math.abs(x));
-    p[q] = x + h;
-    const a = g.value(t, y, p);
-    p[q] = x - h;
-    const b = g.value(t, y, p);
-    p[q] = x;
-    out[k] = (a - b) / (2 * h);
-  }
+  for (let k = 0; k < targets.length; k++) out[k] = scalarDifference(g.value, g, t, y, p, p, targets[k]!);
   return out;
 }

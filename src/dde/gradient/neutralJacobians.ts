@@ -4,9 +4,13 @@
  * From `problem.jac` when given, else central differences with the same step rule and stated accuracy as jacobians.ts.
  */
 import type { DDEProblem } from "../types.js";
+import {
+  differenceColumns,
+  differenceScratch,
+  targetColumnsOfDp,
+  type DifferenceScratch,
+} from "./jacobians.js";
 import { sidedDifference } from "./jumps.js";
-
-const FD_REL = Math.cbrt(Number.EPSILON);
 
 export class NeutralLinearizer {
   readonly n: number;
@@ -23,11 +27,8 @@ export class NeutralLinearizer {
   readonly Fp: Float64Array;
   /** f_t (central difference in t with the other arguments frozen). */
   readonly Ft: Float64Array;
-  private readonly fullDp: Float64Array;
-  private readonly f1: Float64Array;
-  private readonly f2: Float64Array;
+  private readonly scratch: DifferenceScratch;
   private readonly f3: Float64Array;
-  private readonly pw: Float64Array;
 
   constructor(
     readonly problem: DDEProblem,
@@ -45,11 +46,8 @@ export class NeutralLinearizer {
     this.C = new Float64Array(m * n * n);
     this.Fp = new Float64Array(n * this.nt);
     this.Ft = new Float64Array(n);
-    this.fullDp = new Float64Array(n * this.np);
-    this.f1 = new Float64Array(n);
-    this.f2 = new Float64Array(n);
+    this.scratch = differenceScratch(n, p);
     this.f3 = new Float64Array(n);
-    this.pw = Float64Array.from(p);
   }
 
   /**
@@ -63,34 +61,19 @@ export class NeutralLinearizer {
     p: Float64Array,
     withDp = true,
   ): void {
-    const { n, m, nt, np, targets } = this;
-    const jac = this.problem.jac;
+    const { problem, n, m, scratch } = this;
+    const jac = problem.jac;
     if (jac?.dy) jac.dy(t, y, z, p, this.A, zd);
-    else this.fd(t, y, z, zd, p, y, 0, this.A);
+    else differenceColumns(problem, t, y, z, p, zd, y, 0, this.A, scratch);
     if (jac?.dz) jac.dz(t, y, z, p, this.B, zd);
-    else for (let j = 0; j < m; j++) this.fd(t, y, z, zd, p, z, j * n, this.B.subarray(j * n * n));
+    else
+      for (let j = 0; j < m; j++)
+        differenceColumns(problem, t, y, z, p, zd, z, j * n, this.B.subarray(j * n * n), scratch);
     if (jac?.dzd) jac.dzd(t, y, z, p, this.C, zd);
-    else for (let j = 0; j < m; j++) this.fd(t, y, z, zd, p, zd, j * n, this.C.subarray(j * n * n));
-    if (!withDp) return;
-    if (jac?.dp) {
-      jac.dp(t, y, z, p, this.fullDp, zd);
-      for (let i = 0; i < n; i++)
-        for (let k = 0; k < nt; k++) this.Fp[i * nt + k] = this.fullDp[i * np + targets[k]!]!;
-      return;
-    }
-    const pw = this.pw;
-    pw.set(p);
-    for (let k = 0; k < nt; k++) {
-      const q = targets[k]!;
-      const x = pw[q]!;
-      const h = FD_REL * Math.max(1, Math.abs(x));
-      pw[q] = x + h;
-      this.problem.f(t, y, z, pw, this.f1, zd);
-      pw[q] = x - h;
-      this.problem.f(t, y, z, pw, this.f2, zd);
-      pw[q] = x;
-      for (let i = 0; i < n; i++) this.Fp[i * nt + k] = (this.f1[i]! - this.f2[i]!) / (2 * h);
-    }
+    else
+      for (let j = 0; j < m; j++)
+        differenceColumns(problem, t, y, z, p, zd, zd, j * n, this.C.subarray(j * n * n), scratch);
+    if (withDp) targetColumnsOfDp(problem, this.targets, t, y, z, p, zd, this.Fp, scratch);
   }
 
   /**
@@ -107,30 +90,6 @@ export class NeutralLinearizer {
     jumps: readonly number[],
   ): Float64Array {
     const f = (u: number, o: Float64Array) => this.problem.f(u, y, z, p, o, zd);
-    return sidedDifference(f, t, side, jumps, this.Ft, this.f1, this.f2, this.f3);
-  }
-
-  /** Central differences of f in the n entries of `v` from `from`, into the n x n block `out`. */
-  private fd(
-    t: number,
-    y: Float64Array,
-    z: Float64Array,
-    zd: Float64Array,
-    p: Float64Array,
-    v: Float64Array,
-    from: number,
-    out: Float64Array,
-  ): void {
-    const n = this.n;
-    for (let c = 0; c < n; c++) {
-      const x = v[from + c]!;
-      const h = FD_REL * Math.max(1, Math.abs(x));
-      v[from + c] = x + h;
-      this.problem.f(t, y, z, p, this.f1, zd);
-      v[from + c] = x - h;
-      this.problem.f(t, y, z, p, this.f2, zd);
-      v[from + c] = x;
-      for (let i = 0; i < n; i++) out[i * n + c] = (this.f1[i]! - this.f2[i]!) / (2 * h);
-    }
+    return sidedDifference(f, t, side, jumps, this.Ft, this.scratch.f1, this.scratch.f2, this.f3);
   }
 }

@@ -5,8 +5,7 @@
  */
 import { GradoptError } from "../../errors.js";
 import type { DDEProblem, Delay } from "../types.js";
-
-const FD_REL = Math.cbrt(Number.EPSILON);
+import { scalarDifference } from "./jacobians.js";
 
 export interface Targets {
   /** Parameter indices, in the order of the gradient. */
@@ -63,17 +62,8 @@ export function lagDp(
     for (let k = 0; k < targets.length; k++) out[k] = scratch[targets[k]!]!;
     return;
   }
-  for (let k = 0; k < targets.length; k++) {
-    const q = targets[k]!;
-    const x = pm[q]!;
-    const h = FD_REL * Math.max(1, Math.abs(x));
-    pm[q] = x + h;
-    const a = delay.lag(t, y, pm);
-    pm[q] = x - h;
-    const b = delay.lag(t, y, pm);
-    pm[q] = x;
-    out[k] = (a - b) / (2 * h);
-  }
+  for (let k = 0; k < targets.length; k++)
+    out[k] = scalarDifference(delay.lag, delay, t, y, pm, pm, targets[k]!);
 }
 
 /** d tau / d y (length n), from delay.dLagDy or central differences (y is perturbed and restored). */
@@ -82,16 +72,7 @@ export function lagDy(delay: Delay, t: number, y: Float64Array, p: Float64Array,
     delay.dLagDy(t, y, p, out);
     return;
   }
-  for (let i = 0; i < y.length; i++) {
-    const x = y[i]!;
-    const h = FD_REL * Math.max(1, Math.abs(x));
-    y[i] = x + h;
-    const a = delay.lag(t, y, p);
-    y[i] = x - h;
-    const b = delay.lag(t, y, p);
-    y[i] = x;
-    out[i] = (a - b) / (2 * h);
-  }
+  for (let i = 0; i < y.length; i++) out[i] = scalarDifference(delay.lag, delay, t, y, p, y, i);
 }
 
 /**

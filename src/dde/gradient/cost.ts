@@ -22,6 +22,69 @@ export interface IntegralTerm {
   term: number;
 }
 
+/** Whether an integral term counts at t seen from `side`: at an end point only from inside [from, to]. */
+export function integralCovers(it: IntegralTerm, t: number, side: "left" | "right"): boolean {
+  return (
+    (t > it.from || (t === it.from && side === "right")) && (t < it.to || (t === it.to && side === "left"))
+  );
+}
+
+/**
+ * The sensitivity of an integrand at t, weighted: out[at + k] += w (q_y s_k + q_p,k) for every target k (s target-major,
+ * s_k at s[k*n]). qy (n) and qp (nt) are scratch, `scratch` that of q.dp (np).
+ */
+export function addIntegrandSensitivity(
+  q: PointFunction,
+  t: number,
+  y: Float64Array,
+  pm: Float64Array,
+  targets: Int32Array,
+  s: Float64Array,
+  w: number,
+  out: Float64Array,
+  at: number,
+  qy: Float64Array,
+  qp: Float64Array,
+  scratch: Float64Array,
+): void {
+  const n = y.length;
+  pointDy(q, t, y, pm, qy);
+  pointDp(q, t, y, pm, targets, qp, scratch);
+  for (let k = 0; k < targets.length; k++) {
+    let acc = qp[k]!;
+    for (let i = 0; i < n; i++) acc += qy[i]! * s[k * n + i]!;
+    out[at + k] = out[at + k]! + w * acc;
+  }
+}
+
+/**
+ * The adjoint's forcing by the integrals that cover t: out[i] += q_y,i (i < n) and, with `withDp`, out[n + k] += q_p,k.
+ * qy (n) and qp (nt) are scratch, `scratch` that of q.dp (np).
+ */
+export function addIntegralForcing(
+  integrals: readonly IntegralTerm[],
+  t: number,
+  side: "left" | "right",
+  y: Float64Array,
+  pm: Float64Array,
+  targets: Int32Array,
+  out: Float64Array,
+  withDp: boolean,
+  qy: Float64Array,
+  qp: Float64Array,
+  scratch: Float64Array,
+): void {
+  const n = y.length;
+  for (const it of integrals) {
+    if (!integralCovers(it, t, side)) continue;
+    pointDy(it.q, t, y, pm, qy);
+    for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
+    if (!withDp) continue;
+    pointDp(it.q, t, y, pm, targets, qp, scratch);
+    for (let k = 0; k < targets.length; k++) out[n + k] = out[n + k]! + qp[k]!;
+  }
+}
+
 export interface CompiledCost {
   points: PointTerm[];
   integrals: IntegralTerm[];

@@ -7,7 +7,8 @@
  */
 import type { Side } from "./integrator.js";
 import { integrateLinearDDE, type DenseTrack } from "./integrator.js";
-import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { addIntegrandSensitivity, integralCovers } from "./cost.js";
+import { Linearizer } from "./jacobians.js";
 import { assembleForward, sensitivityJumps, trajectoryLag } from "./assemble.js";
 import type { GradContext } from "./context.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
@@ -103,19 +104,9 @@ export function runForward(ctx: GradContext, rtol: number, atol: number): Forwar
     lin.jvp(t, y, z, p, x, vz, cols, out);
     if (nq > 0 && withQuad) {
       out.fill(0, NS, N);
-      for (const it of integrals) {
-        const inside =
-          (t > it.from || (t === it.from && side === "right")) &&
-          (t < it.to || (t === it.to && side === "left"));
-        if (!inside) continue;
-        pointDy(it.q, t, y, pm, qy);
-        pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-        for (let k = 0; k < nt; k++) {
-          let acc = qp[k]!;
-          for (let l = 0; l < n; l++) acc += qy[l]! * x[k * n + l]!;
-          out[NS + k] = out[NS + k]! + acc;
-        }
-      }
+      for (const it of integrals)
+        if (integralCovers(it, t, side))
+          addIntegrandSensitivity(it.q, t, y, pm, targets.indices, x, 1, out, NS, qy, qp, scratch);
     }
   };
 

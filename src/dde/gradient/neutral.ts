@@ -14,7 +14,7 @@ import type { GradContext } from "./context.js";
 import type { ForwardResult } from "./forward.js";
 import { assembleForward, sensitivityJumps, trajectoryLag } from "./assemble.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
-import { pointDp, pointDy } from "./jacobians.js";
+import { addIntegrandSensitivity, integralCovers } from "./cost.js";
 import { NeutralLinearizer } from "./neutralJacobians.js";
 import { historyJumpTimes, neutralRecursionDepth, sidedDifference } from "./jumps.js";
 import { historyDp, lagDp, lagDy } from "./targets.js";
@@ -121,19 +121,9 @@ export function runNeutralForward(ctx: GradContext, rtol: number, atol: number):
     }
     if (nq > 0) {
       out.fill(0, NS, N);
-      for (const it of integrals) {
-        const inside =
-          (t > it.from || (t === it.from && side === "right")) &&
-          (t < it.to || (t === it.to && side === "left"));
-        if (!inside) continue;
-        pointDy(it.q, t, y, pm, qy);
-        pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-        for (let k = 0; k < nt; k++) {
-          let acc = qp[k]!;
-          for (let l = 0; l < n; l++) acc += qy[l]! * x[k * n + l]!;
-          out[NS + k] = out[NS + k]! + acc;
-        }
-      }
+      for (const it of integrals)
+        if (integralCovers(it, t, side))
+          addIntegrandSensitivity(it.q, t, y, pm, targets.indices, x, 1, out, NS, qy, qp, scratch);
     }
   };
 

@@ -30,7 +30,8 @@ import { assembleForward } from "./assemble.js";
 import type { GradContext } from "./context.js";
 import type { ForwardResult } from "./forward.js";
 import type { DenseTrack, Side } from "./integrator.js";
-import { Linearizer, pointDp, pointDy } from "./jacobians.js";
+import { addIntegrandSensitivity } from "./cost.js";
+import { Linearizer } from "./jacobians.js";
 import { historyDp, initialDp, lagDp, type Targets } from "./targets.js";
 
 /**
@@ -783,13 +784,7 @@ function integrateQuadratures(ctx: GradContext, sens: SensitivityStages, out: Fl
         const w = half * GL_W[r]!;
         traj.y(t, y);
         sens.eval(t, s);
-        pointDy(it.q, t, y, pm, qy);
-        pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-        for (let k = 0; k < nt; k++) {
-          let acc = qp[k]!;
-          for (let i = 0; i < n; i++) acc += qy[i]! * s[k * n + i]!;
-          out[k] = out[k]! + w * acc;
-        }
+        addIntegrandSensitivity(it.q, t, y, pm, targets.indices, s, w, out, 0, qy, qp, scratch);
       }
     }
   }

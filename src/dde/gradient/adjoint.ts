@@ -14,14 +14,16 @@
 import {
   adjointErrorWeights,
   adjointResult,
+  addLaggedArgumentTerms,
+  laggedAdjointOutputs,
   observationJumps,
   reversedBreakpoints,
 } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type DenseTrack, type Side } from "./integrator.js";
-import { Linearizer, pointDp, pointDy } from "./jacobians.js";
-import { historyDp } from "./targets.js";
+import { addIntegralForcing } from "./cost.js";
+import { Linearizer } from "./jacobians.js";
 
 export interface AdjointResult {
   gradient: Float64Array;
@@ -47,9 +49,8 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
   const zA = new Float64Array(m * n);
   const lags = new Float64Array(m);
   const tau = Float64Array.from(delays, (d) => d.lag(t0, y, p));
-  const ypBuf = new Float64Array(n);
-  const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const lagScratch = { phiP: new Float64Array(n * nt), yp: new Float64Array(n), full: scratch };
   const pm = Float64Array.from(p);
   const quadViews = new Map<Float64Array, Float64Array>();
   const wNow = new Float64Array(m * n);
@@ -108,31 +109,9 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
         // Compared with xi = t0 + tau_j as the breaking point list has it: t - tau_j may round off t0 at t = xi.
         const xi = t0 + tau[j]!;
         const inHistory = t < xi || (t === xi && ts === "left");
-        if (inHistory && problem.history.dp) {
-          historyDp(problem, tl, p, targets.indices, phiP, scratch);
-          for (let k = 0; k < nt; k++) {
-            let acc = 0;
-            for (let i = 0; i < n; i++) acc += w[i]! * phiP[k * n + i]!;
-            out[n + k] = out[n + k]! + acc;
-          }
-        }
-        if (needYp[j]) {
-          traj.yPrime(tl, ypBuf, ts);
-          let wy = 0;
-          for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
-          for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * ctx.dtau[j * nt + k]!;
-        }
+        addLaggedArgumentTerms(ctx, tl, ts, inHistory, needYp[j]!, w, ctx.dtau, j * nt, out, lagScratch);
       }
-    for (const it of integrals) {
-      const inside =
-        (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
-      if (!inside) continue;
-      pointDy(it.q, t, y, pm, qy);
-      for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
-      if (!withQuad) continue;
-      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-      for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
-    }
+    addIntegralForcing(integrals, t, ts, y, pm, targets.indices, out, withQuad, qy, qp, scratch);
   };
 
   const R = T - t0;
@@ -164,13 +143,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
     // a_j(r) = B_j(t)^T lambda(t) at t = T - r (strictly inside a step: no side to pick).
     laggedOutputs: {
       size: n,
-      eval: (r, x, out) => {
-        const t = T - r;
-        traj.y(t, yA, "right");
-        traj.lagged(t, yA, zA, lags, "right");
-        out.fill(0);
-        lin.vjp(t, yA, zA, p, x, null, out, null);
-      },
+      eval: (r, x, out) => void laggedAdjointOutputs(ctx, lin, r, x, out, yA, zA, lags),
     },
     breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
     stateJumps: observationJumps(ctx),

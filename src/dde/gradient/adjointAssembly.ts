@@ -6,7 +6,9 @@
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
-import type { DenseTrack } from "./integrator.js";
+import type { DenseTrack, Side } from "./integrator.js";
+import type { Linearizer } from "./jacobians.js";
+import { historyDp } from "./targets.js";
 
 /** t -> T - t, clamped to the reversed span [0, T - t0]. */
 export function reversedTime(ctx: GradContext): (t: number) => number {
@@ -94,4 +96,70 @@ export function adjointResult(ctx: GradContext, track: DenseTrack, skipLinearJum
     },
     track,
   };
+}
+
+/** Scratch of addLaggedArgumentTerms: d phi / d theta at the targets (n x nt), y' (n), and the history's full dp. */
+export interface LaggedTermScratch {
+  readonly phiP: Float64Array;
+  readonly yp: Float64Array;
+  readonly full: Float64Array;
+}
+
+/**
+ * The parameter quadratures' terms of lagged argument j, given its adjoint weight w = f_zj^T lambda at t and the lagged
+ * time tl: out[n + k] += w^T phi_theta_k(tl) where tl reads a parameter-dependent history (`inHistory`), and
+ * out[n + k] -= (w^T y'(tl)) dtau[at + k] where the lag moves (`moving`; y' on side ts). Returns w^T y'(tl) (0 when
+ * the lag does not move).
+ */
+export function addLaggedArgumentTerms(
+  ctx: GradContext,
+  tl: number,
+  ts: Side,
+  inHistory: boolean,
+  moving: boolean,
+  w: Float64Array,
+  dtau: Float64Array,
+  at: number,
+  out: Float64Array,
+  s: LaggedTermScratch,
+): number {
+  const { problem, n, nt, p, targets } = ctx;
+  if (inHistory && problem.history.dp) {
+    historyDp(problem, tl, p, targets.indices, s.phiP, s.full);
+    for (let k = 0; k < nt; k++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += w[i]! * s.phiP[k * n + i]!;
+      out[n + k] = out[n + k]! + acc;
+    }
+  }
+  if (moving) {
+    ctx.traj.yPrime(tl, s.yp, ts);
+    let wy = 0;
+    for (let i = 0; i < n; i++) wy += w[i]! * s.yp[i]!;
+    for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtau[at + k]!;
+    return wy;
+  }
+  return 0;
+}
+
+/**
+ * The adjoint's lagged outputs before scaling: out = f_z(t)^T x (all m blocks) at t = T - r, the forward values read from
+ * the right (an output is evaluated strictly inside a step: no side to pick). y, z, lags: scratch. Returns t.
+ */
+export function laggedAdjointOutputs(
+  ctx: GradContext,
+  lin: Linearizer,
+  r: number,
+  x: Float64Array,
+  out: Float64Array,
+  y: Float64Array,
+  z: Float64Array,
+  lags: Float64Array,
+): number {
+  const t = ctx.T - r;
+  ctx.traj.y(t, y, "right");
+  ctx.traj.lagged(t, y, z, lags, "right");
+  out.fill(0);
+  lin.vjp(t, y, z, ctx.p, x, null, out, null);
+  return t;
 }

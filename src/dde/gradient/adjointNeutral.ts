@@ -14,6 +14,7 @@
 import {
   adjointErrorWeights,
   adjointResult,
+  addLaggedArgumentTerms,
   observationJumps,
   reversedBreakpoints,
 } from "./adjointAssembly.js";
@@ -21,7 +22,7 @@ import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
-import { pointDp, pointDy } from "./jacobians.js";
+import { addIntegralForcing } from "./cost.js";
 import { historyJumpTimes, sidedDifference } from "./jumps.js";
 import { neutralChain } from "./neutral.js";
 import { NeutralLinearizer } from "./neutralJacobians.js";
@@ -38,7 +39,7 @@ interface Node {
 const MAX_NODES = 40;
 
 export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number): AdjointResult {
-  const { problem, traj, n, m, nt, p, targets, T, t0 } = ctx;
+  const { problem, n, m, nt, p, targets, T, t0 } = ctx;
   if (!ctx.constantLags)
     throw new GradoptError(
       "E_ARG",
@@ -104,14 +105,13 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
   /** f_zj(t + tau_j)^T lambda(t + tau_j) per delay. */
   const BT = new Float64Array(m * n);
   const w = new Float64Array(n);
-  const ypBuf = new Float64Array(n);
   const yppBuf = new Float64Array(n);
-  const phiP = new Float64Array(n * nt);
   const phiP2 = new Float64Array(n * nt);
   const phiA = new Float64Array(n * nt);
   const phiB = new Float64Array(n * nt);
   const phiC = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const lagScratch = { phiP: new Float64Array(n * nt), yp: new Float64Array(n), full: scratch };
   const pm = Float64Array.from(p);
   const qy = new Float64Array(n);
   const qp = new Float64Array(nt);
@@ -183,20 +183,7 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
       const inHistory = tl < t0 || (tl === t0 && ts === "left");
       // The retarded part: w = B_j^T lambda against phi_theta (history) and -y' dtau.
       blockT(B, j, lam, 0, w, 0);
-      if (inHistory && problem.history.dp) {
-        historyDp(problem, tl, p, targets.indices, phiP, scratch);
-        for (let k = 0; k < nt; k++) {
-          let acc = 0;
-          for (let i = 0; i < n; i++) acc += w[i]! * phiP[k * n + i]!;
-          out[n + k] = out[n + k]! + acc;
-        }
-      }
-      if (moving[j]) {
-        traj.yPrime(tl, ypBuf, ts);
-        let wy = 0;
-        for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
-        for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtau(j, k);
-      }
+      addLaggedArgumentTerms(ctx, tl, ts, inHistory, moving[j]!, w, ctx.dtau, j * nt, out, lagScratch);
       if (!neutral[j]) continue;
       // The neutral part: w = C_j^T lambda against phi_theta' (history) and -y'' dtau.
       blockT(C, j, lam, 0, w, 0);
@@ -216,15 +203,7 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
         for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtau(j, k);
       }
     }
-    for (const it of integrals) {
-      const inside =
-        (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
-      if (!inside) continue;
-      pointDy(it.q, t, y, pm, qy);
-      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-      for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
-      for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
-    }
+    addIntegralForcing(integrals, t, ts, y, pm, targets.indices, out, true, qy, qp, scratch);
   };
 
   const shifts = nodes.slice(1).map((nd) => nd.shift);

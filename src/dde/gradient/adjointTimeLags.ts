@@ -15,13 +15,20 @@
  * a_j(s) = f_zj(s)^T lambda(s) / alpha_j'(s), read at s = beta_j(t) (formed at the ends and three interior points of
  * each step instead of a look-up and a Jacobian at beta_j(t) at every stage).
  */
-import { adjointErrorWeights, adjointResult, observationJumps } from "./adjointAssembly.js";
+import {
+  addLaggedArgumentTerms,
+  adjointErrorWeights,
+  adjointResult,
+  laggedAdjointOutputs,
+  observationJumps,
+} from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
 import { integrateLinearDDE, type Side } from "./integrator.js";
-import { Linearizer, pointDp, pointDy } from "./jacobians.js";
-import { historyDp, lagDp, lagDy } from "./targets.js";
+import { addIntegralForcing } from "./cost.js";
+import { Linearizer } from "./jacobians.js";
+import { lagDp, lagDy } from "./targets.js";
 
 /** Illinois root of g on [a, b] with g(a) <= 0 <= g(b). */
 function illinois(g: (x: number) => number, a: number, b: number, ga: number, gb: number): number {
@@ -63,9 +70,8 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
   const zA = new Float64Array(m * n);
   const lags = new Float64Array(m);
   const lagsA = new Float64Array(m);
-  const ypBuf = new Float64Array(n);
-  const phiP = new Float64Array(n * nt);
   const scratch = new Float64Array(Math.max(n * np, np, 1));
+  const lagScratch = { phiP: new Float64Array(n * nt), yp: new Float64Array(n), full: scratch };
   const pm = Float64Array.from(p);
   const wAll = new Float64Array(m * n);
   const wBlocks = Array.from({ length: m }, (_, j) => wAll.subarray(j * n, (j + 1) * n));
@@ -155,38 +161,17 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
           for (let i = 0; i < n; i++) outputs[j * n + i] = scale * w[i]!;
         }
         const inHistory = tl < t0 || (tl === t0 && ts === "left");
-        if (inHistory && problem.history.dp) {
-          historyDp(problem, tl, p, targets.indices, phiP, scratch);
-          for (let k = 0; k < nt; k++) {
-            let acc = 0;
-            for (let i = 0; i < n; i++) acc += w[i]! * phiP[k * n + i]!;
-            out[n + k] = out[n + k]! + acc;
-          }
-        }
         lagDp(delays[j]!, t, y, pm, targets.indices, dtauRow, scratch);
-        const moving = dtauRow.some((v) => v !== 0);
-        if (moving || stateDep[j]) {
-          traj.yPrime(tl, ypBuf, ts);
-          let wy = 0;
-          for (let i = 0; i < n; i++) wy += w[i]! * ypBuf[i]!;
-          for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! - wy * dtauRow[k]!;
-          // A state-dependent lag: the sensitivity's f_y becomes f_y - f_zj y'(t - tau) tau_y, transposed here.
-          if (stateDep[j]) {
-            lagDy(delays[j]!, t, y, p, tauYBuf);
-            for (let i = 0; i < n; i++) out[i] = out[i]! - tauYBuf[i]! * wy;
-          }
+        const moving = stateDep[j]! || dtauRow.some((v) => v !== 0);
+        const wy = addLaggedArgumentTerms(ctx, tl, ts, inHistory, moving, w, dtauRow, 0, out, lagScratch);
+        // A state-dependent lag: the sensitivity's f_y becomes f_y - f_zj y'(t - tau) tau_y, transposed here.
+        if (stateDep[j]) {
+          lagDy(delays[j]!, t, y, p, tauYBuf);
+          for (let i = 0; i < n; i++) out[i] = out[i]! - tauYBuf[i]! * wy;
         }
       }
     }
-    for (const it of integrals) {
-      const inside =
-        (t > it.from || (t === it.from && ts === "right")) && (t < it.to || (t === it.to && ts === "left"));
-      if (!inside) continue;
-      pointDy(it.q, t, y, pm, qy);
-      pointDp(it.q, t, y, pm, targets.indices, qp, scratch);
-      for (let i = 0; i < n; i++) out[i] = out[i]! + qy[i]!;
-      for (let k = 0; k < nt; k++) out[n + k] = out[n + k]! + qp[k]!;
-    }
+    addIntegralForcing(integrals, t, ts, y, pm, targets.indices, out, true, qy, qp, scratch);
   };
 
   // Breaking points of lambda: T, the observations and the forward discontinuities, and their images under alpha_j.
@@ -224,11 +209,7 @@ export function runAdjointTimeLags(ctx: GradContext, rtol: number, atol: number)
     laggedOutputs: {
       size: n,
       eval: (r, x, out) => {
-        const t = T - r;
-        traj.y(t, yA, "right");
-        traj.lagged(t, yA, zA, lagsA, "right");
-        out.fill(0);
-        linAhead.vjp(t, yA, zA, p, x, null, out, null);
+        const t = laggedAdjointOutputs(ctx, linAhead, r, x, out, yA, zA, lagsA);
         for (let j = 0; j < m; j++) {
           const scale = 1 / rate(j, t, "right");
           for (let i = j * n; i < (j + 1) * n; i++) out[i] = scale * out[i]!;

@@ -50,6 +50,23 @@ const isSpec = (x: ModelSpec | ModelInput): x is ModelSpec =>
 
 type ParsedExpr = { expr: Expr; source: ExprSource };
 type Build = <T>(key: string, fs: FunctionSource) => T;
+
+/**
+ * Makes target[prop] a getter that computes its value on the first read and then stands in as a plain data property
+ * (compiled code that a plain solve never needs is never built).
+ */
+function defineOnFirstRead(target: object, prop: string, compute: () => unknown): void {
+  Object.defineProperty(target, prop, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const value = compute();
+      Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+  });
+}
+
 type Lazy = <O extends object>(
   target: O,
   prop: keyof O & string,
@@ -154,20 +171,7 @@ class ModelCompiler {
       key: string,
       fs: () => FunctionSource,
     ): void => {
-      Object.defineProperty(target, prop, {
-        configurable: true,
-        enumerable: true,
-        get: () => {
-          const fn = build(key, fs());
-          Object.defineProperty(target, prop, {
-            value: fn,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-          return fn;
-        },
-      });
+      defineOnFirstRead(target, prop, () => build(key, fs()));
     };
 
     const f = build<DDEProblem["f"]>("f", {
@@ -471,20 +475,9 @@ class ModelCompiler {
       return made;
     };
     const define = (prop: "jvp" | "vjp" | "fjvp") =>
-      Object.defineProperty(jac, prop, {
-        configurable: true,
-        enumerable: true,
-        get: () => {
-          const sp = make();
-          const fn = prop === "jvp" ? sp.jvp : prop === "vjp" ? sp.vjp : sp.fjvp;
-          Object.defineProperty(jac, prop, {
-            value: fn,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-          return fn;
-        },
+      defineOnFirstRead(jac, prop, () => {
+        const sp = make();
+        return prop === "jvp" ? sp.jvp : prop === "vjp" ? sp.vjp : sp.fjvp;
       });
     define("jvp");
     define("vjp");

@@ -3,7 +3,7 @@ import { GradoptError } from "../../errors.js";
 import { dop853 } from "../methods.js";
 import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
-import type { Cost, PointFunction } from "./cost-types.js";
+import type { Cost } from "./cost-types.js";
 import {
   checkUserGradient,
   costGradient,
@@ -11,41 +11,11 @@ import {
   forwardSensitivities,
   referenceSolve,
 } from "./index.js";
+import { centralDifference, mixedCost, square } from "./testCosts.js";
 import { goodwin, hutchinson, linearScalar, lotkaVolterra, withParams } from "./testModels.js";
 
-const square = (i: number): PointFunction => ({
-  value: (_t, y) => y[i]! * y[i]!,
-  dy: (_t, y, _p, o) => {
-    o.fill(0);
-    o[i] = 2 * y[i]!;
-  },
-});
-
-/** A cost with every kind of term: sums at two times, an integral over a sub-interval with a parameter in it, a terminal. */
-function mixedCost(pr: DDEProblem): Cost {
-  const T = pr.tspan[1];
-  return [
-    { kind: "sum", times: [0.5 * T, 0.77 * T], g: square(0) },
-    {
-      kind: "integral",
-      q: { value: (_t, y, p) => (y[pr.n - 1]! - 0.3 * p[0]!) ** 2 },
-      from: 0.1 * T,
-      to: 0.9 * T,
-    },
-    { kind: "terminal", g: { value: (_t, y) => y.reduce((a, b) => a + b, 0) } },
-  ];
-}
-
-/** Central difference of the cost through the solver (DP5 at rtol 1e-12). */
-function finiteDifference(pr: DDEProblem, cost: Cost, k: number, h = 1e-4): number {
-  const J = (d: number) => {
-    const p = Float64Array.from(pr.p);
-    p[k] = p[k]! + d;
-    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), cost, p);
-  };
-  const step = h * Math.max(1, Math.abs(pr.p[k]!));
-  return (J(step) - J(-step)) / (2 * step);
-}
+/** Every kind of term, the sums at two times. */
+const mixed = (pr: DDEProblem): Cost => mixedCost(pr, [0.5 * pr.tspan[1], 0.77 * pr.tspan[1]]);
 
 const models: [string, DDEProblem][] = [
   ["Hutchinson, smooth start", hutchinson()],
@@ -62,7 +32,7 @@ const models: [string, DDEProblem][] = [
 describe("costGradient against central finite differences of the solver", () => {
   for (const [name, pr] of models) {
     it(`${name}: every target (parameters, delays, history, initial values), forward and adjoint`, () => {
-      const cost = mixedCost(pr);
+      const cost = mixed(pr);
       const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
       const adj = costGradient(pr, cost, { method: "adjoint", rtol: 1e-10 });
       expect(fwd.method).toBe("forward");
@@ -70,7 +40,7 @@ describe("costGradient against central finite differences of the solver", () => 
       expect(fwd.cost).toBeCloseTo(adj.cost, 12);
       const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
       for (let k = 0; k < pr.p.length; k++) {
-        const fd = finiteDifference(pr, cost, k);
+        const fd = centralDifference(pr, cost, k);
         const f = fwd.gradient[k]!;
         const a = adj.gradient[k]!;
         // FD through an adaptive solver is good to ~1e-6 relative; forward and adjoint agree far closer.
@@ -118,7 +88,7 @@ describe("costGradient against central finite differences of the solver", () => 
     for (let k = 0; k < 3; k++)
       expect(Math.abs(f.gradient[k]! - a.gradient[k]!)).toBeLessThan(1e-6 * Math.abs(f.gradient[k]!));
     for (let k = 0; k < 3; k++)
-      expect(Math.abs(f.gradient[k]! - finiteDifference(pr, cost, k))).toBeLessThan(
+      expect(Math.abs(f.gradient[k]! - centralDifference(pr, cost, k))).toBeLessThan(
         1e-5 * Math.abs(f.gradient[k]!),
       );
   });
@@ -133,7 +103,7 @@ describe("costGradient against central finite differences of the solver", () => 
 
   it("agrees with the independent reference solver as the forward solver", () => {
     const pr = hutchinson({ jump: true });
-    const cost = mixedCost(pr);
+    const cost = mixed(pr);
     const main = costGradient(pr, cost, { rtol: 1e-10, method: "forward" });
     const ref = costGradient(pr, cost, { rtol: 1e-10, method: "forward", solver: referenceSolve });
     for (let k = 0; k < pr.p.length; k++) expect(main.gradient[k]!).toBeCloseTo(ref.gradient[k]!, 6);
@@ -173,7 +143,7 @@ describe("state-dependent delay (forward sensitivities)", () => {
     const g = costGradient(pr, cost, { rtol: 1e-10 });
     expect(g.method).toBe("forward");
     for (let k = 0; k < 3; k++) {
-      const fd = finiteDifference(pr, cost, k);
+      const fd = centralDifference(pr, cost, k);
       expect(Math.abs(g.gradient[k]! - fd), `${g.names[k]}: ${g.gradient[k]} vs FD ${fd}`).toBeLessThan(
         1e-5 * Math.max(1, Math.abs(fd)),
       );

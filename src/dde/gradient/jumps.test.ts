@@ -1,26 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../model/compile.js";
-import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
 import type { Cost } from "./cost-types.js";
-import { costGradient, evaluateCost } from "./index.js";
-import { paramDelay, paramHistory, paramInitial, withParams } from "./testModels.js";
+import { costGradient, type CostGradientResult } from "./index.js";
+import { richardsonDifference } from "./testCosts.js";
+import { paramDelay, paramHistory, paramInitial } from "./testModels.js";
 
-/** Richardson-extrapolated central differences of the cost through the solver (DP5, rtol 1e-12). */
-function finiteDifference(pr: DDEProblem, cost: Cost, k: number, h = 1e-3): number {
-  const J = (d: number) => {
-    const p = Float64Array.from(pr.p);
-    p[k] = p[k]! + d;
-    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), cost, p);
-  };
-  const D = (s: number) => (J(s) - J(-s)) / (2 * s);
-  return (4 * D(h / 2) - D(h)) / 3;
-}
+/** Richardson-extrapolated central differences of the cost through the solver. */
+const finiteDifference = (pr: DDEProblem, cost: Cost, k: number): number =>
+  richardsonDifference(pr, cost, k, 1e-3);
 
 function expectAgree(name: string, got: number, fd: number, scale: number, rel = 5e-7) {
   expect(Math.abs(got - fd), `${name}: ${got} vs FD ${fd}`).toBeLessThan(
     rel * Math.max(Math.abs(fd), 1e-3 * scale),
   );
+}
+
+const maxAbs = (g: Float64Array) => Math.max(...Array.from(g, Math.abs));
+
+/** Forward and adjoint gradients each within `rel` of FD (floor 1e-3 of the largest entry), for every target. */
+function expectBothAgreeWithFd(
+  pr: DDEProblem,
+  cost: Cost,
+  fwd: CostGradientResult,
+  adj: CostGradientResult,
+  rel = 5e-7,
+): void {
+  const scale = maxAbs(fwd.gradient);
+  for (let k = 0; k < pr.p.length; k++) {
+    const fd = finiteDifference(pr, cost, k);
+    expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale, rel);
+    expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale, rel);
+  }
 }
 
 const cost: Cost = [
@@ -50,13 +61,9 @@ describe("declared jumps inside the history and the span: jump conditions where 
     };
     const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
     const adj = costGradient(pr, cost, { method: "adjoint", rtol: 1e-10 });
-    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++) {
-      const fd = finiteDifference(pr, cost, k);
-      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale);
-      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale);
-      expect(Math.abs(fwd.gradient[k]! - adj.gradient[k]!)).toBeLessThan(1e-7 * scale);
-    }
+    expectBothAgreeWithFd(pr, cost, fwd, adj);
+    for (let k = 0; k < pr.p.length; k++)
+      expect(Math.abs(fwd.gradient[k]! - adj.gradient[k]!)).toBeLessThan(1e-7 * maxAbs(fwd.gradient));
   });
 
   it("a step of f in t inside the span (problem.jumps) with a retarded delay: no jump of s where y' is continuous", () => {
@@ -73,12 +80,7 @@ describe("declared jumps inside the history and the span: jump conditions where 
     };
     const fwd = costGradient(pr, cost, { method: "forward", rtol: 1e-10 });
     const adj = costGradient(pr, cost, { method: "adjoint", rtol: 1e-10 });
-    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++) {
-      const fd = finiteDifference(pr, cost, k);
-      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale);
-      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale);
-    }
+    expectBothAgreeWithFd(pr, cost, fwd, adj);
   });
 
   it("a model file with jumps in the history (t = -0.4) and in f (t = 1.5) and a neutral term: every target vs FD, forward and adjoint", () => {
@@ -103,12 +105,7 @@ describe("declared jumps inside the history and the span: jump conditions where 
     const res = costGradient(pr, model.cost, { rtol: 1e-10, method: "forward" });
     const adj = costGradient(pr, model.cost, { rtol: 1e-10, method: "adjoint" });
     expect(adj.method).toBe("adjoint");
-    const scale = Math.max(...Array.from(res.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++) {
-      const fd = finiteDifference(pr, model.cost, k);
-      expectAgree(`forward ${res.names[k]}`, res.gradient[k]!, fd, scale);
-      expectAgree(`adjoint ${res.names[k]}`, adj.gradient[k]!, fd, scale);
-    }
+    expectBothAgreeWithFd(pr, model.cost, res, adj);
   });
 });
 
@@ -133,11 +130,6 @@ describe("jump conditions at breaking points carried by a state-dependent lag (d
     const fwd = costGradient(pr, c, { rtol: 1e-10, method: "forward" });
     const adj = costGradient(pr, c, { rtol: 1e-10, method: "adjoint" });
     expect(adj.method).toBe("adjoint");
-    const scale = Math.max(...Array.from(fwd.gradient, Math.abs));
-    for (let k = 0; k < pr.p.length; k++) {
-      const fd = finiteDifference(pr, c, k);
-      expectAgree(`forward ${fwd.names[k]}`, fwd.gradient[k]!, fd, scale, 3e-7);
-      expectAgree(`adjoint ${fwd.names[k]}`, adj.gradient[k]!, fd, scale, 3e-7);
-    }
+    expectBothAgreeWithFd(pr, c, fwd, adj, 3e-7);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
 import type { Cost } from "./cost-types.js";
-import { costGradient, evaluateCost, forwardSensitivities } from "./index.js";
+import { costGradient, forwardSensitivities } from "./index.js";
+import { richardsonDifference } from "./testCosts.js";
 import { paramDelay, paramHistory, paramInitial, withParams } from "./testModels.js";
 
 /**
@@ -88,20 +88,11 @@ const cost: Cost = [
 ];
 
 /**
- * Central differences of the cost through the solver (DP5 at rtol 1e-12), Richardson-extrapolated from steps h and h/2:
- * the solver's neutral terms read y' from its interpolants, so its cost carries ~1e-12 noise that a small step would
- * amplify; a larger step with an O(h^4) error is more accurate here.
+ * Richardson-extrapolated central differences of the cost through the solver, step 1e-3 max(1, |p_k|): the solver's
+ * neutral terms read y' from its interpolants, so its cost carries ~1e-12 noise that a small step would amplify.
  */
-function finiteDifference(pr: DDEProblem, c: Cost, k: number, h = 1e-3): number {
-  const J = (d: number) => {
-    const p = Float64Array.from(pr.p);
-    p[k] = p[k]! + d;
-    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), c, p);
-  };
-  const step = h * Math.max(1, Math.abs(pr.p[k]!));
-  const D = (s: number) => (J(s) - J(-s)) / (2 * s);
-  return (4 * D(step / 2) - D(step)) / 3;
-}
+const finiteDifference = (pr: DDEProblem, c: Cost, k: number): number =>
+  richardsonDifference(pr, c, k, 1e-3 * Math.max(1, Math.abs(pr.p[k]!)));
 
 describe("forward sensitivities through neutral delays against finite differences of the solver", () => {
   const models: [string, DDEProblem][] = [

@@ -2,42 +2,13 @@ import { describe, expect, it } from "vitest";
 import { bs3, dop853, tsit5 } from "../methods.js";
 import { solve } from "../solve.js";
 import type { DDEProblem } from "../types.js";
-import type { Cost, PointFunction } from "./cost-types.js";
-import { costGradient, evaluateCost, forwardSensitivities, type CostGradientResult } from "./index.js";
+import type { Cost } from "./cost-types.js";
+import { costGradient, forwardSensitivities, type CostGradientResult } from "./index.js";
+import { centralDifference, mixedCost, square } from "./testCosts.js";
 import { goodwin, hutchinson, linearScalar, lotkaVolterra, paramDelay, withParams } from "./testModels.js";
 
-const square = (i: number): PointFunction => ({
-  value: (_t, y) => y[i]! * y[i]!,
-  dy: (_t, y, _p, o) => {
-    o.fill(0);
-    o[i] = 2 * y[i]!;
-  },
-});
-
-/** Sums at two times (one on a breaking point t0 + 2 tau), an integral with a parameter in it, a terminal term. */
-function mixedCost(pr: DDEProblem): Cost {
-  const T = pr.tspan[1];
-  return [
-    { kind: "sum", times: [0.37 * T, 2], g: square(0) },
-    {
-      kind: "integral",
-      q: { value: (_t, y, p) => (y[pr.n - 1]! - 0.3 * p[0]!) ** 2 },
-      from: 0.1 * T,
-      to: 0.9 * T,
-    },
-    { kind: "terminal", g: { value: (_t, y) => y.reduce((a, b) => a + b, 0) } },
-  ];
-}
-
-function finiteDifference(pr: DDEProblem, cost: Cost, k: number, h = 1e-4): number {
-  const J = (d: number) => {
-    const p = Float64Array.from(pr.p);
-    p[k] = p[k]! + d;
-    return evaluateCost(solve(withParams(pr, p), { rtol: 1e-12, atol: 1e-14 }), cost, p);
-  };
-  const step = h * Math.max(1, Math.abs(pr.p[k]!));
-  return (J(step) - J(-step)) / (2 * step);
-}
+/** Every kind of term, one sum on a breaking point t0 + 2 tau. */
+const mixed = (pr: DDEProblem): Cost => mixedCost(pr, [0.37 * pr.tspan[1], 2]);
 
 /** The staged path ran: one integration, its stage count is the solve's right-hand-side count. */
 const staged = (r: CostGradientResult) =>
@@ -128,7 +99,7 @@ describe("forward sensitivities on the solver's own stages", () => {
   it.each(cases)(
     "%s: agrees with the separate sensitivity solve, the adjoint and central differences",
     (_, pr, wrt) => {
-      const cost = mixedCost(pr);
+      const cost = mixed(pr);
       const opts = { wrt, rtol: 1e-10, atol: 1e-12 };
       const fwd = costGradient(pr, cost, { ...opts, method: "forward" });
       expect(staged(fwd)).toBe(true);
@@ -137,7 +108,7 @@ describe("forward sensitivities on the solver's own stages", () => {
       expect(staged(separate)).toBe(false);
       expect(fwd.cost).toBe(separate.cost); // the same solution, bit for bit
       const adj = costGradient(pr, cost, { ...opts, method: "adjoint" });
-      const fd = wrt.map((w) => finiteDifference(pr, cost, pr.paramNames!.indexOf(w)));
+      const fd = wrt.map((w) => centralDifference(pr, cost, pr.paramNames!.indexOf(w)));
       expect(relDiff(fwd.gradient, separate.gradient)).toBeLessThan(1e-7);
       expect(relDiff(fwd.gradient, adj.gradient)).toBeLessThan(1e-7);
       expect(relDiff(fwd.gradient, fd)).toBeLessThan(1e-6);
@@ -150,7 +121,7 @@ describe("forward sensitivities on the solver's own stages", () => {
     ["dop853 (extra dense-output stages)", dop853()],
   ])("every method: %s", (_, method) => {
     const pr = hutchinson({ jump: true });
-    const cost = mixedCost(pr);
+    const cost = mixed(pr);
     const wrt = ["r", "K", "history.y", "initial.y"];
     const rtol = method.name === "BS3" ? 1e-9 : 1e-10;
     const fwd = costGradient(pr, cost, {
@@ -161,7 +132,7 @@ describe("forward sensitivities on the solver's own stages", () => {
       solverOptions: { method },
     });
     expect(staged(fwd)).toBe(true);
-    const fd = wrt.map((w) => finiteDifference(pr, cost, pr.paramNames!.indexOf(w)));
+    const fd = wrt.map((w) => centralDifference(pr, cost, pr.paramNames!.indexOf(w)));
     expect(relDiff(fwd.gradient, fd)).toBeLessThan(method.name === "BS3" ? 1e-5 : 1e-6);
     // Delay targets (forcing, fresh first stages, jump condition at t0 + tau) with every method, against a tight adjoint.
     const data: Cost = [
@@ -261,7 +232,7 @@ describe("forward sensitivities on the solver's own stages", () => {
         },
       },
     };
-    const cost = mixedCost(pr);
+    const cost = mixed(pr);
     const opts = { wrt: ["r", "K", "initial.y"], rtol: 1e-9, atol: 1e-11, method: "forward" as const };
     const a = costGradient(withJvp, cost, opts);
     const b = costGradient(withFjvp, cost, opts);
@@ -281,7 +252,7 @@ describe("forward sensitivities on the solver's own stages", () => {
         },
       },
     };
-    expect(() => costGradient(bad, mixedCost(pr), { wrt: ["r"], method: "forward" })).toThrow(/non-finite/);
+    expect(() => costGradient(bad, mixed(pr), { wrt: ["r"], method: "forward" })).toThrow(/non-finite/);
   });
 
   it("jump at t0 with delay targets: the jump conditions at t0 + tau on the stages; one-sided derivatives on them", () => {
@@ -304,7 +275,7 @@ describe("forward sensitivities on the solver's own stages", () => {
       const sol = solve(pr, { rtol: 1e-10, atol: 1e-12 });
       const separate = costGradient(pr, cost, { ...opts, method: "forward", solution: sol });
       const adj = costGradient(pr, cost, { ...opts, method: "adjoint" });
-      const fd = wrt.map((_, k) => finiteDifference(pr, cost, k));
+      const fd = wrt.map((_, k) => centralDifference(pr, cost, k));
       expect(relDiff(fwd.gradient, separate.gradient)).toBeLessThan(1e-7);
       expect(relDiff(fwd.gradient, adj.gradient)).toBeLessThan(1e-7);
       expect(relDiff(fwd.gradient, fd)).toBeLessThan(1e-6);
@@ -327,14 +298,14 @@ describe("forward sensitivities on the solver's own stages", () => {
 
   it("declared jumps with delay targets, steps longer than a moving lag, lags a target moves and events take the separate sensitivity solve (and stay right)", () => {
     const short = shortParamLag();
-    const shortCost = mixedCost(short);
+    const shortCost = mixed(short);
     const shortOpts = { wrt: ["a", "tau"], rtol: 1e-10, atol: 1e-12 };
     const sf = costGradient(short, shortCost, { ...shortOpts, method: "forward" });
     expect(staged(sf)).toBe(false);
     const sa = costGradient(short, shortCost, { ...shortOpts, method: "adjoint" });
     expect(relDiff(sf.gradient, sa.gradient)).toBeLessThan(1e-7);
     const pr = hutchinson({ jump: true });
-    const cost = mixedCost(pr);
+    const cost = mixed(pr);
     const opts = { rtol: 1e-10, atol: 1e-12, method: "forward" as const };
     const declared: DDEProblem = { ...hutchinson(), jumps: [2.5] };
     const delay = costGradient(declared, cost, { ...opts, wrt: ["r", "tau"] });
@@ -362,9 +333,9 @@ describe("forward sensitivities on the solver's own stages", () => {
       ],
       tspan: [0, 4],
     };
-    const moved = costGradient(movedLater, mixedCost(movedLater), { ...opts, wrt: ["r", "K"] });
+    const moved = costGradient(movedLater, mixed(movedLater), { ...opts, wrt: ["r", "K"] });
     expect(staged(moved)).toBe(false);
-    const movedAdj = costGradient(movedLater, mixedCost(movedLater), {
+    const movedAdj = costGradient(movedLater, mixed(movedLater), {
       ...opts,
       wrt: ["r", "K"],
       method: "adjoint",

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { GradoptError, assertArg } from "../errors.js";
+import { conv2dBias } from "../tf/kernels/Conv2DBias.js";
 import { reluMaxPool2x2 } from "../tf/kernels/ReluMaxPool.js";
 import { loadTfjsModel, type LoadedModel } from "./io.js";
 
@@ -289,17 +290,19 @@ function inferenceCall(layer: tf.layers.Layer): CallFn | undefined {
     l.kernel &&
     (l.padding === "same" || l.padding === "valid")
   ) {
+    const undilated = (l.dilationRate ?? [1, 1]).every((d) => d === 1);
     return (inputs) =>
       tf.tidy(() => {
-        let y: tf.Tensor = tf.conv2d(
-          one(inputs) as tf.Tensor4D,
-          l.kernel!.read() as tf.Tensor4D,
-          l.strides!,
-          l.padding as "same" | "valid",
-          "NHWC",
-          l.dilationRate!,
-        );
-        if (l.bias) y = tf.add(y, l.bias.read());
+        const x = one(inputs) as tf.Tensor4D;
+        const w = l.kernel!.read() as tf.Tensor4D;
+        const pad = l.padding as "same" | "valid";
+        let y: tf.Tensor;
+        // conv + bias as one op whose gradient stays lazy per input (the bias added in the convolution's output pass).
+        if (l.bias && undilated) y = conv2dBias(x, w, l.bias.read(), l.strides!, pad);
+        else {
+          y = tf.conv2d(x, w, l.strides!, pad, "NHWC", l.dilationRate!);
+          if (l.bias) y = tf.add(y, l.bias.read());
+        }
         return l.activation ? l.activation.apply(y) : y;
       });
   }

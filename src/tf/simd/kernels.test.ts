@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linfSignStep } from "../../attack/linf-step.js";
 import { initBackend } from "../backend.js";
 import { setWinogradConv, winogradConv2D } from "../kernels/Conv2D.js";
+import { conv2dBias } from "../kernels/Conv2DBias.js";
 import { reluMaxPool2x2 } from "../kernels/ReluMaxPool.js";
 import type { WasmBackendLike } from "../kernels/Conv2DBackpropInput_util.js";
 import { setSimdEnabled, simdKernels } from "./index.js";
@@ -190,6 +191,59 @@ describe("SIMD128 kernels on tfjs-wasm's heap", () => {
     expect(Array.from(g.simd)).toEqual(Array.from(g.cpu));
     expect(Array.from(g.plain)).toEqual(Array.from(g.cpu));
     tf.dispose([x, w]);
+  });
+
+  for (const [name, xShape, fShape, strides, pad] of [
+    ["Winograd: [2, 7, 9, 8] * [3, 3, 8, 16], same", [2, 7, 9, 8], [3, 3, 8, 16], [1, 1], "same"],
+    ["one input channel: [2, 6, 5, 1] * [3, 3, 1, 16], valid", [2, 6, 5, 1], [3, 3, 1, 16], [1, 1], "valid"],
+    ["XNNPACK + Add: stride 2, [2, 9, 8, 3] * [3, 3, 3, 5]", [2, 9, 8, 3], [3, 3, 3, 5], [2, 2], "same"],
+  ] as const) {
+    it(`conv2d + bias as one op: values and all three gradients match cpu's conv2d then add: ${name}`, () => {
+      const x = randn([...xShape], 23);
+      const w = randn([...fShape], 24);
+      const b = randn([fShape[3]], 25);
+      const v = randn(
+        tf.tidy(() => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, [...strides], pad).shape),
+        26,
+      );
+      type Op = (a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) => tf.Tensor;
+      const ours: Op = (a, f, c) => conv2dBias(a as tf.Tensor4D, f as tf.Tensor4D, c, [...strides], pad);
+      const theirs: Op = (a, f, c) =>
+        tf.add(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, [...strides], pad), c);
+      const fwd = onBackends([x, w, b], ours);
+      const ref = onBackends([x, w, b], theirs);
+      expect(maxRelDiff(fwd.simd, ref.cpu)).toBeLessThan(2e-5);
+      expect(Array.from(fwd.simd)).toEqual(Array.from(ref.simd)); // exactly conv2d then add on wasm
+      for (const k of [0, 1, 2]) {
+        const grad = (op: Op) => (a: tf.Tensor, f: tf.Tensor, c: tf.Tensor, vv: tf.Tensor) =>
+          tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(op(p, q, r), vv)))([a, f, c])[
+            k
+          ]!;
+        const g = onBackends([x, w, b, v], grad(ours));
+        const gRef = onBackends([x, w, b, v], grad(theirs));
+        expect(maxRelDiff(g.simd, gRef.cpu)).toBeLessThan(1e-4);
+      }
+      tf.dispose([x, w, b, v]);
+    });
+  }
+
+  it("conv2d + bias: an input gradient alone computes no filter or bias gradient", async () => {
+    const x = randn([2, 6, 6, 4], 27);
+    const w = randn([3, 3, 4, 8], 28);
+    const b = randn([8], 29);
+    const prof = await tf.profile(() =>
+      tf.dispose(
+        tf.grad((xx: tf.Tensor) =>
+          tf.sum(conv2dBias(xx as tf.Tensor4D, w as tf.Tensor4D, b, [1, 1], "same")),
+        )(x),
+      ),
+    );
+    const names = prof.kernels.map((k) => k.name);
+    expect(names).toContain("GradoptConv2DBias");
+    expect(names).toContain("Conv2DBackpropInput");
+    expect(names).not.toContain("Conv2DBackpropFilter");
+    expect(names.filter((n) => n === "Sum").length).toBe(1); // the loss's own sum, no bias gradient
+    tf.dispose([x, w, b]);
   });
 
   for (const shape of [

@@ -12,12 +12,10 @@
  * grows with the number of targets only through the entries of lambda^T f_theta.
  */
 import {
-  adjointErrorWeights,
   adjointResult,
+  constantLagAdjointSettings,
   addLaggedArgumentTerms,
   laggedAdjointOutputs,
-  observationJumps,
-  reversedBreakpoints,
 } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { GradContext } from "./context.js";
@@ -145,12 +143,7 @@ export function runAdjoint(ctx: GradContext, rtol: number, atol: number): Adjoin
       size: n,
       eval: (r, x, out) => void laggedAdjointOutputs(ctx, lin, r, x, out, yA, zA, lags),
     },
-    breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
-    stateJumps: observationJumps(ctx),
-    rtol,
-    atol,
-    quadratures: nt,
-    errorWeights: adjointErrorWeights(ctx, rtol, atol),
+    ...constantLagAdjointSettings(ctx, rtol, atol),
   });
   return adjointResult(ctx, track);
 }

@@ -98,6 +98,21 @@ export function adjointResult(ctx: GradContext, track: DenseTrack, skipLinearJum
   };
 }
 
+/**
+ * The backward solve's settings shared by the adjoints with constant lags: breaking points at the reversed forward
+ * discontinuities and observation times, the observation jumps, the parameter quadratures and their error weights.
+ */
+export function constantLagAdjointSettings(ctx: GradContext, rtol: number, atol: number) {
+  return {
+    breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
+    stateJumps: observationJumps(ctx),
+    rtol,
+    atol,
+    quadratures: ctx.nt,
+    errorWeights: adjointErrorWeights(ctx, rtol, atol),
+  };
+}
+
 /** Scratch of addLaggedArgumentTerms: d phi / d theta at the targets (n x nt), y' (n), and the history's full dp. */
 export interface LaggedTermScratch {
   readonly phiP: Float64Array;

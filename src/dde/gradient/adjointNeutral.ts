@@ -11,13 +11,7 @@
  * The integrator solves eta backwards as a retarded DDE whose lags are every shift the recursion reaches
  * (sums of neutral delays, and each retarded delay plus such sums, up to T - t0).
  */
-import {
-  adjointErrorWeights,
-  adjointResult,
-  addLaggedArgumentTerms,
-  observationJumps,
-  reversedBreakpoints,
-} from "./adjointAssembly.js";
+import { adjointResult, constantLagAdjointSettings, addLaggedArgumentTerms } from "./adjointAssembly.js";
 import { GradoptError } from "../../errors.js";
 import type { AdjointResult } from "./adjoint.js";
 import type { GradContext } from "./context.js";
@@ -217,12 +211,7 @@ export function runAdjointNeutral(ctx: GradContext, rtol: number, atol: number):
     constantLags: true,
     history: (_r, out) => out.fill(0),
     rhs,
-    breakpoints: reversedBreakpoints(ctx, [...ctx.discontinuities, ...ctx.compiled.points.map((pt) => pt.t)]),
-    stateJumps: observationJumps(ctx),
-    rtol,
-    atol,
-    quadratures: nt,
-    errorWeights: adjointErrorWeights(ctx, rtol, atol),
+    ...constantLagAdjointSettings(ctx, rtol, atol),
   });
   // lambda(t) here is eta, the integrated adjoint state (lambda differs from it by the neutral recursion).
   return adjointResult(ctx, track);

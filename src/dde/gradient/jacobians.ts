@@ -109,33 +109,12 @@ export class Linearizer {
       jac.vjp(t, y, z, p, this.zd, v, outY, outZ, targets, outPt);
       return;
     }
-    if (outY) {
-      const A = this.dy(t, y, z, p);
-      for (let k = 0; k < n; k++) {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += v[i]! * A[i * n + k]!;
-        outY[k] = outY[k]! + acc;
-      }
-    }
+    if (outY) addTransposedProduct(v, n, this.dy(t, y, z, p), 0, n, outY, 0);
     if (outZ && m > 0) {
       const B = this.dz(t, y, z, p);
-      for (let j = 0; j < m; j++) {
-        const Bj = j * n * n;
-        for (let k = 0; k < n; k++) {
-          let acc = 0;
-          for (let i = 0; i < n; i++) acc += v[i]! * B[Bj + i * n + k]!;
-          outZ[j * n + k] = outZ[j * n + k]! + acc;
-        }
-      }
+      for (let j = 0; j < m; j++) addTransposedProduct(v, n, B, j * n * n, n, outZ, j * n);
     }
-    if (outPt && nt > 0) {
-      const Fp = this.dp(t, y, z, p);
-      for (let k = 0; k < nt; k++) {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += v[i]! * Fp[i * nt + k]!;
-        outPt[k] = outPt[k]! + acc;
-      }
-    }
+    if (outPt && nt > 0) addTransposedProduct(v, n, this.dp(t, y, z, p), 0, nt, outPt, 0);
   }
 
   private denseJvp(
@@ -283,6 +262,23 @@ export class Linearizer {
   /** The target columns of f_p at (t, y, z) into this.Fp. */
   dp(t: number, y: Float64Array, z: Float64Array, p: Float64Array): Float64Array {
     return targetColumnsOfDp(this.problem, this.targets, t, y, z, p, this.zd, this.Fp, this.scratch);
+  }
+}
+
+/** out[at + k] += sum_{i<n} v_i M[from + i*cols + k] for k < cols: v^T times the n x cols block of M at `from`. */
+function addTransposedProduct(
+  v: Float64Array,
+  n: number,
+  M: Float64Array,
+  from: number,
+  cols: number,
+  out: Float64Array,
+  at: number,
+): void {
+  for (let k = 0; k < cols; k++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += v[i]! * M[from + i * cols + k]!;
+    out[at + k] = out[at + k]! + acc;
   }
 }
 

@@ -16,6 +16,7 @@ import { ModelWorkerPool } from "../tf/workers/index.js";
 import { applyForWeightGradients } from "../tf/weight-grad-forward.js";
 import { mulberry32, permutation, type Rng } from "./rng.js";
 import { FlatAdam } from "./flat-adam.js";
+import { FusedTrainStep } from "./fused-step.js";
 
 export type Augmentation = "none" | "flip";
 
@@ -194,6 +195,10 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
     tf.tidy(() =>
       model.trainableWeights.forEach((v, k) => v.write(tf.tensor(flatWeights[k]!, v.shape as number[]))),
     );
+  // In this thread, the tape-free step where it covers the model (wasm backend, gradopt's CNN layers): the model's
+  // variables then get the weights only when something reads them (adversarial batches, evaluation, checkpoints).
+  const fused = pool ? null : FusedTrainStep.create(model);
+  const fusedGrads = flatWeights.map((w) => new Float32Array(w.length));
   const stepsPerEpoch = Math.ceil(trainIdx.length / batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, epochs * stepsPerEpoch);
   const buf = new Float32Array(batchSize * h * w * c);
@@ -232,6 +237,27 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
           );
           flatAdam.step(flatWeights, r.grads, rate);
           await pool.setWeights(flatWeights);
+          lossValue = r.loss;
+          hitValue = r.hits;
+        } else if (fused) {
+          let images: Float32Array = buf.subarray(0, n * h * w * c);
+          if (adv) {
+            const xAdv = tf.tidy(() =>
+              adversarialBatch(
+                attackModel,
+                tf.tensor4d(images, [n, h, w, c]),
+                labelBuf.subarray(0, n),
+                adv,
+                rng,
+              ),
+            );
+            images = xAdv.dataSync() as Float32Array;
+            xAdv.dispose();
+          }
+          const r = fused.run(images, [n, h, w, c], labelBuf.subarray(0, n), fusedGrads, 1 / n);
+          flatAdam.step(flatWeights, fusedGrads, rate);
+          fused.setWeights(flatWeights);
+          if (adv) syncModel();
           lossValue = r.loss;
           hitValue = r.hits;
         } else {
@@ -278,7 +304,7 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
           lr: rate,
         });
       }
-      if (pool) syncModel();
+      if (pool || (fused && !adv)) syncModel();
       const v = val ? evaluateLoss(inference, val) : null;
       const seconds = (performance.now() - te) / 1000;
       const summary: EpochSummary = {
@@ -300,6 +326,7 @@ export async function trainClassifier(data: Dataset, options: TrainOptions = {})
         });
     }
   } finally {
+    fused?.dispose();
     await pool?.close();
   }
   return {

@@ -32,7 +32,7 @@ export interface CostGradientOptions {
    * products with the fused fjvp, sensitivities on the solver's own stages): forward costs about 1.7 + 0.4 (np - 1)
    * solves (rtol 1e-6 and 1e-8), the adjoint 3.4 to 4.4 solves nearly independent of np, so they cross near np = 5 to
    * 6 (with the separate sensitivity solve it was 2 + 0.45 (np - 1) against 4 to 5: also near 5). With time-
-   * (state-) dependent delays the threshold is doubled (quadrupled): see lagCostFactor.
+   * (state-) dependent delays the threshold is 2x (2.5x) this one: see lagCostFactor.
    */
   adjointAbove?: number;
   /** Relative tolerance of the forward solve and of the sensitivity/adjoint solve (default 1e-8). */
@@ -166,14 +166,24 @@ function forwardResult(ctx: GradContext, J: number, fwd: ForwardResult): CostGra
 
 /**
  * How much later the adjoint pays off with time- or state-dependent delays (its advanced arguments need the inverse
- * of t - tau at every step). Measured on a 10-state tanh network with one lag (rtol 1e-8, best of 3, on a loaded
- * 2-core machine): time-dependent lag, forward / adjoint 21 / 43 ms at 5 targets, 29 / 22 at 10, 44 / 31 at 20;
- * state-dependent lag 23 / 49, 63 / 97, 67 / 70. Hence a threshold 2x (time) and 4x (state) the constant-lag one.
+ * of t - tau, and each lag its own lagged outputs). Measured after the one-vjp-per-stage adjoint (b84aa5e) on the
+ * benchmark network (10 states, data cost at 20 times, targets entries of W) with tau = 1 + 0.2 sin t (time) and
+ * tau = 1 + 0.2 tanh y_1 (state), rtol 1e-8, best CPU time of 15 interleaved rounds, in plain solves, on the loaded
+ * 2-core machine (load average 6.4-7.9); forward / adjoint:
+ *   time:  6.2 / 6.2 at 10 targets, 6.8 / 6.1 at 12, 7.6 / 6.3 at 14; 5.5 / 6.1 at 8
+ *   state: 10.4 / 10.9 at 12, 11.2 / 10.8 at 14, 12.6 / 11.0 at 16; 9.2 / 10.7 at 10
+ * (constant lag: 3.4 / 3.0 at 5, 2.6 / 2.9 at 3). So the forward-adjoint crossing is near 10 (time) and 13 (state)
+ * targets against 5 for constant lags: thresholds 2x and 2.5x the constant-lag one (was 4x for state-dependent delays
+ * before the cheaper adjoint). At rtol 1e-6 the adjoints cost more (7-9 and 12-15 solves): forward wins up to about
+ * 20 targets (time) and beyond 20 (state); the thresholds favour the default tolerance.
  */
 const lagCostFactor = (problem: DDEProblem) =>
-  problem.delays.some((d) => d.kind === "state") ? 4 : problem.delays.some((d) => d.kind === "time") ? 2 : 1;
+  problem.delays.some((d) => d.kind === "state")
+    ? 2.5
+    : problem.delays.some((d) => d.kind === "time")
+      ? 2
+      : 1;
 
-/** The adjoint covers constant, time- and state-dependent delays, and neutral ones when every delay is constant. */
 const adjointCovers = (problem: DDEProblem) =>
   problem.delays.every((d) => d.neutral !== true) || problem.delays.every((d) => d.kind === "constant");
 

@@ -8,6 +8,7 @@ import { parentPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { TfjsClassifier } from "../../attack/model.js";
 import { adversarialBatch } from "../../train/adversarial.js";
+import { FusedTrainStep } from "../../train/fused-step.js";
 import { mulberry32 } from "../../train/rng.js";
 import { initBackend, type BackendName } from "../backend.js";
 import { applyForWeightGradients } from "../weight-grad-forward.js";
@@ -19,7 +20,11 @@ interface State {
   logits: (x: tf.Tensor4D) => tf.Tensor2D;
   weights: Float32Array;
   grads: Float32Array;
+  /** The weight version the model's variables hold. */
   version: number;
+  /** The tape-free step where it covers the model (wasm), with its own weight copies at `fusedVersion`. */
+  fused: FusedTrainStep | null;
+  fusedVersion: number;
 }
 let state: State | undefined;
 
@@ -41,6 +46,23 @@ function syncWeights(s: State, version: number): void {
     }
   });
   s.version = version;
+}
+
+/** The shared buffer's arrays per trainable weight (model order). */
+function segments(s: State, buffer: Float32Array): Float32Array[] {
+  let offset = 0;
+  return s.model.trainableWeights.map((v) => {
+    const size = tf.util.sizeFromShape(v.shape as number[]);
+    offset += size;
+    return buffer.subarray(offset - size, offset);
+  });
+}
+
+/** Brings the tape-free step's weights up to the shared buffer's `version`. */
+function syncFusedWeights(s: State, version: number): void {
+  if (!s.fused || version === s.fusedVersion) return;
+  s.fused.setWeights(segments(s, s.weights));
+  s.fusedVersion = version;
 }
 
 function predict(
@@ -75,6 +97,21 @@ function gradients(
   req: Extract<Request, { type: "gradients" }>,
 ): { lossSum: number; hits: number } {
   const rng = mulberry32(req.seed);
+  if (s.fused) {
+    // The tape-free step writes d(lossScale * summed cross-entropy)/dW straight into the gradient buffer.
+    let images = req.images;
+    if (req.adversarial) {
+      const spec = req.adversarial;
+      const xAdv = tf.tidy(() => {
+        const y = tf.oneHot(tf.tensor1d(req.labels, "int32"), req.classes) as tf.Tensor2D;
+        return adversarialBatch(s.logits, tf.tensor4d(req.images, req.shape), y, spec, rng);
+      });
+      images = xAdv.dataSync() as Float32Array;
+      xAdv.dispose();
+    }
+    const r = s.fused.run(images, req.shape, req.labels, segments(s, s.grads), req.lossScale);
+    return { lossSum: r.loss / req.lossScale, hits: r.hits };
+  }
   const vars = s.model.trainableWeights.map((v) => v.read() as tf.Variable);
   // Tensors only out of tidy: tidy walks whatever it returns, element by element for a typed array.
   const [value, hitsT, ...grads] = tf.tidy(() => {
@@ -139,6 +176,8 @@ async function handle(req: Request): Promise<void> {
       weights: new Float32Array(req.weights),
       grads: new Float32Array(req.grads),
       version: 0,
+      fused: FusedTrainStep.create(model),
+      fusedVersion: 0,
     };
     return reply({ id: req.id, ok: true, type: "init", backend });
   }
@@ -148,7 +187,9 @@ async function handle(req: Request): Promise<void> {
   }
   const s = state;
   if (!s) throw new Error(`${req.type} before init`);
-  syncWeights(s, req.weightsVersion);
+  // A plain gradient step reads only the tape-free step's weights; everything else reads the model's.
+  if (req.type === "gradients" && s.fused) syncFusedWeights(s, req.weightsVersion);
+  if (!(req.type === "gradients" && s.fused && !req.adversarial)) syncWeights(s, req.weightsVersion);
   switch (req.type) {
     case "predict": {
       const { logits, classes } = predict(s, req.images, req.shape, req.batchSize);

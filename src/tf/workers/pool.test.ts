@@ -93,6 +93,46 @@ describe("ModelWorkerPool", () => {
     });
   });
 
+  it("takes new weights into the gradient step too (the tape-free step's own copies)", async () => {
+    const other = buildCnn({ filters: [8, 16], dense: 32, seed: 9 });
+    const n = 32;
+    const images = data.images.slice(0, n * 784);
+    const labels = data.labels.slice(0, n);
+    const first = await pool.gradients(images, [n, 28, 28, 1], labels, 10, null, 1);
+    await pool.setWeights(other.trainableWeights.map((v) => v.read().dataSync() as Float32Array));
+    const { grads, loss } = await pool.gradients(images, [n, 28, 28, 1], labels, 10, null, 1);
+    const vars = other.trainableWeights.map((v) => v.read() as tf.Variable);
+    const ref = tf.tidy(() => {
+      const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
+      const r = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            y,
+            other.apply(tf.tensor4d(images, [n, 28, 28, 1]), { training: true }) as tf.Tensor,
+          ) as tf.Scalar,
+        vars,
+      );
+      return {
+        value: r.value.dataSync()[0]!,
+        grads: vars.map((v) => r.grads[v.name]!.dataSync() as Float32Array),
+      };
+    });
+    expect(loss).not.toBeCloseTo(first.loss, 3);
+    expect(loss).toBeCloseTo(ref.value, 5);
+    grads.forEach((g, k) => {
+      const want = ref.grads[k]!;
+      let scale = 1e-8;
+      let diff = 0;
+      for (let j = 0; j < g.length; j++) {
+        scale = Math.max(scale, Math.abs(want[j]!));
+        diff = Math.max(diff, Math.abs(g[j]! - want[j]!));
+      }
+      expect(diff / scale).toBeLessThan(1e-4);
+    });
+    await pool.setWeights(model.trainableWeights.map((v) => v.read().dataSync() as Float32Array));
+    other.dispose();
+  });
+
   it("workers pick up weights set through the shared buffer before their next request", async () => {
     const other = buildCnn({ filters: [8, 16], dense: 32, seed: 9 });
     const weights = other.trainableWeights.map((v) => v.read().dataSync() as Float32Array);

@@ -81,6 +81,20 @@ describe("the adjoint method for time- and state-dependent delays (advanced argu
     });
   }
 
+  it("auto with a state-dependent delay: forward up to 12 targets, the adjoint above (2.5 x the threshold 5, lagCostFactor)", () => {
+    const base = timeLagModel(false);
+    const pr: DDEProblem = {
+      ...base,
+      delays: [{ kind: "state", lag: (_t, y, p) => p[1]! + (p[2]! * y[0]! * y[0]!) / (1 + y[1]! * y[1]!) }],
+      // Parameters the model does not read, to have more targets (their gradient is zero).
+      p: Float64Array.from([...base.p, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+      paramNames: undefined,
+    };
+    const wrt = (count: number) => Array.from({ length: count }, (_, k) => k);
+    expect(costGradient(pr, cost, { rtol: 1e-6, wrt: wrt(12) }).method).toBe("forward");
+    expect(costGradient(pr, cost, { rtol: 1e-6, wrt: wrt(13) }).method).toBe("adjoint");
+  });
+
   it("state-dependent delays: the adjoint (tau_y terms, jump at t0 transposed) vs forward vs FD, every target", () => {
     // x1' = -a x1(t - tau) + x2, x2' = -x1 - 0.3 x2 + 0.5 x2(t - tau) x1(t - tau), tau = b + c x1(t)^2 / (1 + x2(t)^2).
     const base = timeLagModel(true);

@@ -18,6 +18,7 @@ import { adversarialBatch, type AdversarialConfig } from "../../src/train/advers
 import { buildCnn } from "../../src/train/model.js";
 import { mulberry32 } from "../../src/train/rng.js";
 import { FlatAdam } from "../../src/train/flat-adam.js";
+import { FusedTrainStep } from "../../src/train/fused-step.js";
 import { applyForWeightGradients } from "../../src/tf/weight-grad-forward.js";
 import { formatFigure, interleave, loadRange, localSide, peerSide, type Side } from "../throughput.js";
 import { benchDir, printTable, python, writeResult } from "../util.js";
@@ -55,6 +56,9 @@ export default async function trainThroughput(): Promise<void> {
     singleWeights.map((w) => w.length),
     { epsilon: tf.backend().epsilon() },
   );
+  const fusedStep = FusedTrainStep.create(model);
+  const fusedGrads = singleWeights.map((w) => new Float32Array(w.length));
+  console.log(`training step: ${fusedStep ? "tape-free (FusedTrainStep)" : "gradient tape"}`);
   const fgsmSpec: AdversarialConfig = { method: "fgsm-rs", eps: EPS };
   const pgdSpec: AdversarialConfig = { method: "pgd", eps: EPS, steps: PGD_STEPS };
   const attackAndScore = (spec: AdversarialConfig) => {
@@ -72,9 +76,16 @@ export default async function trainThroughput(): Promise<void> {
       c.dataSync();
       c.dispose();
     },
-    // The main-thread step of trainClassifier: weight gradients (no input gradient, as PyTorch's input needs none),
-    // FlatAdam, weights written back.
+    // The main-thread step of trainClassifier: the tape-free step where it covers the model (GRADOPT_FUSED_STEP=0: the
+    // tape), else weight gradients by the tape (no input gradient, as PyTorch's input needs none); FlatAdam; weights
+    // written back.
     train: () => {
+      if (fusedStep) {
+        fusedStep.run(images, shape, labels, fusedGrads, 1 / BATCH);
+        optimizer.step(singleWeights, fusedGrads, 1e-3);
+        fusedStep.setWeights(singleWeights);
+        return;
+      }
       const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
       const [loss, ...grads] = tf.tidy(() => {
         const r = tf.variableGrads(
@@ -145,6 +156,7 @@ export default async function trainThroughput(): Promise<void> {
   });
   for (const s of sides) await s.close?.();
   await pool.close();
+  fusedStep?.dispose();
   tf.dispose([x, y, labelsT]);
 
   const f = result.figures;

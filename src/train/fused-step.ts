@@ -128,7 +128,10 @@ export interface FusedStepResult {
   hits: number;
 }
 
-let enabled = true;
+// GRADOPT_FUSED_STEP=0 keeps the tape path everywhere (worker threads inherit the environment): A/B benchmarks.
+let enabled =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.GRADOPT_FUSED_STEP !== "0";
 /** Tests and benchmarks: let FusedTrainStep.create cover what it can (default) or always decline (the tape path). */
 export function setFusedTrainStep(on: boolean): void {
   enabled = on;

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/tf/backend.js";
-import { setSimdKernelsEnabled } from "../../src/tf/simd/train-module.js";
+import { setSimdEnabled } from "../../src/tf/simd/loader.js";
 import { peakFmaWasm, peakWasm } from "../simd/peak.wasm.js";
 import { benchDir, printTable, python, runPeer, writeResult } from "../util.js";
 
@@ -111,14 +111,14 @@ function timeKernel(run: () => tf.Tensor): { on: number; off: number } {
   const t: { on: number[]; off: number[] } = { on: [], off: [] };
   for (let block = 0; block < 6; block++) {
     for (const on of [true, false]) {
-      setSimdKernelsEnabled(on);
+      setSimdEnabled(on);
       run().dispose();
       const c0 = cpuMs();
       for (let i = 0; i < 5; i++) run().dispose();
       t[on ? "on" : "off"].push((cpuMs() - c0) / 5);
     }
   }
-  setSimdKernelsEnabled(true);
+  setSimdEnabled(true);
   return { on: median(t.on), off: median(t.off) };
 }
 

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { setSimdKernelsEnabled, simdModule } from "../simd/train-module.js";
+import { setSimdEnabled } from "../simd/loader.js";
+import { simdModule } from "../simd/train-module.js";
 import { trainWasm } from "../simd/train.wasm.js";
 
 function sumOn(
@@ -38,11 +39,11 @@ describe.each([
     await initBackend("wasm");
   });
   it("has the path it tests", () => {
-    setSimdKernelsEnabled(true);
+    setSimdEnabled(true);
     expect(simdModule(tf.backend(), "train", trainWasm)).not.toBeNull();
   });
   it("leaks no tensors or heap data", () => {
-    setSimdKernelsEnabled(simd);
+    setSimdEnabled(simd);
     tf.setBackend("wasm");
     const x = tf.ones([64, 16, 16, 8]);
     tf.sum(x, [0, 1, 2]).dispose();
@@ -52,16 +53,16 @@ describe.each([
     expect(tf.memory().numBytes).toBe(before.numBytes);
     expect(tf.engine().backend.numDataIds()).toBe(ids);
     x.dispose();
-    setSimdKernelsEnabled(true);
+    setSimdEnabled(true);
   });
   for (const c of cases) {
     it(`matches the cpu backend: [${c.shape}] over ${JSON.stringify(c.axis)}${c.keepDims ? " keepDims" : ""}`, () => {
-      setSimdKernelsEnabled(simd);
+      setSimdEnabled(simd);
       const n = c.shape.reduce((a, b) => a * b, 1);
       const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 0.1);
       const ref = sumOn("cpu", values, c.shape, c.axis, c.keepDims);
       const ours = sumOn("wasm", values, c.shape, c.axis, c.keepDims);
-      setSimdKernelsEnabled(true);
+      setSimdEnabled(true);
       tf.setBackend("wasm");
       expect(ours.shape).toEqual(ref.shape);
       let scale = 1;

@@ -5,11 +5,13 @@
  *
  * Availability: the engine must support SIMD128 (Node >= 16, current browsers) and the backend must expose its
  * memory (tfjs-backend-wasm 4.x's Emscripten module keeps it as `wasm.asm.memory`). Otherwise, or with
- * GRADOPT_SIMD=0, `simdKernels` returns undefined and every caller keeps its JS loop. Compilation is synchronous
- * where allowed (Node, workers); a browser main thread refuses synchronous compilation of modules over 4 KB, so there
- * the first call starts an asynchronous compile and the JS loops run until it is done.
+ * GRADOPT_SIMD=0, `simdKernels` returns undefined and every caller keeps its JS loop. Compiling and instantiating
+ * (synchronous where allowed, else in the background) is loader.ts's, shared with the training kernels.
  */
+import { backendMemory, simdInstance } from "./loader.js";
 import { SIMD_MODULE_BASE64 } from "./module.generated.js";
+
+export { setSimdEnabled, simdEnabled } from "./loader.js";
 
 /** The kernels' exports; pointers are byte offsets into the backend's heap. See kernels.c for each contract. */
 export interface SimdKernels {
@@ -154,21 +156,6 @@ export interface SimdKernels {
 
 const MODULE_VERSION = 2;
 
-/** The slice of tfjs-backend-wasm's backend that holds its Emscripten module. */
-interface BackendWithHeap {
-  wasm?: { asm?: { memory?: unknown } };
-}
-
-let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet; null: unavailable
-let compiling = false;
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
-let enabled = readEnabled();
-
-function readEnabled(): boolean {
-  const env = typeof process !== "undefined" ? process.env?.GRADOPT_SIMD : undefined;
-  return env !== "0";
-}
-
 let winograd = true;
 /** Tests and benchmarks: let 3x3 convolutions use the Winograd kernels (default) or not (direct / XNNPACK). */
 export function setWinogradEnabled(on: boolean): void {
@@ -178,57 +165,13 @@ export function winogradEnabled(): boolean {
   return winograd;
 }
 
-/** Tests and benchmarks: switch the SIMD kernels off (the JS loops run) or back on. */
-export function setSimdEnabled(on: boolean): void {
-  enabled = on;
-}
-
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(SIMD_MODULE_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-function compile(): WebAssembly.Module | null | undefined {
-  if (compiled !== undefined || compiling) return compiled;
-  if (typeof WebAssembly === "undefined") return (compiled = null);
-  const bytes = moduleBytes();
-  if (!WebAssembly.validate(bytes)) return (compiled = null); // no SIMD128 in this engine
-  try {
-    compiled = new WebAssembly.Module(bytes);
-  } catch {
-    // A browser main thread: compile in the background, JS loops meanwhile.
-    compiling = true;
-    WebAssembly.compile(bytes).then(
-      (m) => {
-        compiled = m;
-        compiling = false;
-      },
-      () => {
-        compiled = null;
-        compiling = false;
-      },
-    );
-  }
-  return compiled;
-}
-
 /** The SIMD kernels bound to `backend`'s heap, or undefined where they cannot run (the caller's JS path then runs). */
 export function simdKernels(backend: unknown): SimdKernels | undefined {
-  if (!enabled) return undefined;
-  const memory = (backend as BackendWithHeap).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return undefined;
-  const cached = instances.get(memory);
-  if (cached) return cached;
-  const module = compile();
-  if (!module) return undefined;
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels & {
-    gradopt_simd_version(): number;
-  };
-  if (exports.gradopt_simd_version() !== MODULE_VERSION) return undefined;
-  instances.set(memory, exports);
-  return exports;
+  const memory = backendMemory(backend);
+  const exports = memory && simdInstance("kernels", SIMD_MODULE_BASE64, memory);
+  if (!exports) return undefined;
+  const kernels = exports as unknown as SimdKernels & { gradopt_simd_version(): number };
+  return kernels.gradopt_simd_version() === MODULE_VERSION ? kernels : undefined;
 }
 
 /** Byte offset of a typed-array view of the heap (what `typedArrayFromHeap` returns), the kernels' pointer. */

@@ -428,23 +428,6 @@ class ModelCompiler {
       const sig = ["t", "y", "z", "p", "out", "zd"];
       const assign = (list: Entry[]): Assignment[] =>
         list.map((e, k) => ({ lhs: `out[${k}]`, expr: e.expr }));
-      type EntryFn = (
-        t: number,
-        y: Float64Array,
-        z: Float64Array,
-        p: Float64Array,
-        out: Float64Array,
-        zd: Float64Array,
-      ) => void;
-      type FusedEntryFn = (
-        t: number,
-        y: Float64Array,
-        z: Float64Array,
-        p: Float64Array,
-        out: Float64Array,
-        zd: Float64Array,
-        dy: Float64Array,
-      ) => void;
       const pStart = new Int32Array(np + 1);
       for (const e of ep) pStart[e.col + 1]!++;
       for (let q = 0; q < np; q++) pStart[q + 1] = pStart[q + 1]! + pStart[q]!;
@@ -454,16 +437,16 @@ class ModelCompiler {
         ...assign(list),
       ];
       const fused = (key: string, list: Entry[]) => () =>
-        build<FusedEntryFn>(key, { name: key, params: [...sig, "dy"], assignments: withF(list) });
+        build<FusedEntries>(key, { name: key, params: [...sig, "dy"], assignments: withF(list) });
       made = new SparseProducts(
         n,
         m,
-        build<EntryFn>("jacEntriesYZ", {
+        build<Entries>("jacEntriesYZ", {
           name: "jacEntriesYZ",
           params: sig,
           assignments: assign([...ey, ...ez]),
         }),
-        build<EntryFn>("jacEntries", { name: "jacEntries", params: sig, assignments: assign(all) }),
+        build<Entries>("jacEntries", { name: "jacEntries", params: sig, assignments: assign(all) }),
         fused("rhsJacEntriesYZ", [...ey, ...ez]),
         fused("rhsJacEntries", all),
         Int32Array.from(all, (e) => e.row),
@@ -512,6 +495,17 @@ class ModelCompiler {
   }
 }
 
+/** The Jacobian entries of a compiled model into out, in the order of its entry list. */
+type Entries = (
+  t: number,
+  y: Float64Array,
+  z: Float64Array,
+  p: Float64Array,
+  out: Float64Array,
+  zd: Float64Array,
+) => void;
+
+/** Entries and f itself (into dy) in one compiled function. */
 type FusedEntries = (
   t: number,
   y: Float64Array,
@@ -534,22 +528,8 @@ class SparseProducts {
   constructor(
     n: number,
     m: number,
-    entriesYZ: (
-      t: number,
-      y: Float64Array,
-      z: Float64Array,
-      p: Float64Array,
-      out: Float64Array,
-      zd: Float64Array,
-    ) => void,
-    entries: (
-      t: number,
-      y: Float64Array,
-      z: Float64Array,
-      p: Float64Array,
-      out: Float64Array,
-      zd: Float64Array,
-    ) => void,
+    entriesYZ: Entries,
+    entries: Entries,
     fusedYZ: () => FusedEntries,
     fused: () => FusedEntries,
     row: Int32Array,

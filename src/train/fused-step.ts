@@ -268,15 +268,25 @@ export class FusedTrainStep {
           const k = x.shape[1]!;
           const w = this.weights[op.kernel]!;
           const units = w.shape[1]!;
-          const inputs: Record<string, TensorInfo> = { a: view(x, [1, n, k]), b: view(w, [1, k, units]) };
-          if (op.bias !== null) inputs.bias = this.weights[op.bias]!;
-          const out = run("_FusedMatMul", inputs, {
-            transposeA: false,
-            transposeB: false,
-            activation: op.relu ? "relu" : "linear",
-            leakyreluAlpha: 0,
-          });
-          y = view(out, [n, units]);
+          const a = view(x, [1, n, k]);
+          const b = view(w, [1, k, units]);
+          if (units % 4 === 0) {
+            // gradopt's BatchMatMul (SIMD gemm, ~2x XNNPACK's fused product here, no weight packing per new weight),
+            // then the bias and relu.
+            y = view(run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false }), [n, units]);
+            if (op.bias !== null) y = run("Add", { a: y, b: this.weights[op.bias]! }, {});
+            if (op.relu) y = run("Relu", { x: y }, {});
+          } else {
+            const inputs: Record<string, TensorInfo> = { a, b };
+            if (op.bias !== null) inputs.bias = this.weights[op.bias]!;
+            const out = run("_FusedMatMul", inputs, {
+              transposeA: false,
+              transposeB: false,
+              activation: op.relu ? "relu" : "linear",
+              leakyreluAlpha: 0,
+            });
+            y = view(out, [n, units]);
+          }
         }
         saved.push({ x, y });
         x = y;

@@ -216,6 +216,12 @@ describe("FusedTrainStep", () => {
     m.add(tf.layers.dropout({ rate: 0.5 }));
     m.add(tf.layers.dense({ units: 3 }));
     expect(FusedTrainStep.create(m)).toBeNull();
+    const perPixel = tf.sequential();
+    perPixel.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 4, kernelSize: 3, padding: "same" }));
+    perPixel.add(tf.layers.dense({ units: 4 })); // on images: per pixel, not a covered form
+    perPixel.add(tf.layers.flatten());
+    perPixel.add(tf.layers.dense({ units: 3 }));
+    expect(FusedTrainStep.create(perPixel)).toBeNull();
     const ok = buildCnn({ filters: [4], dense: 8 });
     await tf.setBackend("cpu");
     try {

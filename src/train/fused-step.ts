@@ -60,6 +60,9 @@ function planOf(model: tf.LayersModel): Op[] | null {
   };
   const ops: Op[] = [];
   let used = 0;
+  // Rank of the activations: images in (NHWC), flat features after a Flatten (a Dense on images acts per pixel).
+  let rank = model.inputs[0]!.shape.length;
+  if (rank !== 4) return null;
   for (const layer of model.layers) {
     const name = layer.getClassName();
     const config = layer.getConfig() as Record<string, unknown>;
@@ -74,7 +77,7 @@ function planOf(model: tf.LayersModel): Op[] | null {
       if (kernel === null || kernel === undefined || bias === undefined) return null;
       used += bias === null ? 1 : 2;
       if (name === "Dense") {
-        if (l.kernel!.shape.length !== 2) return null;
+        if (l.kernel!.shape.length !== 2 || rank !== 2) return null;
         ops.push({ kind: "dense", kernel, bias, relu: activation === "relu" });
         continue;
       }
@@ -90,6 +93,7 @@ function planOf(model: tf.LayersModel): Op[] | null {
         config.dataFormat !== "channelsLast"
       )
         return null;
+      if (rank !== 4) return null;
       ops.push({ kind: "conv", kernel, bias, strides, pad, relu: activation === "relu" });
     } else if (name === "ReLU") {
       if (config.maxValue !== null && config.maxValue !== undefined) return null;
@@ -99,11 +103,18 @@ function planOf(model: tf.LayersModel): Op[] | null {
       const size = pair(config.poolSize);
       const strides = pair(config.strides ?? config.poolSize);
       const pad = config.padding;
-      if (!size || !strides || (pad !== "same" && pad !== "valid") || config.dataFormat !== "channelsLast")
+      if (
+        !size ||
+        !strides ||
+        (pad !== "same" && pad !== "valid") ||
+        config.dataFormat !== "channelsLast" ||
+        rank !== 4
+      )
         return null;
       ops.push({ kind: "pool", size, strides, pad });
     } else if (name === "Flatten") {
       ops.push({ kind: "flatten" });
+      rank = 2;
     } else {
       return null;
     }

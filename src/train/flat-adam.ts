@@ -7,26 +7,11 @@
  * With wasm SIMD128 the step runs in src/tf/simd/train.c's adam_f32 on a memory of its own (the same float32
  * operations, so the same bits: ~0.5 ms including the copies in and out, vs ~2 ms for the JS loop).
  */
-import { simdModuleOnMemory } from "../tf/simd/train-module.js";
-import { trainWasm } from "../tf/simd/train.wasm.js";
+import { trainKernelsOnMemory, type TrainKernels } from "../tf/simd/train-module.js";
 
 const f = Math.fround;
 
-type AdamKernel = (
-  w: number,
-  g: number,
-  m: number,
-  v: number,
-  n: number,
-  b1: number,
-  b2: number,
-  c1: number,
-  c2: number,
-  d1: number,
-  d2: number,
-  eps: number,
-  negLr: number,
-) => void;
+type AdamKernel = TrainKernels["adam_f32"];
 
 /** m and v of every weight array (and room for one array's weights and gradients) on a wasm memory of their own. */
 interface SimdState {
@@ -52,8 +37,8 @@ function simdState(sizes: number[]): SimdState | null {
   } catch {
     return null;
   }
-  const exports = simdModuleOnMemory("train", trainWasm, memory) as { adam_f32?: AdamKernel } | null;
-  if (!exports?.adam_f32 || total === 0) return null;
+  const exports = trainKernelsOnMemory(memory);
+  if (!exports || total === 0) return null;
   let at = 4; // offset 0 stays unused (a null pointer)
   const m: number[] = [];
   const v: number[] = [];

@@ -9,23 +9,7 @@ import { util } from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
 import { callKernel } from "./Conv2DBackpropFilter.js";
-import { heapOffset, simdModule } from "../simd/train-module.js";
-import { trainWasm } from "../simd/train.wasm.js";
-
-interface GemmSimd {
-  gemm_f32(
-    a: number,
-    sam: number,
-    sak: number,
-    b: number,
-    ldb: number,
-    c: number,
-    ldc: number,
-    m: number,
-    n: number,
-    k: number,
-  ): void;
-}
+import { heapOffset, trainKernels } from "../simd/train-module.js";
 
 /** Products smaller than this (multiply-adds) take the stock kernel. */
 const SIMD_MIN_WORK = 1 << 15;
@@ -59,7 +43,7 @@ function simdBatchMatMul(
   const sameBatch = batchA === batchB && util.arraysEqual(batchShapeA, batchShapeB);
   if (k !== kb || n % 4 !== 0 || m * n * k < SIMD_MIN_WORK) return null;
   if (!sameBatch && batchA !== 1 && batchB !== 1) return null;
-  const simd = simdModule(backend, "train", trainWasm) as unknown as GemmSimd | null;
+  const simd = trainKernels(backend);
   if (!simd) return null;
   let bRowMajor = b;
   if (transposeB) bRowMajor = callKernel(backend, "Transpose", { x: b }, { perm: swapLastTwo(rb) });

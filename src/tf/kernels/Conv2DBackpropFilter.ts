@@ -26,8 +26,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs";
-import { heapOffset, simdModule } from "../simd/train-module.js";
-import { trainWasm } from "../simd/train.wasm.js";
+import { heapOffset, trainKernels, type TrainKernels } from "../simd/train-module.js";
 
 /** The part of tfjs-backend-wasm's BackendWasm that composed kernels use. */
 export interface WasmBackendLike {
@@ -130,53 +129,6 @@ function im2colFilterGrad(
   return { ...out, shape: [kh, kw, ci, co] };
 }
 
-interface TrainSimd {
-  pad_nhwc(
-    x: number,
-    b: number,
-    h: number,
-    w: number,
-    c: number,
-    xp: number,
-    hp: number,
-    wp: number,
-    pt: number,
-    pl: number,
-  ): void;
-  conv_filter_grad(
-    xp: number,
-    b: number,
-    hp: number,
-    wp: number,
-    c: number,
-    dy: number,
-    oh: number,
-    ow: number,
-    co: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    dw: number,
-  ): void;
-  winograd_filter_grad_3x3(
-    xp: number,
-    b: number,
-    hp: number,
-    wp: number,
-    c: number,
-    dy: number,
-    oh: number,
-    ow: number,
-    co: number,
-    v: number,
-    u: number,
-    chunk: number,
-    m: number,
-    dw: number,
-  ): void;
-}
-
 /** Tiles per Winograd chunk: its transforms (16 x chunk x (ci + co) floats) stay in L2 while 16 products run. */
 const WINOGRAD_CHUNK = 128;
 /**
@@ -196,7 +148,7 @@ export function setWinogradFilterGrad(mode: "auto" | "on" | "off"): void {
  * direct kernel; the transforms and the 16 per-position products run chunk by chunk of tiles.
  */
 function winogradFilterGrad(
-  simd: TrainSimd,
+  simd: TrainKernels,
   backend: WasmBackendLike,
   x: TensorInfo,
   dy: TensorInfo,
@@ -257,7 +209,7 @@ function simdFilterGrad(
 ): TensorInfo | null {
   if (info.outChannels % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (x.dtype !== "float32" || dy.dtype !== "float32") return null;
-  const simd = simdModule(backend, "train", trainWasm) as unknown as TrainSimd | null;
+  const simd = trainKernels(backend);
   if (!simd) return null;
   const winograd =
     (winogradMode === "on" ||

@@ -11,44 +11,10 @@
 import { backend_util, util } from "@tensorflow/tfjs";
 import type { FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
-import { heapOffset, simdModule } from "../simd/train-module.js";
+import { heapOffset, trainKernels } from "../simd/train-module.js";
 import { winogradConv2D } from "./Conv2D.js";
-import { trainWasm } from "../simd/train.wasm.js";
 
 const stock = new StockKernel("FusedConv2D");
-
-interface ConvSimd {
-  pad_nhwc(
-    x: number,
-    b: number,
-    h: number,
-    w: number,
-    c: number,
-    xp: number,
-    hp: number,
-    wp: number,
-    pt: number,
-    pl: number,
-  ): void;
-  conv2d_forward(
-    xp: number,
-    b: number,
-    hp: number,
-    wp: number,
-    c: number,
-    w: number,
-    bias: number,
-    oh: number,
-    ow: number,
-    co: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    relu: number,
-    out: number,
-  ): void;
-}
 
 let simdConv = true;
 /** Tests and benchmarks: use the SIMD kernel where it applies (default) or always tfjs-backend-wasm's. */
@@ -73,7 +39,7 @@ export function simdConv2D(
     return null;
   if (info.outChannels % 4 !== 0) return null;
   if (bias && (bias.dtype !== "float32" || util.sizeFromShape(bias.shape) !== info.outChannels)) return null;
-  const simd = simdModule(backend, "train", trainWasm) as unknown as ConvSimd | null;
+  const simd = trainKernels(backend);
   if (!simd) return null;
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outChannels: co } = info;
   const {

@@ -10,8 +10,7 @@ import { backend_util, util } from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from "@tensorflow/tfjs";
 import { callKernel } from "./Conv2DBackpropFilter.js";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
-import { heapOffset, simdModule } from "../simd/train-module.js";
-import { trainWasm } from "../simd/train.wasm.js";
+import { heapOffset, trainKernels } from "../simd/train-module.js";
 
 const stock = new StockKernel("Sum");
 
@@ -31,10 +30,8 @@ function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
   const outShape = keepDims
     ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes)
     : x.shape.slice(axes.length);
-  const simd = simdModule(backend, "train", trainWasm) as {
-    column_sums?: (x: number, rows: number, cols: number, out: number) => void;
-  } | null;
-  if (simd?.column_sums) {
+  const simd = trainKernels(backend);
+  if (simd) {
     const out = backend.makeOutput(outShape, "float32");
     simd.column_sums(heapOffset(backend, x), rows, cols, heapOffset(backend, out));
     return out;

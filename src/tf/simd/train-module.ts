@@ -7,23 +7,12 @@
  */
 import type { DataId, TensorInfo } from "@tensorflow/tfjs";
 import { backendMemory, simdInstance } from "./loader.js";
+import { trainWasm } from "./train.wasm.js";
 
 /** The part of tfjs-backend-wasm's BackendWasm a SIMD kernel needs: its heap and where each tensor lives on it. */
 export interface WasmHeapBackend {
   wasm: { asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
-}
-
-/**
- * The exports of module `name` bound to a memory of the caller's own (the kernels touch only the pointers they get,
- * so any memory works), or null where it cannot run. For work on plain arrays outside tfjs (FlatAdam).
- */
-export function simdModuleOnMemory(
-  name: string,
-  base64: string,
-  memory: WebAssembly.Memory,
-): WebAssembly.Exports | null {
-  return simdInstance(name, base64, memory);
 }
 
 /** The exports of module `name` (wasm bytes as base64) bound to `backend`'s memory, or null where it cannot run. */
@@ -38,4 +27,108 @@ export function heapOffset(backend: unknown, t: TensorInfo): number {
   const entry = (backend as WasmHeapBackend).dataIdMap.get(t.dataId);
   if (!entry) throw new Error("gradopt: tensor is not on the wasm heap");
   return entry.memoryOffset;
+}
+
+/** train.c's exports; pointers are byte offsets on the memory the module was instantiated on. See train.c for each. */
+export interface TrainKernels {
+  pad_nhwc(
+    x: number,
+    b: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    hp: number,
+    wp: number,
+    pt: number,
+    pl: number,
+  ): void;
+  conv_filter_grad(
+    xp: number,
+    b: number,
+    hp: number,
+    wp: number,
+    c: number,
+    dy: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dw: number,
+  ): void;
+  winograd_filter_grad_3x3(
+    xp: number,
+    b: number,
+    hp: number,
+    wp: number,
+    c: number,
+    dy: number,
+    oh: number,
+    ow: number,
+    co: number,
+    v: number,
+    u: number,
+    chunk: number,
+    m: number,
+    dw: number,
+  ): void;
+  conv2d_forward(
+    xp: number,
+    b: number,
+    hp: number,
+    wp: number,
+    c: number,
+    w: number,
+    bias: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    relu: number,
+    out: number,
+  ): void;
+  gemm_f32(
+    a: number,
+    sam: number,
+    sak: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+  ): void;
+  column_sums(x: number, rows: number, cols: number, out: number): void;
+  adam_f32(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    d1: number,
+    d2: number,
+    eps: number,
+    negLr: number,
+  ): void;
+}
+
+/** train.c's kernels bound to `backend`'s heap, or null where they cannot run (the caller keeps its other path). */
+export function trainKernels(backend: unknown): TrainKernels | null {
+  return simdModule(backend, "train", trainWasm) as unknown as TrainKernels | null;
+}
+
+/** train.c's kernels on a memory of the caller's own (FlatAdam's), or null. */
+export function trainKernelsOnMemory(memory: WebAssembly.Memory): TrainKernels | null {
+  return simdInstance("train", trainWasm, memory) as unknown as TrainKernels | null;
 }

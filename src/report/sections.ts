@@ -6,6 +6,7 @@
 import { lineChart, type Series, type VegaLiteSpec } from "./chart.js";
 import { formatPercent } from "./format.js";
 import type { Cell, TableOptions } from "./report.js";
+import type { EpsilonSummaryRow } from "../attack/base.js";
 
 /** y_i(t) for every state, one line each. */
 export function trajectoryChart(
@@ -80,15 +81,8 @@ export function accuracyChart(
   });
 }
 
-/** One eps of an attack sweep, as the attack summaries (white- and black-box) give it. */
-export interface RobustnessRow {
-  eps: number;
-  accuracy: number;
-  attackSuccessRate: number;
-  meanConfidence: number;
-  maxLinf: number;
-  maxL2: number;
-}
+/** One eps of an attack sweep, as the attack summaries (white- and black-box) give it: plain numbers. */
+export type RobustnessRow = EpsilonSummaryRow;
 
 /** The per-eps table of an attack sweep; `extra` appends columns (e.g. queries, accuracy after quantisation). */
 export function robustnessTable<R extends RobustnessRow>(

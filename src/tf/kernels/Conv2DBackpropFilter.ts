@@ -26,7 +26,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs";
-import { heapOffset, trainKernels, type TrainKernels } from "../simd/train-module.js";
+import { heapOffset, padIntoWindow, trainKernels, type TrainKernels } from "../simd/train-module.js";
 
 /** The part of tfjs-backend-wasm's BackendWasm that composed kernels use. */
 export interface WasmBackendLike {
@@ -154,27 +154,17 @@ function winogradFilterGrad(
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const {
-    batchSize: b,
-    inHeight: h,
-    inWidth: w,
-    inChannels: c,
-    outChannels: co,
-    outHeight: oh,
-    outWidth: ow,
-  } = info;
+  const { batchSize: b, inChannels: c, outChannels: co, outHeight: oh, outWidth: ow } = info;
   const th = Math.ceil(oh / 2);
   const tw = Math.ceil(ow / 2);
   const hp = 2 * th + 2;
   const wp = 2 * tw + 2;
   const chunk = Math.min(WINOGRAD_CHUNK, b * th * tw);
-  const xp = backend.makeOutput([b * hp * wp * c], "float32");
+  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp);
   const v = backend.makeOutput([16 * chunk * c], "float32");
   const u = backend.makeOutput([16 * chunk * co], "float32");
   const m = backend.makeOutput([16 * c * co], "float32");
   const out = backend.makeOutput([3, 3, c, co], "float32");
-  const xpAt = heapOffset(backend, xp);
-  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, xpAt, hp, wp, info.padInfo.top, info.padInfo.left);
   simd.winograd_filter_grad_3x3(
     xpAt,
     b,
@@ -220,7 +210,7 @@ function simdFilterGrad(
     info.strideWidth === 1 &&
     info.inChannels % 4 === 0;
   if (winograd) return winogradFilterGrad(simd, backend, x, dy, info);
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outChannels: co } = info;
+  const { batchSize: b, inChannels: c, outChannels: co } = info;
   const {
     filterHeight: kh,
     filterWidth: kw,
@@ -232,10 +222,8 @@ function simdFilterGrad(
   const hp = (oh - 1) * sh + kh;
   const wp = (ow - 1) * sw + kw;
   // 4 floats of slack: the last block of 4 (kw, ci) entries may read past the window's end.
-  const xp = backend.makeOutput([b * hp * wp * c + 4], "float32");
+  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp, 4);
   const out = backend.makeOutput([kh, kw, c, co], "float32");
-  const xpAt = heapOffset(backend, xp);
-  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, xpAt, hp, wp, info.padInfo.top, info.padInfo.left);
   simd.conv_filter_grad(
     xpAt,
     b,

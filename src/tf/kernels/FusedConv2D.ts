@@ -11,7 +11,7 @@
 import { backend_util, util } from "@tensorflow/tfjs";
 import type { FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import { StockKernel, type WasmBackendLike } from "./Conv2DBackpropInput_util.js";
-import { heapOffset, trainKernels } from "../simd/train-module.js";
+import { heapOffset, padIntoWindow, trainKernels } from "../simd/train-module.js";
 import { winogradConv2D } from "./Conv2D.js";
 
 const stock = new StockKernel("FusedConv2D");
@@ -41,7 +41,7 @@ export function simdConv2D(
   if (bias && (bias.dtype !== "float32" || util.sizeFromShape(bias.shape) !== info.outChannels)) return null;
   const simd = trainKernels(backend);
   if (!simd) return null;
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outChannels: co } = info;
+  const { batchSize: b, inChannels: c, outChannels: co } = info;
   const {
     filterHeight: kh,
     filterWidth: kw,
@@ -52,10 +52,8 @@ export function simdConv2D(
   } = info;
   const hp = (oh - 1) * sh + kh;
   const wp = (ow - 1) * sw + kw;
-  const xp = backend.makeOutput([b * hp * wp * c], "float32");
+  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp);
   const out = backend.makeOutput([b, oh, ow, co], "float32");
-  const xpAt = heapOffset(backend, xp);
-  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, xpAt, hp, wp, info.padInfo.top, info.padInfo.left);
   simd.conv2d_forward(
     xpAt,
     b,

@@ -5,7 +5,7 @@
  * are given. Compiling and instantiating is loader.ts's (one switch, GRADOPT_SIMD=0, for all SIMD kernels); anything
  * missing (another backend, no SIMD, a module still compiling) gives null and the caller keeps its XNNPACK/JS path.
  */
-import type { DataId, TensorInfo } from "@tensorflow/tfjs";
+import type { backend_util, DataId, TensorInfo } from "@tensorflow/tfjs";
 import { backendMemory, simdInstance } from "./loader.js";
 import { trainWasm } from "./train.wasm.js";
 
@@ -131,4 +131,34 @@ export function trainKernels(backend: unknown): TrainKernels | null {
 /** train.c's kernels on a memory of the caller's own (FlatAdam's), or null. */
 export function trainKernelsOnMemory(memory: WebAssembly.Memory): TrainKernels | null {
   return simdInstance("train", trainWasm, memory) as unknown as TrainKernels | null;
+}
+
+/** A zero-padded copy of x on the heap: the window every output of the convolution reads from (train.c's layout). */
+export interface PaddedWindow {
+  xp: TensorInfo;
+  /** Byte offset of xp on the heap. */
+  at: number;
+  hp: number;
+  wp: number;
+}
+
+/**
+ * Pads x (NHWC) by the convolution's top/left padding into an hp x wp window per image (zeros around), for the direct
+ * and Winograd kernels; `slack` floats past the end for kernels whose last vector load may overrun. The caller disposes
+ * xp.
+ */
+export function padIntoWindow(
+  backend: { makeOutput(shape: number[], dtype: "float32"): TensorInfo },
+  simd: TrainKernels,
+  x: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  hp: number,
+  wp: number,
+  slack = 0,
+): PaddedWindow {
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c } = info;
+  const xp = backend.makeOutput([b * hp * wp * c + slack], "float32");
+  const at = heapOffset(backend, xp);
+  simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, at, hp, wp, info.padInfo.top, info.padInfo.left);
+  return { xp, at, hp, wp };
 }

@@ -160,7 +160,7 @@ function winogradFilterGrad(
   const hp = 2 * th + 2;
   const wp = 2 * tw + 2;
   const chunk = Math.min(WINOGRAD_CHUNK, b * th * tw);
-  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp);
+  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, { hp, wp });
   const v = backend.makeOutput([16 * chunk * c], "float32");
   const u = backend.makeOutput([16 * chunk * co], "float32");
   const m = backend.makeOutput([16 * c * co], "float32");
@@ -219,10 +219,8 @@ function simdFilterGrad(
     outHeight: oh,
     outWidth: ow,
   } = info;
-  const hp = (oh - 1) * sh + kh;
-  const wp = (ow - 1) * sw + kw;
   // 4 floats of slack: the last block of 4 (kw, ci) entries may read past the window's end.
-  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp, 4);
+  const { xp, at: xpAt, hp, wp } = padIntoWindow(backend, simd, x, info, { slack: 4 });
   const out = backend.makeOutput([kh, kw, c, co], "float32");
   simd.conv_filter_grad(
     xpAt,

@@ -50,9 +50,7 @@ export function simdConv2D(
     outHeight: oh,
     outWidth: ow,
   } = info;
-  const hp = (oh - 1) * sh + kh;
-  const wp = (ow - 1) * sw + kw;
-  const { xp, at: xpAt } = padIntoWindow(backend, simd, x, info, hp, wp);
+  const { xp, at: xpAt, hp, wp } = padIntoWindow(backend, simd, x, info);
   const out = backend.makeOutput([b, oh, ow, co], "float32");
   simd.conv2d_forward(
     xpAt,

@@ -144,20 +144,21 @@ export interface PaddedWindow {
 
 /**
  * Pads x (NHWC) by the convolution's top/left padding into an hp x wp window per image (zeros around), for the direct
- * and Winograd kernels; `slack` floats past the end for kernels whose last vector load may overrun. The caller disposes
- * xp.
+ * and Winograd kernels. The window defaults to what the convolution's outputs read, (out - 1) * stride + filter per
+ * side; Winograd passes its tile-aligned one. `slack` floats past the end for kernels whose last vector load may
+ * overrun. The caller disposes xp.
  */
 export function padIntoWindow(
   backend: { makeOutput(shape: number[], dtype: "float32"): TensorInfo },
   simd: TrainKernels,
   x: TensorInfo,
   info: backend_util.Conv2DInfo,
-  hp: number,
-  wp: number,
-  slack = 0,
+  opts: { hp?: number; wp?: number; slack?: number } = {},
 ): PaddedWindow {
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: c } = info;
-  const xp = backend.makeOutput([b * hp * wp * c + slack], "float32");
+  const hp = opts.hp ?? (info.outHeight - 1) * info.strideHeight + info.filterHeight;
+  const wp = opts.wp ?? (info.outWidth - 1) * info.strideWidth + info.filterWidth;
+  const xp = backend.makeOutput([b * hp * wp * c + (opts.slack ?? 0)], "float32");
   const at = heapOffset(backend, xp);
   simd.pad_nhwc(heapOffset(backend, x), b, h, w, c, at, hp, wp, info.padInfo.top, info.padInfo.left);
   return { xp, at, hp, wp };
